@@ -1,0 +1,118 @@
+"""Measure answers against labelled questions (``qa eval``).
+
+A file has one JSON object a line: ``q`` (the question), ``answers``
+(strings copied from the source; empty when the source has no answer) and
+``lang``. A quote answers when it contains one of the answers, compared
+after folding script, width, case, punctuation and spaces.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from .text import fold_for_match
+
+#: Sections ranked per question; MRR counts ranks up to this.
+RANK_DEPTH = 10
+
+
+def load_questions(path: str | Path) -> list[dict]:
+    """Read a JSONL file of labelled questions.
+
+    Raises:
+        ValueError: a line is not JSON or lacks ``q``/``answers``; the message gives the line.
+    """
+    items = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            assert isinstance(item["q"], str) and isinstance(item["answers"], list)
+        except (ValueError, KeyError, TypeError, AssertionError):
+            raise ValueError(f"{path}:{n}: expected a JSON object with 'q' and 'answers'") from None
+        item.setdefault("lang", "?")
+        items.append(item)
+    return items
+
+
+def contains_answer(text: str, answers: list[str]) -> bool:
+    """True when ``text`` holds one of ``answers``, ignoring script, width, punctuation and spaces."""
+    folded = fold_for_match(text)
+    return any(fold_for_match(a) in folded for a in answers if fold_for_match(a))
+
+
+def evaluate(retriever, questions: list[dict], method: str = "z") -> dict:
+    """Run labelled questions through ``retriever``; figures per language.
+
+    Returns:
+        ``{lang: {n, hit@1, hit@3, mrr, sentence@1, ...}, "out_of_scope": {...},
+        "latency_ms": {p50, p95}}``; ``"zh"`` groups both Chinese scripts and
+        ``"all"`` every answerable question.
+    """
+    rows = defaultdict(list)
+    oos, latencies, details = [], [], []
+    for item in questions:
+        t0 = time.perf_counter()
+        if method == "z":
+            ans = retriever.answer(item["q"], k=RANK_DEPTH)
+            ranked, abstained = (ans.hits or ans.related), ans.abstained
+        else:  # a baseline: rank only, no abstaining
+            ranked, abstained = retriever.search(item["q"], k=RANK_DEPTH, method=method), False
+        latencies.append((time.perf_counter() - t0) * 1000)
+        if not item["answers"]:
+            oos.append(abstained)
+            details.append({"q": item["q"], "abstained": abstained})
+            continue
+        rank = next((i for i, h in enumerate(ranked, 1) if contains_answer(h.text, item["answers"])), None)
+        sent = bool(ranked and ranked[0].highlights and contains_answer(ranked[0].highlights[0], item["answers"]))
+        row = {"rank": rank, "sentence": sent, "abstained": abstained}
+        details.append({"q": item["q"], **row})
+        lang = item["lang"]
+        groups = [lang, "all"] + (["zh"] if lang.startswith("zh") else [])
+        for g in groups:
+            rows[g].append(row)
+
+    def figures(rs: list[dict]) -> dict:
+        ranks = [r["rank"] for r in rs]
+        return {
+            "n": len(rs),
+            "hit@1": _mean([r == 1 for r in ranks]),
+            "hit@3": _mean([r is not None and r <= 3 for r in ranks]),
+            "mrr": _mean([1 / r if r else 0.0 for r in ranks]),
+            "sentence@1": _mean([r["sentence"] for r in rs]),
+            "abstained": _mean([r["abstained"] for r in rs]),
+        }
+
+    result = {g: figures(rs) for g, rs in sorted(rows.items())}
+    result["out_of_scope"] = {"n": len(oos), "abstained": _mean(oos)}
+    result["latency_ms"] = {
+        "p50": round(float(np.percentile(latencies, 50)), 2) if latencies else 0.0,
+        "p95": round(float(np.percentile(latencies, 95)), 2) if latencies else 0.0,
+    }
+    result["details"] = details
+    return result
+
+
+def _mean(values: list) -> float:
+    return round(float(np.mean(values)), 4) if values else 0.0
+
+
+def format_table(result: dict) -> str:
+    """The figures of :func:`evaluate` as a plain-text table."""
+    lines = [f"{'group':<9}{'n':>4}{'hit@1':>8}{'hit@3':>8}{'MRR':>8}{'sent@1':>8}{'abst.':>8}"]
+    for g, f in result.items():
+        if g in ("out_of_scope", "latency_ms", "details"):
+            continue
+        lines.append(
+            f"{g:<9}{f['n']:>4}{f['hit@1']:>8.3f}{f['hit@3']:>8.3f}{f['mrr']:>8.3f}{f['sentence@1']:>8.3f}{f['abstained']:>8.3f}"
+        )
+    o, lat = result["out_of_scope"], result["latency_ms"]
+    lines.append(f"out-of-scope questions abstained: {o['abstained']:.3f} of {o['n']}")
+    lines.append(f"answerable questions wrongly abstained: {result.get('all', {}).get('abstained', 0.0):.3f}")
+    lines.append(f"latency: p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms")
+    return "\n".join(lines)

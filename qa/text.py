@@ -1,0 +1,211 @@
+"""Stage 1: read source files and clean them.
+
+Scraped Chinese text arrives in several encodings and with debris around the
+content: pinyin glosses after characters (``現(xiàn)代化``), a byline, an
+editor's credit. Cleaning removes the debris but keeps every original
+character of the content, so that quotes stay verbatim.
+"""
+from __future__ import annotations
+
+import codecs
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Suffixes read from the data folder.
+SUFFIXES = (".txt", ".md")
+
+#: Largest source file accepted, in bytes.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+# Pinyin letters: ASCII a-z plus the tone-marked vowels and ü.
+_PINYIN = "a-zü\u00e0-\u00fc\u0101\u0113\u011b\u012b\u014d\u016b\u01ce\u01d0\u01d2\u01d4\u01d6\u01d8\u01da\u01dc"
+# A gloss is a parenthesised pinyin syllable with a tone mark right after a
+# CJK character; requiring the tone mark keeps "(a)" list markers or "(app)".
+_TONED = "ü\u00e0\u00e1\u00e8\u00e9\u00ec\u00ed\u00f2\u00f3\u00f9\u00fa\u0101\u0113\u011b\u012b\u014d\u016b\u01ce\u01d0\u01d2\u01d4\u01d6\u01d8\u01da\u01dc"
+_GLOSS = re.compile(rf"(?<=[\u3400-\u9fff])[(（](?=[a-z]*[{_TONED}])([{_PINYIN}]{{1,6}})[)）]")
+# The scrape also damaged a few glosses into mojibake; "?xùn)|" stands where
+# 東 and its two glosses, (dòng) and (dōng), were. Known repairs only.
+_DAMAGED = {"?xùn)|": ("東", 2)}
+
+# Footer and byline patterns (metadata, not content).
+_EDITOR = re.compile(r"^\s*[(（]?\s*(責任編輯|责任编辑|編輯|编辑|來源|来源)\s*[/／:：]\s*(.*?)\s*[)）]?\s*$")
+_AUTHOR_NOTE = re.compile(r"[(（]\s*(作者系[^()（）]*?|作者為[^()（）]*?|作者为[^()（）]*?)\s*[)）]\s*[■□]?\s*$")
+_END_MARK = re.compile(r"\s*[■□]\s*$")
+_SENTENCE_PUNCT = re.compile(r"[。，,.!?！？；;：:、]")
+
+
+class SourceError(ValueError):
+    """A source file cannot be used (binary, empty, undecodable, too large)."""
+
+
+@dataclass
+class Document:
+    """A cleaned source text.
+
+    Attributes:
+        source: Path relative to the data folder, with ``/`` separators.
+        text: Cleaned content; paragraphs separated by newlines.
+        meta: Byline, author note, editor, encoding.
+        glosses_removed: Number of pinyin glosses removed while cleaning.
+    """
+
+    source: str
+    text: str
+    meta: dict = field(default_factory=dict)
+    glosses_removed: int = 0
+
+
+def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
+    """Decode source bytes, detecting UTF-8/UTF-16 BOMs, GB18030 and Big5.
+
+    Args:
+        data: The file's bytes.
+        name: Shown in error messages.
+
+    Returns:
+        ``(text, encoding)``.
+
+    Raises:
+        SourceError: empty, binary or in no supported encoding.
+    """
+    if not data.strip():
+        raise SourceError(f"{name}: the file is empty")
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as e:
+                raise SourceError(f"{name}: starts with a {enc} byte-order mark but is not valid {enc}: {e}") from None
+    if b"\x00" in data:
+        raise SourceError(f"{name}: looks binary (contains NUL bytes); save text as UTF-8 to index it")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Legacy Chinese encodings: Big5 bytes often decode as GB18030 too (and
+    # vice versa), so decode both and keep the one that reads as words.
+    candidates = []
+    for enc in ("gb18030", "big5"):
+        try:
+            candidates.append((data.decode(enc), enc))
+        except UnicodeDecodeError:
+            continue
+    if not candidates:
+        raise SourceError(f"{name}: not UTF-8, UTF-16 (with BOM), GB18030 or Big5; re-save it as UTF-8")
+    text, enc = max(candidates, key=lambda c: _wordiness(c[0]))
+    if _control_share(text) > 0.05:
+        raise SourceError(f"{name}: looks binary (too many control characters); save text as UTF-8 to index it")
+    return text, enc
+
+
+def _control_share(text: str) -> float:
+    bad = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn") and ch not in "\n\r\t")
+    return bad / max(len(text), 1)
+
+
+def _wordiness(text: str) -> float:
+    """Share of adjacent CJK character pairs that are dictionary words."""
+    words = _jieba_words()
+    folded = fold_script(text[:20000])
+    pairs = [folded[i : i + 2] for i in range(len(folded) - 1) if "\u4e00" <= folded[i] <= "\u9fff"]
+    return sum(p in words for p in pairs) / max(len(pairs), 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba_words() -> frozenset:
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return frozenset(w for w in jieba.dt.FREQ if len(w) == 2)
+
+
+def read_source(path: Path, root: Path) -> Document:
+    """Read, decode and clean one source file.
+
+    Args:
+        path: The file.
+        root: The data folder; ``Document.source`` is relative to it.
+
+    Raises:
+        SourceError: the file cannot be indexed; the message names it.
+    """
+    name = path.relative_to(root).as_posix()
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SourceError(f"{name}: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit; split it")
+    text, encoding = decode(path.read_bytes(), name)
+    doc = clean(text, name)
+    if not doc.text.strip():
+        raise SourceError(f"{name}: no text left after cleaning")
+    doc.meta["encoding"] = encoding
+    return doc
+
+
+def clean(raw: str, source: str = "") -> Document:
+    """Clean scraped text: glosses out, byline and footer into metadata.
+
+    Args:
+        raw: Decoded text.
+        source: The document's name.
+
+    Returns:
+        The cleaned document. Content characters are kept as they are.
+    """
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    # Lone surrogates and other unencodable debris would break JSON output.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    removed = 0
+    for bad, (good, n) in _DAMAGED.items():
+        removed += text.count(bad) * n
+        text = text.replace(bad, good)
+    text, n = _GLOSS.subn("", text)
+    removed += n
+
+    meta: dict = {}
+    lines = [ln.strip() for ln in text.split("\n")]
+    # Byline: a short first line without punctuation, e.g. an author's name.
+    first = next((i for i, ln in enumerate(lines) if ln), None)
+    if first is not None and len(lines[first]) <= 8 and not _SENTENCE_PUNCT.search(lines[first]):
+        if any(lines[first + 1 :]):
+            meta["byline"] = lines[first]
+            lines[first] = ""
+    # Footer: editor credits at the end, an author note closing the last paragraph.
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and (m := _EDITOR.match(lines[-1])):
+        meta["editor"] = m.group(2)
+        lines.pop()
+        while lines and not lines[-1]:
+            lines.pop()
+    if lines:
+        if m := _AUTHOR_NOTE.search(lines[-1]):
+            meta["author_note"] = m.group(1).strip()
+            lines[-1] = lines[-1][: m.start()].rstrip()
+        lines[-1] = _END_MARK.sub("", lines[-1])
+    return Document(source=source, text="\n".join(lines).strip("\n"), meta=meta, glosses_removed=removed)
+
+
+# ---------------------------------------------------------------- folding
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def fold_script(text: str) -> str:
+    """Fold width (NFKC), case and script (traditional to simplified)."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text).lower())
+
+
+_PUNCT_OR_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def fold_for_match(text: str) -> str:
+    """Fold script, width, case, punctuation and spaces: for comparing answers."""
+    return _PUNCT_OR_SPACE.sub("", fold_script(text))

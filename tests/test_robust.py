@@ -1,0 +1,258 @@
+"""Nothing lost, nothing half-written: bad sources, damaged indexes, crashed builds."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from conftest import PLAN, ROOT, minilm_path
+from qa import (IndexBusy, IndexCorrupt, IndexError_, IndexMismatch, NoSources, Retriever, build_index)
+from qa.split import split_document
+from qa.text import SourceError, clean, decode, fold_script
+
+
+@pytest.fixture(scope="module")
+def sections():
+    return split_document(clean(PLAN.read_text(encoding="utf-8")))
+
+
+def tree_digest(path: Path) -> dict[str, str]:
+    """sha256 of every file under ``path`` (the lock file aside)."""
+    return {
+        p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
+
+
+@pytest.fixture
+def built(tmp_path, small_model):
+    data = tmp_path / "data"
+    shutil.copytree(PLAN.parent, data)
+    build_index(data, tmp_path / "index", small_model)
+    return tmp_path
+
+
+# ------------------------------------------------------------- source files
+
+def test_every_supported_encoding_is_decoded_and_retrievable(tmp_path, small_model, sections):
+    data = tmp_path / "data"
+    data.mkdir()
+    # Real paragraphs of the plan, saved as real users' files would be.
+    files = {
+        "utf8-bom.txt": (sections[1].text, "utf-8-sig", "敖東中藥配方顆粒"),
+        "utf16.txt": (sections[2].text, "utf-16", "外貿進出口總額達到40億元"),
+        "gbk.txt": (fold_script(sections[3].text), "gbk", "将文化元素融入景观小品"),
+        "big5.txt": (sections[6].text, "big5", "促進全民健身、競技體育協調發展"),
+        "plain.md": (sections[0].text, "utf-8", "聚焦七個堅持"),
+    }
+    for name, (text, enc, _) in files.items():
+        (data / name).write_bytes(text.encode(enc))
+    report = build_index(data, tmp_path / "index", small_model)
+    assert report.files == 5 and not report.skipped
+    r = Retriever(tmp_path / "index")
+    for name, (_, _, phrase) in files.items():
+        hit = r.search(phrase, k=1)[0]
+        assert hit.source == name, (name, hit.source)
+        assert phrase in hit.text
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
+        (b"\xff\xfe" + b"\x00\xd8" * 3, "not valid"),  # UTF-16 BOM, then lone surrogates
+        (bytes(range(128, 256)) * 4, "not UTF-8"),
+    ],
+)
+def test_bad_bytes_are_refused_with_the_file_named(data, reason):
+    with pytest.raises(SourceError) as e:
+        decode(data, "bad.txt")
+    assert "bad.txt" in str(e.value) and reason in str(e.value)
+
+
+def test_binary_and_empty_files_are_skipped_with_a_warning(tmp_path, small_model, caplog):
+    data = tmp_path / "data"
+    shutil.copytree(PLAN.parent, data)
+    (data / "empty.txt").write_bytes(b"")
+    (data / "image.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + os.urandom(2000))
+    with caplog.at_level(logging.WARNING):
+        report = build_index(data, tmp_path / "index", small_model)
+    assert report.files == 1 and set(report.skipped) == {"empty.txt", "image.md"}
+    assert "empty.txt" in caplog.text and "image.md" in caplog.text
+    # A skipped file does not make the index look stale.
+    assert build_index(data, tmp_path / "index", small_model).up_to_date
+
+
+def test_same_content_under_two_names_is_indexed_once(tmp_path, small_model):
+    data = tmp_path / "data"
+    shutil.copytree(PLAN.parent, data)
+    # Same text, another name and another encoding.
+    (data / "copy-big5.txt").write_bytes(clean(PLAN.read_text(encoding="utf-8")).text.encode("utf-8"))
+    shutil.copy(PLAN, data / "copy.txt")
+    report = build_index(data, tmp_path / "index", small_model)
+    assert report.files == 1 and report.sections == 8
+    assert set(report.skipped) == {"copy-big5.txt", "copy.txt"}
+    assert "same text as" in report.skipped["copy.txt"]
+
+
+def test_empty_data_folder_is_a_clear_error_and_keeps_the_index(built, small_model):
+    before = tree_digest(built / "index")
+    empty = built / "empty"
+    empty.mkdir()
+    with pytest.raises(NoSources, match="nothing to index"):
+        build_index(empty, built / "index", small_model)
+    with pytest.raises(NoSources, match="does not exist"):
+        build_index(built / "nope", built / "index", small_model)
+    assert tree_digest(built / "index") == before
+    Retriever(built / "index").search("外贸", k=1)
+
+
+# ------------------------------------------------------------- damaged indexes
+
+def _version(index: Path) -> Path:
+    return index / (index / "CURRENT").read_text().strip()
+
+
+@pytest.mark.parametrize("victim", ["dense.faiss", "sections.json", "units.npy", "bm25/vocab.index.json"])
+@pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])
+def test_damaged_index_file_is_named(built, victim, damage):
+    path = _version(built / "index") / victim
+    if damage == "flip":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    elif damage == "truncate":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    else:
+        path.unlink()
+    with pytest.raises(IndexCorrupt) as e:
+        Retriever(built / "index")
+    assert victim in str(e.value) and "qa build" in str(e.value)
+
+
+def test_damaged_pointer_or_manifest_is_a_clear_error(built):
+    (built / "index" / "CURRENT").write_text("../../etc")
+    with pytest.raises(IndexCorrupt, match="CURRENT"):
+        Retriever(built / "index")
+    (built / "index" / "CURRENT").write_text(_version_name(built))
+    (_version(built / "index") / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorrupt, match="manifest.json"):
+        Retriever(built / "index")
+
+
+def _version_name(built: Path) -> str:
+    return next(p.name for p in (built / "index").glob("v-*"))
+
+
+def test_format_and_model_mismatch_name_both_sides(built, small_model):
+    with pytest.raises(IndexMismatch) as e:
+        Retriever(built / "index", model="BAAI/bge-small-zh-v1.5")
+    assert "BAAI/bge-small-zh-v1.5" in str(e.value) and minilm_path() in str(e.value)
+
+    manifest = _version(built / "index") / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"format_version": 1', '"format_version": 99'))
+    with pytest.raises(IndexMismatch, match="format 99"):
+        Retriever(built / "index")
+
+
+def test_a_second_build_is_refused_while_one_runs(built, small_model):
+    with FileLock(str(built / "index" / ".lock")):
+        with pytest.raises(IndexBusy, match="another build"):
+            build_index(built / "data", built / "index", small_model, force=True)
+
+
+# ------------------------------------------------------------- crashed builds
+
+# Runs a forced build in a child process that dies (os._exit, like a kill -9)
+# at the N-th call of a chosen function.
+KILLER = """
+import os, sys
+import qa.index as ix, qa.embed as em, faiss
+stage, model = sys.argv[1], sys.argv[2]
+targets = {
+    "embed": (em, "encode_documents", ix),
+    "sections": (ix, "_write_bytes", None),
+    "faiss": (faiss, "write_index", None),
+    "manifest": (ix, "_fsync_dir", None),
+    "rename": (os, "rename", None),
+    "pointer": (os, "replace", None),
+}
+mod, name, also = targets[stage]
+real = getattr(mod, name)
+def die(*a, **k):
+    os._exit(9)
+setattr(mod, name, die)
+if also is not None:
+    setattr(also, name, die)
+(ROOT / "data" / "new.txt").write_text("新的一段內容。冬季舉辦冰雪節。", encoding="utf-8")
+ix.build_index(ROOT / "data", ROOT / "index", model, force=True)
+"""
+
+
+@pytest.mark.parametrize("stage", ["embed", "sections", "faiss", "manifest", "rename", "pointer"])
+def test_killed_build_leaves_previous_index_intact(built, small_model, stage):
+    before = tree_digest(built / "index")
+    code = "from pathlib import Path\nROOT = Path(%r)\n" % str(built) + KILLER
+    proc = subprocess.run([sys.executable, "-c", code, stage, minilm_path()], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 9, proc.stderr
+    after = tree_digest(built / "index")
+    # Only new files (an unpublished staging or version folder) may have appeared.
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert set(before) <= set(after)
+    hits = Retriever(built / "index").search("冰雪節", k=8)
+    assert all(h.source != "new.txt" for h in hits)
+    # The next build publishes and clears what the crash left behind.
+    report = build_index(built / "data", built / "index", small_model)
+    assert report.files == 2
+    leftovers = [p.name for p in (built / "index").iterdir() if p.name.startswith(".staging") or p.name.startswith(".CURRENT.")]
+    assert leftovers == []
+
+
+def test_full_disk_leaves_previous_index_intact(built):
+    """A file-size limit makes writes fail with EFBIG, as on a full disk."""
+    before = tree_digest(built / "index")
+    code = (
+        "import resource, signal, sys\n"
+        "from pathlib import Path\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "from qa import build_index, IndexError_\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))\n"
+        f"try:\n    build_index({str(built / 'data')!r}, {str(built / 'index')!r}, {minilm_path()!r}, force=True)\n"
+        "except IndexError_ as e:\n    print(e); sys.exit(3)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 3, proc.stderr
+    assert "could not write the index" in proc.stdout and "previous index was left as it was" in proc.stdout
+    assert tree_digest(built / "index") == before
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux unshare for a read-only mount")
+def test_read_only_index_folder_is_a_clear_error(built):
+    """The build runs in a private mount namespace where index/ is mounted read-only."""
+    before = tree_digest(built / "index")
+    index = built / "index"
+    code = (
+        "import sys\nfrom qa import build_index, IndexError_\n"
+        f"try:\n    build_index({str(built / 'data')!r}, {str(index)!r}, {minilm_path()!r}, force=True)\n"
+        "except IndexError_ as e:\n    print(e); sys.exit(3)\n"
+    )
+    script = f'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" -c "$3"'
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(index), sys.executable, code],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if "mount:" in proc.stderr and proc.returncode not in (0, 3):
+        pytest.skip(f"cannot make a read-only mount here: {proc.stderr.strip()}")
+    assert proc.returncode == 3, proc.stderr
+    assert "could not write the index" in proc.stdout and "Read-only" in proc.stdout
+    assert tree_digest(index) == before
