@@ -338,35 +338,43 @@ def _build_locked(data_dir, index_dir, st_model, model_name, force, progress, t0
     texts = [unit_text(sections[si], s0, s1) for si, s0, s1 in units]
     keys = [text_key(model_name, t) for t in texts]
 
-    # Reuse the vectors of unchanged text from the previous version.
+    # Each distinct text is embedded once, and not at all when the previous
+    # version already holds its vector (same model, same text).
+    row_of: dict[str, int] = {}
+    inverse = np.fromiter((row_of.setdefault(k, len(row_of)) for k in keys), dtype=np.int64, count=len(keys))
     dim = model_dim(st_model)
-    vectors = np.empty((len(units), dim), dtype=np.float32)
-    todo = list(range(len(units)))
+    unique = np.empty((len(row_of), dim), dtype=np.float32)
+    todo = set(range(len(row_of)))
     if previous and previous["model"]["name"] == model_name and previous["model"]["dim"] == dim:
         try:
             old = load_index(index_dir, verify=True)
-            old_rows = {k.decode(): i for i, k in enumerate(np.load(old.path / "keys.npy"))}
-            reuse = [(i, old_rows[k]) for i, k in enumerate(keys) if k in old_rows]
+            old_keys = np.load(old.path / "keys.npy", allow_pickle=False)
+            reuse = [(row_of[k], i) for i, k in enumerate(x.decode() for x in old_keys) if k in row_of]
             if reuse:
-                new_i, old_i = map(list, zip(*reuse))
-                vectors[new_i] = _reconstruct(old.dense, old_i)
-            done = set(i for i, _ in reuse)
-            todo = [i for i in todo if i not in done]
+                new_rows, old_rows = map(list, zip(*dict(reuse).items()))
+                unique[new_rows] = _reconstruct(old.dense, old_rows)
+                todo -= set(new_rows)
+            del old
         except IndexError_ as e:
             log.warning("previous index not reused: %s", e)
+    todo_rows = sorted(todo)
+    first_unit = {row: i for i, row in reversed(list(enumerate(inverse.tolist())))}
 
     if progress:
-        progress("embed", 0, len(todo))
+        progress("embed", 0, len(todo_rows))
     done_n = 0
 
     def tick(n: int) -> None:
         nonlocal done_n
         done_n += n
         if progress:
-            progress("embed", done_n, len(todo))
+            progress("embed", done_n, len(todo_rows))
 
-    if todo:
-        vectors[todo] = encode_documents(st_model, [texts[i] for i in todo], progress=tick)
+    if todo_rows:
+        unique[todo_rows] = encode_documents(st_model, [texts[first_unit[r]] for r in todo_rows], progress=tick)
+    # Without repeated text the unique rows are the vectors: no second copy.
+    vectors = unique if len(unique) == len(keys) else unique[inverse]
+    del unique
 
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -390,7 +398,7 @@ def _build_locked(data_dir, index_dir, st_model, model_name, force, progress, t0
         progress("write", 1, 1)
     c = manifest["counts"]
     return BuildReport(
-        c["files"], c["sections"], c["sentences"], c["units"], len(todo), model_name,
+        c["files"], c["sections"], c["sentences"], c["units"], len(todo_rows), model_name,
         time.perf_counter() - t0, skipped=skipped, version=version.name,
     )
 

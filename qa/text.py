@@ -34,7 +34,8 @@ _DAMAGED = {"?xùn)|": ("東", 2)}
 _EDITOR = re.compile(r"^\s*[(（]?\s*(責任編輯|责任编辑|編輯|编辑|來源|来源)\s*[/／:：]\s*(.*?)\s*[)）]?\s*$")
 _AUTHOR_NOTE = re.compile(r"[(（]\s*(作者系[^()（）]*?|作者為[^()（）]*?|作者为[^()（）]*?)\s*[)）]\s*[■□]?\s*$")
 _END_MARK = re.compile(r"\s*[■□]\s*$")
-_SENTENCE_PUNCT = re.compile(r"[。，,.!?！？；;：:、]")
+_BYLINE = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_NOT_NAMES = frozenset("前言 引言 序言 總則 总则 概述 目錄 目录 摘要 附則 附则 說明 说明 正文 全文".split())
 
 
 class SourceError(ValueError):
@@ -167,10 +168,11 @@ def clean(raw: str, source: str = "") -> Document:
 
     meta: dict = {}
     lines = [ln.strip() for ln in text.split("\n")]
-    # Byline: a short first line without punctuation, e.g. an author's name.
+    # Byline: a first line that is just a name (2-4 Han characters) above a
+    # real paragraph; a short title such as 前言 stays.
     first = next((i for i, ln in enumerate(lines) if ln), None)
-    if first is not None and len(lines[first]) <= 8 and not _SENTENCE_PUNCT.search(lines[first]):
-        if any(lines[first + 1 :]):
+    if first is not None and _BYLINE.fullmatch(lines[first]) and lines[first] not in _NOT_NAMES:
+        if any(len(ln) >= 50 for ln in lines[first + 1 :]):
             meta["byline"] = lines[first]
             lines[first] = ""
     # Footer: editor credits at the end, an author note closing the last paragraph.

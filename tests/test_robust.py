@@ -256,3 +256,97 @@ def test_read_only_index_folder_is_a_clear_error(built):
     assert proc.returncode == 3, proc.stderr
     assert "could not write the index" in proc.stdout and "Read-only" in proc.stdout
     assert tree_digest(index) == before
+
+
+# ------------------------------------------------------------- questions
+
+@pytest.mark.parametrize(
+    "question, outcome",
+    [
+        ("", "empty"),
+        ("  \t\n ", "empty"),
+        ("\x00\x01\x02", "empty"),  # only control characters
+        ("问" * 501, "limit is 500"),
+        ("a" * 10_000, "limit is 500"),
+        ("外贸\x00进出口\x1b[31m总额？", "ok"),
+        ("外贸\ud800进出口", "ok"),  # a lone surrogate from a broken client
+        ("🚢外贸进出口🚀总额目标？😀", "ok"),
+        ("外貿 import/export 总额 target 目標？", "ok"),
+        ("   外贸进出口   ", "ok"),
+        ("问" * 500, "ok"),  # exactly at the limit
+    ],
+)
+def test_bad_questions_table(plan_index, question, outcome):
+    from qa import QueryError
+
+    r = Retriever(plan_index / "index")
+    if outcome == "ok":
+        ans = r.answer(question, k=2)
+        import json
+
+        json.dumps(ans.to_dict(), ensure_ascii=False).encode("utf-8")  # serialisable, no surrogates
+        assert all(s in h.text for h in ans.hits + ans.related for s in h.highlights)
+    else:
+        with pytest.raises(QueryError, match=outcome):
+            r.answer(question)
+
+
+def test_k_out_of_range_is_refused(plan_index):
+    from qa import QueryError
+
+    r = Retriever(plan_index / "index")
+    for k in (0, -1, 21, 2.5, "3"):
+        with pytest.raises(QueryError, match="k must be"):
+            r.search("外贸", k=k)
+
+
+# ------------------------------------------------------------- fuzzing
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_texts = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from(list("()（）現xiàn代化。，,\n 責任編輯/■作者系?xùn)|一、（一）#第章節")),
+    ),
+    max_size=400,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts)
+def test_fuzz_cleaner_and_splitter(raw):
+    doc = clean(raw)
+    assert doc.glosses_removed >= 0
+    doc.text.encode("utf-8")  # no lone surrogates survive
+    for sec in split_document(doc):
+        assert sec.text and sec.sentences
+        for a, b in sec.sentences:
+            assert 0 <= a < b <= len(sec.text)
+            # Verbatim but for the white space that joins hard-wrapped lines.
+            assert "".join(sec.text[a:b].split()) in "".join(doc.text.split())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=600))
+def test_fuzz_query_path(plan_index, question):
+    from qa import QueryError
+
+    r = Retriever.__new__(Retriever)  # reuse one loaded retriever across examples
+    r.__dict__ = _shared_retriever(plan_index).__dict__
+    try:
+        ans = r.answer(question, k=3)
+    except QueryError as e:
+        assert str(e)
+        return
+    for h in ans.hits + ans.related:
+        assert all(s in h.text for s in h.highlights)
+
+
+_cache: dict = {}
+
+
+def _shared_retriever(plan_index):
+    if "r" not in _cache:
+        _cache["r"] = Retriever(plan_index / "index")
+    return _cache["r"]
