@@ -1,0 +1,31 @@
+"""Start the web chat: ``python app.py`` serves http://127.0.0.1:7860.
+
+The same as ``qa serve``; builds the index of ``--data`` first when it is
+missing or out of date.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Web chat over the city development plan.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 exposes it to the network")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--data", default="data", help="folder of source texts")
+    parser.add_argument("--index", default="index", help="index folder")
+    parser.add_argument("--model", default=None, help="sentence-transformers model name or path")
+    args = parser.parse_args(argv)
+
+    import qa
+    from qa.web import serve
+
+    try:
+        serve(data_dir=args.data, index_dir=args.index, model=args.model, host=args.host, port=args.port)
+    except (qa.IndexError_, qa.ModelError) as e:  # the package's own errors say what to do
+        sys.exit(f"Error: {e}")
+
+
+if __name__ == "__main__":
+    main()
