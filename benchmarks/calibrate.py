@@ -1,10 +1,18 @@
 """Calibrate when the assistant abstains, and write the thresholds to qa/calibration.json.
 
-The signal is the best unit's dense cosine and BM25 score: the assistant
-abstains when both are below their thresholds. They are chosen on labelled
-questions about the plan (answerable ones must not abstain) and on questions
-the plan cannot answer: the dev set's out-of-scope ones plus the CMRC 2018
-questions, which are about Wikipedia articles, not Dunhua.
+The signals are the best unit's dense cosine and its BM25 score. The assistant
+answers when the dense score alone is high (``dense_alone``), or when both are
+fairly high (``dense`` and ``keyword``); otherwise it abstains. Chinese
+questions and the others (English) get their own thresholds, because a
+cross-lingual cosine runs lower and an English question shares no keyword with
+a Chinese plan.
+
+Thresholds are chosen so that no answerable question abstains, while as many
+out-of-scope ones as possible do; each one sits halfway between the answerable
+question that bounds it and the next out-of-scope value below. Labelled
+questions: ``../shared/eval/dev.jsonl``, plus ``calibration_extra.jsonl`` (more
+English and out-of-scope questions written for this), plus CMRC 2018 questions,
+which are about Wikipedia articles, never Dunhua, as out-of-scope.
 
     python benchmarks/calibrate.py [--model NAME] [--cmrc N]
 """
@@ -22,42 +30,47 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, SHARED, write_results  # noqa: E402
 
-#: Share of answerable questions allowed to abstain while calibrating.
-MAX_FALSE_ABSTAIN = 0.0
+HERE = Path(__file__).resolve().parent
 
 
 def features(r, questions: list[str]) -> np.ndarray:
+    """Best dense and best keyword score of each question, as the Retriever sees them."""
     rows = []
     for q in questions:
         s = r._score(q)
         rows.append((float(s.dense.max()), float(s.keyword.max())))
-    return np.array(rows)
+    return np.array(rows).reshape(-1, 2)
 
 
-def choose(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float]:
-    """Thresholds (dense, keyword) abstaining on most of ``neg`` and at most
-    ``MAX_FALSE_ABSTAIN`` of ``pos``; ties go to the widest margin."""
+def answered(x: np.ndarray, t: dict) -> np.ndarray:
+    return (x[:, 0] >= t["dense_alone"]) | ((x[:, 0] >= t["dense"]) & (x[:, 1] >= t["keyword"]))
+
+
+def _halfway(bound: float, values: np.ndarray) -> float:
+    """Halfway between ``bound`` and the largest of ``values`` below it."""
+    below = values[values < bound]
+    return float((bound + below.max()) / 2) if len(below) else bound
+
+
+def choose(pos: np.ndarray, neg: np.ndarray) -> dict:
+    """Thresholds that answer every row of ``pos`` and abstain on most of ``neg``."""
+    # A dense score above every out-of-scope question is an answer on its own.
+    alone = pos[pos[:, 0] > neg[:, 0].max(), 0]
+    dense_alone = _halfway(alone.min(), neg[:, 0]) if len(alone) else float(neg[:, 0].max()) + 0.01
+    weak = pos[pos[:, 0] < dense_alone]  # these must pass the two-score rule
     best = None
-    allowed = int(MAX_FALSE_ABSTAIN * len(pos))
-    d_cands = np.unique(np.concatenate([pos[:, 0], neg[:, 0]]))
-    for kq in np.unique(np.concatenate([[0.0], pos[:, 1], neg[:, 1], [np.inf]])):
-        # For this keyword threshold, the answerable questions below it bound the dense threshold.
-        low = pos[pos[:, 1] < kq][:, 0]
-        d_max = np.sort(low)[allowed] if len(low) > allowed else np.inf
-        d = d_cands[d_cands <= d_max].max(initial=-np.inf)
-        if not np.isfinite(d):
-            continue
-        # Put the dense threshold midway between the last negative and the first positive.
-        neg_below = neg[(neg[:, 0] <= d)][:, 0]
-        d_mid = (d + neg_below.max()) / 2 if len(neg_below) and d_max < np.inf else d + 1e-6
-        k_mid = kq
-        abst = np.mean((neg[:, 0] < d_mid) & (neg[:, 1] < k_mid))
-        false = np.mean((pos[:, 0] < d_mid) & (pos[:, 1] < k_mid))
-        margin = d_max - d_mid if np.isfinite(d_max) else 0.0
-        key = (abst, -false, margin)
+    for k in np.unique(weak[:, 1]):
+        d = weak[weak[:, 1] >= k, 0].min(initial=np.inf)
+        if (weak[:, 1] < k).any() or not np.isfinite(d):
+            continue  # a weak answerable question would fall below k
+        t = {"dense_alone": dense_alone, "dense": float(d), "keyword": float(k)}
+        key = 1 - answered(neg, t).mean()
         if best is None or key > best[0]:
-            best = (key, float(d_mid), float(k_mid))
-    return best[1], best[2]
+            best = (key, t)
+    t = best[1] if best else {"dense_alone": dense_alone, "dense": dense_alone, "keyword": 0.0}
+    t["dense"] = _halfway(t["dense"], neg[:, 0])
+    t["keyword"] = _halfway(t["keyword"], neg[neg[:, 0] >= t["dense"], 1])
+    return {k: round(v, 4) for k, v in t.items()}
 
 
 def main() -> None:
@@ -68,47 +81,42 @@ def main() -> None:
     args = ap.parse_args()
 
     from qa import Retriever, build_index
-    from qa.answer import calibration
+    from qa.answer import calibration, question_group
     from qa.evaluate import load_questions
 
     if not (args.work / "data").exists():
         shutil.copytree(ROOT / "data", args.work / "data")
     build_index(args.work / "data", args.work / "index", args.model)
     r = Retriever(args.work / "index", args.model)
-    dev = load_questions(SHARED / "eval" / "dev.jsonl")
+    labelled = load_questions(SHARED / "eval" / "dev.jsonl") + load_questions(HERE / "calibration_extra.jsonl")
     cmrc = json.loads((SHARED / "benchmarks" / "cmrc2018_dev.json").read_text(encoding="utf-8"))["data"]
     cmrc_q = [qa["question"] for a in cmrc for p in a["paragraphs"] for qa in p["qas"]][: args.cmrc]
+    questions = [(q["q"], bool(q["answers"])) for q in labelled] + [(q, False) for q in cmrc_q]
 
-    pos = features(r, [q["q"] for q in dev if q["answers"]])
-    neg_dev = features(r, [q["q"] for q in dev if not q["answers"]])
-    neg_cmrc = features(r, cmrc_q)
-    d, k = choose(pos, np.vstack([neg_dev, neg_cmrc]))
-
-    def rate(x):
-        return float(np.mean((x[:, 0] < d) & (x[:, 1] < k)))
-
-    entry = {
-        "dense": round(d, 4), "keyword": round(k, 4),
-        "calibrated": time.strftime("%Y-%m-%d"),
-        "on": f"{len(pos)} answerable + {len(neg_dev)} out-of-scope dev questions, {len(cmrc_q)} CMRC questions as out-of-scope",
-        "answerable_abstained": rate(pos), "dev_out_of_scope_abstained": rate(neg_dev), "cmrc_abstained": rate(neg_cmrc),
-    }
+    entry = {"calibrated": time.strftime("%Y-%m-%d"), "on": (
+        f"{len(labelled)} labelled questions (dev.jsonl + calibration_extra.jsonl), "
+        f"{len(cmrc_q)} CMRC 2018 questions as out-of-scope")}
+    rows = []
+    for group in ("zh", "other"):
+        qs = [(q, a) for q, a in questions if question_group(q) == group]
+        x = features(r, [q for q, _ in qs])
+        is_pos = np.array([a for _, a in qs])
+        t = choose(x[is_pos], x[~is_pos])
+        entry[group] = t
+        ok = answered(x, t)
+        rows.append(f"| {group} | {t['dense_alone']:.4f} | {t['dense']:.4f} | {t['keyword']:.3f} "
+                    f"| {is_pos.sum()} | {np.mean(~ok[is_pos]):.3f} | {(~is_pos).sum()} | {np.mean(~ok[~is_pos]):.3f} |")
     path = ROOT / "qa" / "calibration.json"
     table = json.loads(path.read_text(encoding="utf-8"))
     table[r.model_name] = entry
     path.write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     calibration.cache_clear()
     lines = [
-        f"Abstention calibration for {r.model_name}: abstain when best dense < {d:.4f} and best BM25 < {k:.4f}",
+        f"Abstention for {r.model_name}: answer when dense >= dense_alone, or dense >= dense and BM25 >= keyword.",
         "",
-        "| questions | n | abstained |",
-        "|---|---|---|",
-        f"| dev, answerable | {len(pos)} | {rate(pos):.3f} |",
-        f"| dev, out of scope | {len(neg_dev)} | {rate(neg_dev):.3f} |",
-        f"| CMRC (out of scope for the plan) | {len(neg_cmrc)} | {rate(neg_cmrc):.3f} |",
-        "",
-        f"answerable dense: min {pos[:, 0].min():.4f}, median {np.median(pos[:, 0]):.4f}; "
-        f"out-of-scope dense: max {np.vstack([neg_dev, neg_cmrc])[:, 0].max():.4f}",
+        "| questions | dense_alone | dense | keyword | answerable | wrongly abstained | out of scope | abstained |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
     ]
     write_results(f"calibration-{r.model_name.replace('/', '_')}", {"entry": entry}, "\n".join(lines))
 

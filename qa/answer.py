@@ -154,6 +154,7 @@ class Retriever:
             )
         self.model_name = built["name"]
         self.thresholds = calibration().get(self.model_name)
+        tokenize("敦化")  # loads jieba's dictionary now, not during the first question
 
     # -------------------------------------------------------------- search
 
@@ -202,18 +203,20 @@ class Retriever:
             raise QueryError(f"k must be a whole number from 1 to {MAX_K}")
         return self._hits(self._score(question, method), k)
 
-    def abstains(self, scored: UnitScores) -> bool:
+    def abstains(self, question: str, scored: UnitScores) -> bool:
         """True when the best match is too weak to be an answer.
 
-        Thresholds on the best unit's dense and keyword scores are calibrated
-        per model on labelled questions (``benchmarks/calibrate.py``). With an
+        It answers when the best unit's dense score alone is high, or when its
+        dense and keyword scores are both fairly high. The thresholds are
+        calibrated per model and per kind of question (Chinese, other) on
+        labelled questions by ``benchmarks/calibrate.py``. With an
         uncalibrated model the assistant never abstains.
         """
-        if not self.thresholds or len(scored.ids) == 0:
+        t = (self.thresholds or {}).get(question_group(question))
+        if not t or len(scored.ids) == 0:
             return False
-        return bool(
-            scored.dense.max() < self.thresholds["dense"] and scored.keyword.max() < self.thresholds["keyword"]
-        )
+        dense, keyword = float(scored.dense.max()), float(scored.keyword.max())
+        return not (dense >= t["dense_alone"] or (dense >= t["dense"] and keyword >= t["keyword"]))
 
     def answer(self, question: str, k: int = 3) -> Answer:
         """Answer with quotes, or abstain when nothing in the index answers.
@@ -226,7 +229,7 @@ class Retriever:
             raise QueryError(f"k must be a whole number from 1 to {MAX_K}")
         scored = self._score(question)
         hits = self._hits(scored, k)
-        if self.abstains(scored):
+        if self.abstains(question, scored):
             answer = Answer(question, [], True, related=hits)
         else:
             answer = Answer(question, hits, False)
@@ -236,6 +239,11 @@ class Retriever:
 
 def _is_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def question_group(question: str) -> str:
+    """``"zh"`` for a question with Chinese characters, else ``"other"``: each has its own thresholds."""
+    return "zh" if _is_cjk(question) else "other"
 
 
 def mark(text: str, highlights: list[str], before: str = "**", after: str = "**") -> str:

@@ -43,8 +43,6 @@ def _guard(func):
 def cli(verbose: bool) -> None:
     """Ask questions about a city development plan; answers are quotes from it."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    if not verbose:
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself
 
 
 _data = click.option("--data", "data_dir", default="data", show_default=True, help="Folder of source texts.")

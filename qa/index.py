@@ -435,10 +435,18 @@ def _write_bytes(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def _bm25s():
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself at import
+    return bm25s
+
+
 def _publish(index_dir, sections, units, keys, vectors, texts, manifest) -> Path:
     """Write a new version folder and make it current, atomically."""
-    import bm25s
     import faiss
+
+    bm25s = _bm25s()
 
     version = index_dir / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     staging = index_dir / f".staging-{version.name}"
@@ -519,8 +527,9 @@ def load_index(index_dir: str | os.PathLike = "index", *, verify: bool = True) -
         IndexCorrupt: a file is missing, truncated or altered (named in the message).
         IndexMismatch: the index has another format version.
     """
-    import bm25s
     import faiss
+
+    bm25s = _bm25s()
 
     index_dir = Path(index_dir)
     version = current_version(index_dir)

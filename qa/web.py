@@ -29,7 +29,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 import gradio as gr  # noqa: E402  (after the environment is set)
 
 from .answer import MAX_K, NOT_FOUND_EN, NOT_FOUND_ZH, Answer, QueryError, Retriever, mark  # noqa: E402
-from .index import IndexCorrupt, build_index, index_status, read_manifest  # noqa: E402
+from .index import IndexCorrupt, build_index, index_status  # noqa: E402
 from .text import MAX_FILE_BYTES, SUFFIXES, SourceError, clean, decode  # noqa: E402
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ DEFAULT_K = 3
 
 EXAMPLES = [
     "外贸进出口总额的目标是多少？",
-    "敦化的大豆有什么特色？",
+    "敦化的医药产业集群是什么级别的？",
     "What is the plan for the pumped-storage power station?",
 ]
 
@@ -429,7 +429,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         turns = gr.State([])
         with gr.Tab("问答 Ask"):
             chatbot = gr.Chatbot(
-                label="Chat",
+                show_label=False,
                 height=560,
                 examples=[{"text": q} for q in EXAMPLES],
                 placeholder="问一个关于规划的问题 · Ask a question about the plan",
