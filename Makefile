@@ -15,9 +15,10 @@ $(BIN)/qa: pyproject.toml
 run: $(BIN)/qa
 	$(BIN)/qa serve
 
-# Browser tests drive Debian's Chromium; install it when missing.
+# Browser tests drive Debian's Chromium (with CJK fonts for screenshots); install it when missing.
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+	  { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 test: $(BIN)/qa chromium
 	$(BIN)/python -m pytest

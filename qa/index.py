@@ -48,7 +48,7 @@ CHUNKING = {"unit_sentences": [1, 2], "min_sentence_chars": MIN_SENTENCE_CHARS}
 #: From this many units on, the dense index is approximate (HNSW) instead of exact.
 HNSW_MIN_UNITS = 200_000
 HNSW_M = 32
-HNSW_EF_SEARCH = 128
+HNSW_EF_SEARCH = 512
 
 Progress = Callable[[str, int, int], None]
 
@@ -371,7 +371,12 @@ def _build_locked(data_dir, index_dir, st_model, model_name, force, progress, t0
             progress("embed", done_n, len(todo_rows))
 
     if todo_rows:
-        unique[todo_rows] = encode_documents(st_model, [texts[first_unit[r]] for r in todo_rows], progress=tick)
+        new = encode_documents(st_model, [texts[first_unit[r]] for r in todo_rows], progress=tick)
+        if len(todo_rows) == len(unique):
+            unique = new  # nothing reused: no second copy of all vectors
+        else:
+            unique[todo_rows] = new
+        del new
     # Without repeated text the unique rows are the vectors: no second copy.
     vectors = unique if len(unique) == len(keys) else unique[inverse]
     del unique

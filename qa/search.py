@@ -84,6 +84,10 @@ def score_units(dense_index, bm25, qvec: np.ndarray, tokens: list[str], method: 
         tokens: The question's keyword tokens.
         method: Fusion method, see :func:`fuse`.
     """
+    import faiss
+
+    # One query is too small to split: OpenMP threads cost more than they save (measured).
+    faiss.omp_set_num_threads(1)
     n = dense_index.ntotal
     take = min(CANDIDATES, n)
     d_scores, d_ids = dense_index.search(qvec.reshape(1, -1), take)

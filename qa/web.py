@@ -16,10 +16,9 @@ import logging
 import os
 import re
 import threading
-import time
 import unicodedata
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -28,7 +27,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr  # noqa: E402  (after the environment is set)
 
-from .answer import MAX_K, NOT_FOUND_EN, NOT_FOUND_ZH, Answer, QueryError, Retriever, mark  # noqa: E402
+from .answer import MAX_K, NOT_FOUND_EN, NOT_FOUND_ZH, Answer, QueryError, Retriever, mark, question_group  # noqa: E402
 from .index import IndexCorrupt, build_index, index_status  # noqa: E402
 from .text import MAX_FILE_BYTES, SUFFIXES, SourceError, clean, decode  # noqa: E402
 
@@ -55,8 +54,9 @@ SCRIPTS = {"original": ("原文", None), "hans": ("简体", "t2s"), "hant": ("�
 
 # Private-use characters stand in for the <mark> tags while the script is
 # converted, so that highlights stay on the same characters even where OpenCC
-# changes a text's length; they never occur in cleaned source text.
+# changes a text's length. Any already in the source are shown as U+FFFD.
 _OPEN, _CLOSE = "\ue000", "\ue001"
+_NO_SENTINELS = str.maketrans({_OPEN: "\ufffd", _CLOSE: "\ufffd"})
 
 CSS = """
 .qa-hit { margin: 0 0 1em 0; }
@@ -95,13 +95,10 @@ def quote_html(text: str, highlights: list[str], script: str = "original") -> st
     Highlights are found in the stored text first, then the script is
     converted, then HTML is escaped, so no source character can become markup.
     """
+    text, highlights = text.translate(_NO_SENTINELS), [h.translate(_NO_SENTINELS) for h in highlights]
     marked = convert_script(mark(text, highlights, _OPEN, _CLOSE), script)
     body = html.escape(marked).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
     return body.replace("\n", "<br>")
-
-
-def _is_cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" for ch in text)
 
 
 def render_answer(answer: Answer, script: str = "original") -> str:
@@ -112,7 +109,7 @@ def render_answer(answer: Answer, script: str = "original") -> str:
     """
     esc = html.escape
     if answer.abstained or not answer.hits:
-        zh = _is_cjk(answer.question)
+        zh = question_group(answer.question) == "zh"  # the same choice as `qa ask`
         parts = [f'<p class="qa-none">{esc(NOT_FOUND_ZH if zh else NOT_FOUND_EN)}</p>']
         if answer.related:
             head = "相关章节（仅供参考，并非答案）：" if zh else "Related sections (further reading, not an answer):"
@@ -194,8 +191,6 @@ class BuildState:
     total: int = 0
     message: str = ""
     error: str = ""
-    finished_at: float = 0.0
-    log: list[str] = field(default_factory=list)
 
 
 class ChatService:
@@ -312,9 +307,16 @@ class ChatService:
 
     def _rebuild(self) -> None:
         model = self.retriever.model if self.retriever else self._model  # already loaded: no second copy
+        name = getattr(model, "qa_name", None) if not isinstance(model, str) else model
         try:
-            report = build_index(self.data_dir, self.index_dir, model, progress=self._progress)
-            if not report.up_to_date or self.retriever is None:
+            # A file saved while a build reads the folder would be missed: build again until current.
+            changed = False
+            for _ in range(3):
+                report = build_index(self.data_dir, self.index_dir, model, progress=self._progress)
+                changed |= not report.up_to_date
+                if index_status(self.data_dir, self.index_dir, name) == "ok":
+                    break
+            if changed or self.retriever is None:
                 self.retriever = Retriever(self.index_dir, model)  # verified before it replaces the old one
             message = report.summary()
             if report.skipped:
@@ -326,13 +328,6 @@ class ChatService:
             self.state.message = ""
         finally:
             self.state.running = False
-            self.state.finished_at = time.time()
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait for a running rebuild."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
 
 
 def index_info(service: ChatService) -> str:
@@ -408,7 +403,7 @@ def build_app(service: ChatService) -> gr.Blocks:
                 lines.append(f"✅ saved `{service.save_upload(f)}`")
                 saved += 1
             except (UploadError, OSError) as e:
-                lines.append(f"❌ {e}")
+                lines.append(f"❌ {html.escape(str(e))}")
             finally:
                 Path(f).unlink(missing_ok=True)  # no copy left in Gradio's cache to be fetched later
         if not files:

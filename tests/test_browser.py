@@ -1,0 +1,156 @@
+"""The web chat in a real browser: Debian's Chromium driven by Playwright.
+
+``make test`` installs Chromium (``make chromium``); without /usr/bin/chromium
+these tests fail and say so. CJK glyphs need a CJK font (Debian's
+``fonts-noto-cjk``) only for the screenshot to look right, not for the checks.
+
+To refresh the README's screenshot with the default model::
+
+    QA_UPDATE_SCREENSHOT=1 .venv/bin/python -m pytest tests/test_browser.py -m slow -k screenshot
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+# Headless, and nothing that reaches out: this machine's network is closed.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+QUESTION = "外贸进出口总额的目标是多少？"
+ANSWER_SENTENCE = "外貿進出口總額達到40億元"
+OUT_OF_SCOPE = "北京明天天气怎么样？"
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(root: Path, model=None):
+    from qa.web import ChatService, build_app, launch
+
+    service = ChatService(root / "data", root / "index", model)
+    service.start()
+    return launch(build_app(service), service, port=_free_port(), block=False)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing; install Debian's Chromium with `make chromium` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory, plan_index, small_model):
+    root = tmp_path_factory.mktemp("browser")
+    shutil.copytree(plan_index / "data", root / "data")
+    shutil.copytree(plan_index / "index", root / "index")
+    demo = _serve(root, small_model)
+    yield demo.local_url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def default_site(default_index):
+    """The chat with the default model (multilingual-e5-small), as shipped."""
+    demo = _serve(default_index)
+    yield demo.local_url
+    demo.close()
+
+
+def _ask(browser, url: str, question: str, k: int | None = None):
+    page = browser.new_page(viewport={"width": 1280, "height": 960})
+    page.goto(url)
+    if k is not None:
+        page.locator("#qa-k input[type=number]").fill(str(k))
+        page.locator("#qa-k input[type=number]").press("Enter")
+    box = page.locator("#qa-question textarea")
+    box.fill(question)
+    page.locator("#qa-send").click()
+    return page
+
+
+def test_answer_is_quoted_with_the_sentence_highlighted(browser, small_site, tmp_path):
+    page = _ask(browser, small_site, QUESTION)
+    highlighted = page.locator("#qa-chat .qa-quote mark", has_text=ANSWER_SENTENCE)
+    highlighted.first.wait_for(timeout=30_000)
+    hit = page.locator("#qa-chat .qa-hit", has=page.locator(".qa-quote mark", has_text=ANSWER_SENTENCE))
+    assert "000_35bfb118311f446a.txt" in hit.locator(".qa-src").inner_text()
+    assert "相关度" in hit.locator(".qa-score").inner_text()
+    page.screenshot(path=str(tmp_path / "answer.png"))
+
+    # 简体: the same sentence, converted, still inside the highlight.
+    page.locator("#qa-script label", has_text="简体").click()
+    page.locator("#qa-chat mark", has_text="外贸进出口总额达到40亿元").first.wait_for(timeout=10_000)
+    assert page.locator("#qa-chat", has_text=ANSWER_SENTENCE).count() == 0
+    page.close()
+
+
+def test_example_questions_are_offered_and_answer_when_clicked(browser, small_site):
+    page = browser.new_page()
+    page.goto(small_site)
+    example = page.get_by_text("敦化的医药产业集群是什么级别的？")
+    example.wait_for(timeout=30_000)
+    example.click()
+    page.locator("#qa-chat .qa-hit").first.wait_for(timeout=30_000)
+    assert page.locator("#qa-chat .qa-hit").count() == 3
+    page.close()
+
+
+def test_too_long_question_gets_a_clear_reply(browser, small_site):
+    page = _ask(browser, small_site, "问" * 501)
+    page.locator("#qa-chat .qa-error", has_text="the limit is 500").wait_for(timeout=30_000)
+    page.close()
+
+
+def _needs_calibration():
+    from qa.answer import calibration
+    from qa.model import DEFAULT_MODEL
+
+    if not calibration().get(DEFAULT_MODEL):
+        pytest.skip(f"qa/calibration.json has no thresholds for {DEFAULT_MODEL}, so it never abstains; run benchmarks/calibrate.py")
+
+
+@pytest.mark.slow
+def test_out_of_scope_question_says_not_found(browser, default_site):
+    _needs_calibration()
+    page = _ask(browser, default_site, OUT_OF_SCOPE)
+    page.locator("#qa-chat .qa-none", has_text="规划中没有找到相关内容").wait_for(timeout=60_000)
+    assert page.locator("#qa-chat .qa-quote").count() == 0
+    page.close()
+
+
+@pytest.mark.slow
+def test_screenshot(browser, default_site, tmp_path):
+    """The README's picture: the default model answering the trade question."""
+    page = _ask(browser, default_site, QUESTION, k=2)
+    first = page.locator("#qa-chat .qa-hit").first
+    first.locator("mark", has_text=ANSWER_SENTENCE).wait_for(timeout=60_000)
+    # Show the reply from its top, as a reader would start.
+    page.wait_for_timeout(1000)  # let the chat's own scroll to the bottom finish first
+    page.locator("#qa-chat [role=log]").evaluate("e => { e.scrollTop = 0; }")
+    page.wait_for_timeout(300)
+    update = os.environ.get("QA_UPDATE_SCREENSHOT") == "1"
+    path = SCREENSHOT if update else tmp_path / "screenshot.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+    page.close()

@@ -1,0 +1,44 @@
+"""Quality with the default model (multilingual-e5-small) on the real plan and the labelled dev questions."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import DEV
+from qa import Retriever
+from qa.answer import NOT_FOUND_EN, NOT_FOUND_ZH, question_group
+from qa.evaluate import evaluate, load_questions
+from qa.text import fold_for_match
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def retriever(default_index):
+    return Retriever(default_index / "index")
+
+
+def test_dev_set_meets_the_targets(retriever):
+    report = evaluate(retriever, load_questions(DEV))
+    zh, en = report["zh"], report["en"]
+    assert zh["hit@1"] >= 0.95 and zh["sentence@1"] >= 0.90
+    assert en["hit@3"] == 1.0
+    assert report["out_of_scope"]["abstained"] >= 0.9
+    assert report["all"]["abstained"] <= 0.03
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["外贸进出口总额的目标是多少？", "外貿進出口總額的目標是多少？", "What is the target for foreign trade?"],
+)
+def test_export_target_is_found_in_either_script_and_in_english(retriever, question):
+    ans = retriever.answer(question, k=3)
+    assert not ans.abstained
+    texts = [fold_for_match(h) for hit in ans.hits for h in hit.highlights]
+    assert any(fold_for_match("外貿進出口總額達到40億元") in t for t in texts)
+
+
+@pytest.mark.parametrize("question", ["北京明天天气怎么样？", "红烧肉怎么做？", "What is the capital of France?"])
+def test_out_of_scope_questions_abstain_with_related_reading(retriever, question):
+    ans = retriever.answer(question)
+    assert ans.abstained and ans.hits == [] and ans.related
+    assert (NOT_FOUND_ZH if question_group(question) == "zh" else NOT_FOUND_EN) in ans.markdown
