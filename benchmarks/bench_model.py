@@ -18,18 +18,15 @@ safetensors) on its own, to show what that check costs of each load.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_results  # noqa: E402
+from common import child, write_results  # noqa: E402
 
 # Each child prints one line "RESULT {json}"; t0 is taken before any import.
 QA_LOAD = r"""
@@ -56,17 +53,6 @@ print("RESULT " + json.dumps({"load_s": time.perf_counter() - t0,
 """
 
 
-def child(code: str, env: dict, *args: str) -> dict:
-    """Run ``code`` in a new interpreter; its RESULT dict plus the wall time seen from here."""
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise RuntimeError(f"child failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    line = next(ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("RESULT "))
-    return {"wall_s": wall, **json.loads(line[7:])}
-
-
 def med(xs: list[float]) -> float:
     return statistics.median(xs)
 
@@ -87,24 +73,24 @@ def main() -> None:
             if cache is not None:
                 shutil.rmtree(cache, ignore_errors=True)
             cache = work / f"cache{i}"
-            r = child(QA_LOAD, {**base_env, "QA_CACHE_DIR": str(cache)})
+            r = child(QA_LOAD, env={**base_env, "QA_CACHE_DIR": str(cache)})
             rebuilds.append(r)
             print(f"rebuild {i + 1}: {r['wall_s']:.1f}s wall, load_model {r['load_s']:.1f}s", flush=True)
         if cache is None:  # --rebuilds 0: fill a cache once, untimed
             cache = work / "cache"
-            child(QA_LOAD, {**base_env, "QA_CACHE_DIR": str(cache)})
+            child(QA_LOAD, env={**base_env, "QA_CACHE_DIR": str(cache)})
         env = {**base_env, "QA_CACHE_DIR": str(cache)}
-        folder = rebuilds[-1]["folder"] if rebuilds else child(QA_LOAD, env)["folder"]
+        folder = rebuilds[-1]["folder"] if rebuilds else child(QA_LOAD, env=env)["folder"]
         # One untimed load of each first, so both start from a warm page cache.
-        child(QA_LOAD, env)
-        child(BARE_LOAD, env, folder)
+        child(QA_LOAD, env=env)
+        child(BARE_LOAD, folder, env=env)
         for i in range(args.loads):
             order = ("qa", "bare") if i % 2 == 0 else ("bare", "qa")
             for which in order:
                 if which == "qa":
-                    warm.append(child(QA_LOAD, env))
+                    warm.append(child(QA_LOAD, env=env))
                 else:
-                    bare.append(child(BARE_LOAD, env, folder))
+                    bare.append(child(BARE_LOAD, folder, env=env))
             print(f"load {i + 1}: qa {warm[-1]['wall_s']:.2f}s, bare {bare[-1]['wall_s']:.2f}s", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -23,13 +23,12 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, SHARED, cmrc_corpus, write_results  # noqa: E402
+from common import ROOT, SHARED, cmrc_corpus, child, write_results  # noqa: E402
 
 DEV = SHARED / "eval" / "dev.jsonl"
 
@@ -61,17 +60,6 @@ rep = qa.build_index(sys.argv[1], sys.argv[2], force=True)
 print("RESULT " + json.dumps({"t_s": time.perf_counter() - t0, "units": rep.units, "embedded": rep.embedded,
       "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
-
-
-def child(code: str, *args: str) -> dict:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise RuntimeError(f"child failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    line = next(ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("RESULT "))
-    return {"wall_s": wall, **json.loads(line[7:])}
 
 
 def pct(xs: list[float], p: float) -> float:

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -38,3 +41,15 @@ def write_results(name: str, payload: dict, table: str) -> None:
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     (RESULTS / f"{name}.md").write_text(table.rstrip() + "\n", encoding="utf-8")
     print(table)
+
+
+def child(code: str, *args: str, env: dict | None = None) -> dict:
+    """Run ``code`` in a new interpreter (hub off); its ``RESULT {json}`` line plus the wall time seen from here."""
+    env = {**(os.environ if env is None else env), "HF_HUB_OFFLINE": "1"}
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"child failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    line = next(ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("RESULT "))
+    return {"wall_s": wall, **json.loads(line[7:])}

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import click
 
@@ -11,6 +13,28 @@ from .answer import QueryError
 
 #: Exit status for a bad question or bad arguments (click uses 2 for usage errors too).
 EXIT_BAD_INPUT = 2
+
+
+@contextmanager
+def embedding_bar() -> Iterator[Callable[[str, int, int], None]]:
+    """A console progress bar over a build's embedding stage; yields the build's progress callback."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def progress(stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if stage == "embed":
+            if bar is None:
+                bar = tqdm(total=total, desc="Embedding", unit="text", file=sys.stderr, disable=total == 0)
+            bar.n = done
+            bar.refresh()
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _fail(message: str, status: int = 1) -> None:
@@ -58,25 +82,10 @@ _model = click.option("--model", default=None, help="sentence-transformers model
 @_guard
 def build(data_dir: str, index_dir: str, model: str | None, force: bool) -> None:
     """Build or update the index of the data folder."""
-    from tqdm import tqdm
-
     from .index import build_index
 
-    bar = None
-
-    def progress(stage: str, done: int, total: int) -> None:
-        nonlocal bar
-        if stage == "embed":
-            if bar is None:
-                bar = tqdm(total=total, desc="Embedding", unit="text", file=sys.stderr, disable=total == 0)
-            bar.n = done
-            bar.refresh()
-
-    try:
+    with embedding_bar() as progress:
         report = build_index(data_dir, index_dir, model, force=force, progress=progress)
-    finally:
-        if bar is not None:
-            bar.close()
     for name, why in report.skipped.items():
         click.echo(f"Skipped {why}", err=True)
     click.echo(report.summary())

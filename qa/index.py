@@ -274,9 +274,19 @@ def build_index(
     data_dir, index_dir = Path(data_dir), Path(index_dir)
     if not data_dir.is_dir():
         raise NoSources(f"data folder {data_dir}/ does not exist; create it and put .txt or .md files in it")
-    st_model = get_model(model) if model is None or isinstance(model, str) else model
-    # get_model names what it loads; a model passed in must carry a name too.
-    model_name = getattr(st_model, "qa_name", None) or "custom"
+    if model is None or isinstance(model, str):
+        from .model import DEFAULT_MODEL
+
+        model_name = model or DEFAULT_MODEL  # the name get_model gives it
+
+        def load() -> "SentenceTransformer":  # only when something must be embedded
+            return get_model(model)
+    else:
+        # get_model names what it loads; a model passed in must carry a name too.
+        model_name = getattr(model, "qa_name", None) or "custom"
+
+        def load() -> "SentenceTransformer":
+            return model
 
     lock = FileLock(str(index_dir / ".lock"))
     try:
@@ -287,12 +297,12 @@ def build_index(
     except OSError as e:
         raise _write_error(index_dir, e) from e
     try:
-        return _build_locked(data_dir, index_dir, st_model, model_name, force, progress, t0)
+        return _build_locked(data_dir, index_dir, load, model_name, force, progress, t0)
     finally:
         lock.release()
 
 
-def _build_locked(data_dir, index_dir, st_model, model_name, force, progress, t0) -> BuildReport:
+def _build_locked(data_dir, index_dir, load, model_name, force, progress, t0) -> BuildReport:
     hashes = source_hashes(data_dir)
     try:
         previous = read_manifest(index_dir)
@@ -334,6 +344,7 @@ def _build_locked(data_dir, index_dir, st_model, model_name, force, progress, t0
         why = "; ".join(skipped.values()) or "no .txt or .md files"
         raise NoSources(f"nothing to index in {data_dir}/ ({why}); the existing index was left as it was")
 
+    st_model = load()
     units = make_units(sections)
     texts = [unit_text(sections[si], s0, s1) for si, s0, s1 in units]
     keys = [text_key(model_name, t) for t in texts]

@@ -532,22 +532,9 @@ def serve(
     """
     import sys
 
-    from tqdm import tqdm
-
-    bar = None
-
-    def progress(stage: str, done: int, total: int) -> None:
-        nonlocal bar
-        if stage == "embed":
-            if bar is None:
-                bar = tqdm(total=total, desc="Embedding", unit="text", file=sys.stderr, disable=total == 0)
-            bar.n = done
-            bar.refresh()
+    from .cli import embedding_bar
 
     service = ChatService(data_dir, index_dir, model)
-    try:
+    with embedding_bar() as progress:
         print(service.start(progress=progress), file=sys.stderr)
-    finally:
-        if bar is not None:
-            bar.close()
     return launch(build_app(service), service, host, port, block=block)

@@ -4,9 +4,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import resource
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 from filelock import FileLock
 
 from conftest import PLAN, ROOT, minilm_path
-from qa import (IndexBusy, IndexCorrupt, IndexError_, IndexMismatch, NoSources, Retriever, build_index)
+from qa import IndexBusy, IndexCorrupt, IndexMismatch, NoSources, Retriever, build_index
 from qa.split import split_document
 from qa.text import SourceError, clean, decode, fold_script
 
@@ -248,7 +246,7 @@ def test_read_only_index_folder_is_a_clear_error(built):
         f"try:\n    build_index({str(built / 'data')!r}, {str(index)!r}, {minilm_path()!r}, force=True)\n"
         "except IndexError_ as e:\n    print(e); sys.exit(3)\n"
     )
-    script = f'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" -c "$3"'
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" -c "$3"'
     proc = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(index), sys.executable, code],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     if "mount:" in proc.stderr and proc.returncode not in (0, 3):
