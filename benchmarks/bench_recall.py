@@ -43,6 +43,7 @@ def main() -> None:
 
     from qa import index as qi
     from qa.embed import encode_queries, get_model
+    from qa.search import CANDIDATES
 
     loaded = qi.load_index(args.index)
     real = loaded.dense.reconstruct_n(0, loaded.dense.ntotal)
@@ -66,35 +67,43 @@ def main() -> None:
     truth = exact.search(qvecs, 10)
     faiss.omp_set_num_threads(1)  # as Retriever searches: one question at a time, one thread
 
-    def one_by_one(index) -> tuple[np.ndarray, float]:
+    def one_by_one(index, k: int) -> tuple[np.ndarray, float]:
+        """The top 10 of a k-search per question (HNSWFlat's scores are exact), and the p50 time."""
         ids, times = [], []
         for q in qvecs:
             t = time.perf_counter()
-            ids.append(index.search(q[None], 10)[1][0])
+            ids.append(index.search(q[None], k)[1][0][:10])
             times.append(time.perf_counter() - t)
         return np.array(ids), float(np.median(times) * 1e3)
 
-    exact_ids, exact_ms = one_by_one(exact)
+    def recall(ids: np.ndarray) -> float:
+        return round(float(np.mean([len(set(a) & set(b)) for a, b in zip(ids, truth[1])]) / 10), 4)
+
+    _, exact_ms = one_by_one(exact, CANDIDATES)
     rows = []
     kind = type(approx).__name__
     for ef in sorted({64, 128, 256, qi.HNSW_EF_SEARCH, 1024}):
         if hasattr(approx, "hnsw"):
             approx.hnsw.efSearch = ef
-        ids, ms = one_by_one(approx)
-        hits = [len(set(a) & set(b)) for a, b in zip(ids, truth[1])]
-        recall = float(np.mean(hits) / 10)
-        rows.append({"efSearch": ef, "recall@10": round(recall, 4), "p50_ms": round(ms, 3),
-                     "shipped": ef == qi.HNSW_EF_SEARCH})
-    payload = {"units": len(vectors), "real_e5_vectors": len(real), "queries": len(qs), "index": kind,
+        ids10, ms10 = one_by_one(approx, 10)
+        ids, ms = one_by_one(approx, CANDIDATES)
+        rows.append({"efSearch": ef, "recall@10_k10": recall(ids10), "p50_ms_k10": round(ms10, 3),
+                     "recall@10": recall(ids), "p50_ms": round(ms, 3), "shipped": ef == qi.HNSW_EF_SEARCH})
+    payload = {"units": len(vectors), "real_e5_vectors": len(real), "queries": len(qs), "index": kind, "candidates": CANDIDATES,
                "M": qi.HNSW_M, "build_s": round(build_s, 1), "exact_p50_ms": round(exact_ms, 3), "rows": rows}
     lines = [
         f"HNSW recall@10 on e5 geometry: {len(vectors):,} units ({len(real):,} real multilingual-e5-small unit vectors "
         f"of CMRC 2018, the rest normalised sums of two), {len(qs)} real CMRC questions; {kind}, M={qi.HNSW_M}, "
         f"built in {build_s:.0f} s; exact search p50 {exact_ms:.1f} ms (1 thread)",
         "",
-        "| efSearch | recall@10 | p50 (ms) |",
-        "|---:|---:|---:|",
-        *[f"| {r['efSearch']}{' (shipped)' if r['shipped'] else ''} | {r['recall@10']:.4f} | {r['p50_ms']:.2f} |" for r in rows],
+        "",
+        f"The Retriever asks the dense index for its top {CANDIDATES} candidates and fuses those; "
+        "recall@10 is of the top 10 of that search, as the product runs it. A bare top-10 search is shown beside it.",
+        "",
+        f"| efSearch | recall@10, top-{CANDIDATES} search (product) | p50 (ms) | recall@10, top-10 search | p50 (ms) |",
+        "|---:|---:|---:|---:|---:|",
+        *[f"| {r['efSearch']}{' (shipped)' if r['shipped'] else ''} | {r['recall@10']:.4f} | {r['p50_ms']:.2f} "
+          f"| {r['recall@10_k10']:.4f} | {r['p50_ms_k10']:.2f} |" for r in rows],
     ]
     write_results("recall", payload, "\n".join(lines))
 

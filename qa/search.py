@@ -15,7 +15,9 @@ import numpy as np
 #: Units taken from each side before fusing.
 CANDIDATES = 100
 #: Weight of the dense side in the fused score; the keyword side gets the rest.
-DENSE_WEIGHT = 0.5
+#: Measured on CMRC 2018 dev (top-1): 0.4 → 0.977, 0.5 → 0.982, 0.55 → 0.983,
+#: 0.6 → 0.986, 0.65 → 0.984, 0.7 → 0.984. On the plan's dev set, Chinese hit@1 is 1.0 at 0.5, 0.97 at 0.6.
+DENSE_WEIGHT = 0.6
 
 
 class UnitScores(NamedTuple):
