@@ -536,5 +536,6 @@ def serve(
 
     service = ChatService(data_dir, index_dir, model)
     with embedding_bar() as progress:
-        print(service.start(progress=progress), file=sys.stderr)
+        summary = service.start(progress=progress)
+    print(summary, file=sys.stderr)  # after the bar is closed, so it is not drawn again below
     return launch(build_app(service), service, host, port, block=block)
