@@ -45,7 +45,10 @@ def features(r, questions: list[str]) -> np.ndarray:
 
 
 def answered(x: np.ndarray, t: dict) -> np.ndarray:
-    return (x[:, 0] >= t["dense_alone"]) | ((x[:, 0] >= t["dense"]) & (x[:, 1] >= t["keyword"]))
+    """The product's own rule, applied to rows of (best dense, best keyword)."""
+    from qa.answer import strong_enough
+
+    return strong_enough(t, x[:, 0], x[:, 1])
 
 
 def choose(pos: np.ndarray, neg: np.ndarray) -> dict:

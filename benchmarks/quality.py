@@ -55,12 +55,13 @@ def main() -> None:
     # The questions are embedded in one batch, then each method runs the
     # Retriever's own scoring and ranking: Retriever.search minus one encode per call.
     t0 = time.perf_counter()
-    qvecs = encode_queries(r.model, [check_question(q["q"]) for q in questions])
+    asked = [check_question(q["q"]) for q in questions]
+    qvecs = encode_queries(r.model, asked)
     print(f"{len(questions)} questions embedded, {time.perf_counter() - t0:.0f}s", flush=True)
     ranks = {m: [] for m in METHODS}
-    for n, (q, qvec) in enumerate(zip(questions, qvecs), 1):
+    for n, (q, text, qvec) in enumerate(zip(questions, asked, qvecs), 1):
         gold = expected[(q["source"], paragraphs[q["source"]].index(q["paragraph"]))]
-        tokens = tokenize(check_question(q["q"]))
+        tokens = tokenize(text)
         for m in METHODS:
             hits = r._hits(score_units(r.index.dense, r.index.bm25, qvec, tokens, m), 5)
             ranks[m].append(next((i for i, h in enumerate(hits, 1) if h.source == q["source"] and h.text == gold), None))

@@ -215,8 +215,7 @@ class Retriever:
         t = (self.thresholds or {}).get(question_group(question))
         if not t or len(scored.ids) == 0:
             return False
-        dense, keyword = float(scored.dense.max()), float(scored.keyword.max())
-        return not (dense >= t["dense_alone"] or (dense >= t["dense"] and keyword >= t["keyword"]))
+        return not strong_enough(t, float(scored.dense.max()), float(scored.keyword.max()))
 
     def answer(self, question: str, k: int = 3) -> Answer:
         """Answer with quotes, or abstain when nothing in the index answers.
@@ -239,6 +238,20 @@ class Retriever:
 
 def _is_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def strong_enough(thresholds: dict, dense, keyword):
+    """Whether best scores are strong enough to answer: dense alone, or dense and keyword together.
+
+    Args:
+        thresholds: ``dense_alone``, ``dense`` and ``keyword``, as in ``calibration.json``.
+        dense: Best dense score(s), a number or an array.
+        keyword: Best keyword score(s), aligned with ``dense``.
+
+    Returns:
+        A bool, or a bool array for arrays (``benchmarks/calibrate.py`` applies it to many questions).
+    """
+    return (dense >= thresholds["dense_alone"]) | ((dense >= thresholds["dense"]) & (keyword >= thresholds["keyword"]))
 
 
 def question_group(question: str) -> str:

@@ -30,6 +30,18 @@ def get_model(name: str | None = None) -> "SentenceTransformer":
         return _models[key]
 
 
+def name_of(model: "str | SentenceTransformer | None") -> str | None:
+    """The name a model is recorded under in an index.
+
+    The name or path given, or a loaded model's ``qa_name`` (set by
+    :func:`get_model`; ``"custom"`` without one). None stays None: the caller
+    decides what an unnamed choice means.
+    """
+    if model is None or isinstance(model, str):
+        return model
+    return getattr(model, "qa_name", None) or "custom"
+
+
 def model_dim(model: "SentenceTransformer") -> int:
     """The model's embedding dimension."""
     get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from .embed import encode_documents, model_dim, text_key
+from .embed import encode_documents, get_model, model_dim, name_of, text_key
 from .keywords import tokenize
 from .split import MIN_SENTENCE_CHARS, Section, split_document
 from .text import SUFFIXES, SourceError, read_source
@@ -272,25 +272,13 @@ def build_index(
     """
     from filelock import FileLock, Timeout
 
-    from .embed import get_model
+    from .model import DEFAULT_MODEL
 
     t0 = time.perf_counter()
     data_dir, index_dir = Path(data_dir), Path(index_dir)
     if not data_dir.is_dir():
         raise NoSources(f"data folder {data_dir}/ does not exist; create it and put .txt or .md files in it")
-    if model is None or isinstance(model, str):
-        from .model import DEFAULT_MODEL
-
-        model_name = model or DEFAULT_MODEL  # the name get_model gives it
-
-        def load() -> "SentenceTransformer":  # only when something must be embedded
-            return get_model(model)
-    else:
-        # get_model names what it loads; a model passed in must carry a name too.
-        model_name = getattr(model, "qa_name", None) or "custom"
-
-        def load() -> "SentenceTransformer":
-            return model
+    name = name_of(model) or DEFAULT_MODEL  # None builds with the default, as get_model loads it
 
     lock = FileLock(str(index_dir / ".lock"))
     try:
@@ -301,12 +289,12 @@ def build_index(
     except OSError as e:
         raise _write_error(index_dir, e) from e
     try:
-        return _build_locked(data_dir, index_dir, load, model_name, force, progress, t0)
+        return _build_locked(data_dir, index_dir, model, name, force, progress, t0)
     finally:
         lock.release()
 
 
-def _build_locked(data_dir, index_dir, load, model_name, force, progress, t0) -> BuildReport:
+def _build_locked(data_dir, index_dir, model, model_name, force, progress, t0) -> BuildReport:
     hashes = source_hashes(data_dir)
     try:
         previous = read_manifest(index_dir)
@@ -348,7 +336,8 @@ def _build_locked(data_dir, index_dir, load, model_name, force, progress, t0) ->
         why = "; ".join(skipped.values()) or "no .txt or .md files"
         raise NoSources(f"nothing to index in {data_dir}/ ({why}); the existing index was left as it was")
 
-    st_model = load()
+    # Loaded only now: a build with nothing changed needs no model.
+    st_model = get_model(model) if model is None or isinstance(model, str) else model
     units = make_units(sections)
     texts = [unit_text(sections[si], s0, s1) for si, s0, s1 in units]
     keys = [text_key(model_name, t) for t in texts]

@@ -135,10 +135,23 @@ def read_source(path: Path, root: Path) -> Document:
         SourceError: the file cannot be indexed; the message names it.
     """
     name = path.relative_to(root).as_posix()
-    size = path.stat().st_size
+    check_size(path.stat().st_size, name)  # before reading it all
+    return parse_source(path.read_bytes(), name)
+
+
+def check_size(size: int, name: str) -> None:
+    """Raise :class:`SourceError` if a file of ``size`` bytes is over the limit."""
     if size > MAX_FILE_BYTES:
         raise SourceError(f"{name}: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit; split it")
-    text, encoding = decode(path.read_bytes(), name)
+
+
+def parse_source(data: bytes, name: str) -> Document:
+    """Decode and clean the bytes of a source file called ``name``.
+
+    Raises:
+        SourceError: binary, undecodable, or nothing left after cleaning.
+    """
+    text, encoding = decode(data, name)
     doc = clean(text, name)
     if not doc.text.strip():
         raise SourceError(f"{name}: no text left after cleaning")
@@ -193,16 +206,17 @@ def clean(raw: str, source: str = "") -> Document:
 
 # ---------------------------------------------------------------- folding
 
-@functools.lru_cache(maxsize=1)
-def _t2s():
+@functools.lru_cache(maxsize=None)
+def converter(config: str):
+    """The OpenCC converter for ``config`` (e.g. ``"t2s"``), made once per process."""
     import opencc
 
-    return opencc.OpenCC("t2s")
+    return opencc.OpenCC(config)
 
 
 def fold_script(text: str) -> str:
     """Fold width (NFKC), case and script (traditional to simplified)."""
-    return _t2s().convert(unicodedata.normalize("NFKC", text).lower())
+    return converter("t2s").convert(unicodedata.normalize("NFKC", text).lower())
 
 
 _PUNCT_OR_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)

@@ -28,8 +28,9 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 import gradio as gr  # noqa: E402  (after the environment is set)
 
 from .answer import MAX_K, NOT_FOUND_EN, NOT_FOUND_ZH, Answer, QueryError, Retriever, mark, question_group  # noqa: E402
+from .embed import name_of  # noqa: E402
 from .index import IndexCorrupt, build_index, index_status  # noqa: E402
-from .text import MAX_FILE_BYTES, SUFFIXES, SourceError, clean, decode  # noqa: E402
+from .text import MAX_FILE_BYTES, SUFFIXES, SourceError, check_size, converter, parse_source  # noqa: E402
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -75,18 +76,7 @@ CSS = """
 def convert_script(text: str, script: str) -> str:
     """``text`` in the display script (``original``, ``hans`` or ``hant``)."""
     config = SCRIPTS.get(script, SCRIPTS["original"])[1]
-    return _opencc(config).convert(text) if config else text
-
-
-_converters: dict[str, object] = {}
-
-
-def _opencc(config: str):
-    if config not in _converters:
-        import opencc
-
-        _converters[config] = opencc.OpenCC(config)
-    return _converters[config]
+    return converter(config).convert(text) if config else text
 
 
 def quote_html(text: str, highlights: list[str], script: str = "original") -> str:
@@ -225,8 +215,7 @@ class ChatService:
         Returns:
             What was done, for the console.
         """
-        name = self._model if isinstance(self._model, str) else getattr(self._model, "qa_name", None)
-        status = index_status(self.data_dir, self.index_dir, name)
+        status = index_status(self.data_dir, self.index_dir, name_of(self._model))
         summary = f"Index is {status}"
         if status != "ok":
             summary = build_index(self.data_dir, self.index_dir, self._model, progress=progress).summary()
@@ -273,16 +262,12 @@ class ChatService:
         """
         path = Path(path)
         target = safe_name(name or path.name)
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise UploadError(f"{target}: {size / 2**20:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit; split it")
-        data = path.read_bytes()
         try:
-            text, _ = decode(data, target)
+            check_size(path.stat().st_size, target)
+            data = path.read_bytes()
+            parse_source(data, target)  # the checks a build makes, before the file is kept
         except SourceError as e:
             raise UploadError(str(e)) from None
-        if not clean(text, target).text.strip():
-            raise UploadError(f"{target}: no text left after cleaning")
         dest = (self.data_dir / target).resolve()
         if dest.parent != self.data_dir.resolve():  # belt and braces against traversal
             raise UploadError(f"{name}: not a usable file name; rename it")
@@ -307,7 +292,7 @@ class ChatService:
 
     def _rebuild(self) -> None:
         model = self.retriever.model if self.retriever else self._model  # already loaded: no second copy
-        name = getattr(model, "qa_name", None) if not isinstance(model, str) else model
+        name = name_of(model)
         try:
             # A file saved while a build reads the folder would be missed: build again until current.
             changed = False
