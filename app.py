@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         serve(data_dir=args.data, index_dir=args.index, model=args.model, host=args.host, port=args.port)
-    except (qa.IndexError_, qa.ModelError) as e:  # the package's own errors say what to do
+    except qa.QAError as e:  # the package's own errors say what to do
         sys.exit(f"Error: {e}")
 
 

@@ -11,7 +11,7 @@ index on e5's own geometry:
   way a two-sentence run relates to its sentences, plus the originals;
 - 300 real CMRC questions encoded with the model's query prompt.
 
-The approximate index is ``qa.index._dense_index`` (HNSW from
+The approximate index is ``qa.index.dense_index`` (HNSW from
 ``HNSW_MIN_UNITS`` units on); the reference is exact ``IndexFlatIP``.
 
     python benchmarks/quality.py     # first, once: builds the CMRC index
@@ -57,10 +57,10 @@ def main() -> None:
     data = json.loads(CMRC.read_text(encoding="utf-8"))["data"]
     qs = [qa["question"] for a in data for p in a["paragraphs"] for qa in p["qas"]]
     qs = [qs[i] for i in rng.choice(len(qs), args.queries, replace=False)]
-    qvecs = encode_queries(get_model(loaded.manifest["model"]["name"]), qs)
+    qvecs = encode_queries(get_model(loaded.manifest.model), qs)
 
     t0 = time.perf_counter()
-    approx = qi._dense_index(vectors)
+    approx = qi.dense_index(vectors)
     build_s = time.perf_counter() - t0
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)

@@ -83,7 +83,7 @@ def main() -> None:
 
     from qa import Retriever, build_index
     from qa.embed import get_model
-    from qa.index import load_index, unit_text
+    from qa.index import load_index
     from qa.model import default_model_dir
 
     work = args.work
@@ -163,7 +163,7 @@ def main() -> None:
                            "sections": rep_.sections, "sentences": rep_.sentences})
             if not texts:
                 idx = load_index(build_dir)
-                texts = list(dict.fromkeys(unit_text(idx.sections[si], s0, s1) for si, s0, s1 in idx.units.tolist()))
+                texts = list(dict.fromkeys(idx.sections[si].sentence(s0, s1) for si, s0, s1 in idx.units.tolist()))
                 del idx
             print(f"build: {rep_.embedded} units in {rep_.seconds:.1f}s", flush=True)
         else:

@@ -39,7 +39,7 @@ def features(r, questions: list[str]) -> np.ndarray:
     """Best dense and best keyword score of each question, as the Retriever sees them."""
     rows = []
     for q in questions:
-        s = r._score(q)
+        s = r.score(q)
         rows.append((float(s.dense.max()), float(s.keyword.max())))
     return np.array(rows).reshape(-1, 2)
 

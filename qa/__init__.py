@@ -1,9 +1,23 @@
-"""Question answering over a city development plan, by quoting it.
+"""Question answering over development plans, by quoting them.
 
 Heavy dependencies (torch, sentence-transformers, faiss, gradio) are imported
 where they are used, so ``import qa`` stays fast.
 """
 from __future__ import annotations
+
+from .errors import (
+    IndexBusy,
+    IndexCorrupt,
+    IndexFailure,
+    IndexMismatch,
+    IndexMissing,
+    ModelError,
+    NoSources,
+    QAError,
+    QueryError,
+    SourceError,
+    UploadError,
+)
 
 __version__ = "0.1.0"
 
@@ -11,22 +25,18 @@ __version__ = "0.1.0"
 # `import qa` pulls in neither torch nor faiss.
 _EXPORTS = {
     "load_model": "qa.model",
-    "ModelError": "qa.model",
     "DEFAULT_MODEL": "qa.model",
-    "build_index": "qa.index",
-    "index_status": "qa.index",
-    "BuildReport": "qa.index",
-    "IndexError_": "qa.index",
-    "IndexMissing": "qa.index",
-    "IndexCorrupt": "qa.index",
-    "IndexMismatch": "qa.index",
-    "IndexBusy": "qa.index",
-    "NoSources": "qa.index",
+    "build_index": "qa.build",
+    "index_status": "qa.build",
+    "BuildReport": "qa.build",
     "Retriever": "qa.answer",
     "Hit": "qa.answer",
     "Answer": "qa.answer",
-    "QueryError": "qa.answer",
     "MAX_QUESTION_CHARS": "qa.answer",
+    "Fusion": "qa.search",
+    "to_markdown": "qa.render",
+    "to_html": "qa.render",
+    "ChatService": "qa.service",
 }
 
 
@@ -38,4 +48,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'qa' has no attribute {name!r}")
 
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_EXPORTS) + [
+    "IndexBusy", "IndexCorrupt", "IndexFailure", "IndexMismatch", "IndexMissing", "ModelError",
+    "NoSources", "QAError", "QueryError", "SourceError", "UploadError",
+]

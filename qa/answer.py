@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .index import IndexMismatch, LoadedIndex, load_index, unit_text
+from .errors import IndexMismatch, QueryError
+from .index import LoadedIndex, load_index
 from .keywords import tokenize
-from .search import UnitScores, rank_sections, score_units
+from .search import Fusion, UnitScores, rank_sections, score_units
+from .text import has_cjk
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -30,14 +32,6 @@ MAX_K = 20
 MAX_HIGHLIGHTS = 2
 #: A further sentence is highlighted when it scores within this of the best.
 HIGHLIGHT_MARGIN = 0.35
-
-NOT_FOUND_ZH = "规划中没有找到相关内容。"
-NOT_FOUND_EN = "The plan has no passage that answers this question."
-
-
-class QueryError(ValueError):
-    """A question that cannot be asked (empty, too long); the message says why."""
-
 
 @dataclass(frozen=True)
 class Hit:
@@ -69,14 +63,14 @@ class Answer:
         question: The question as asked.
         hits: Quoted sections that answer it, best first; empty when abstained.
         abstained: True when nothing in the index answers the question.
-        markdown: The reply, ready to show.
         related: When abstained, the closest sections, as further reading only.
+
+    :func:`qa.render.to_markdown` and :func:`qa.render.to_html` make the reply to show.
     """
 
     question: str
     hits: list[Hit]
     abstained: bool
-    markdown: str = ""
     related: list[Hit] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -123,6 +117,7 @@ class Retriever:
         model: Model name, path or loaded model. None uses the model the index
             was built with; a different one is refused.
         verify: Check every index file's sha256 on load.
+        fusion: How dense and keyword scores are combined.
     """
 
     def __init__(
@@ -131,40 +126,59 @@ class Retriever:
         model: "str | SentenceTransformer | None" = None,
         *,
         verify: bool = True,
+        fusion: Fusion = Fusion(),
     ):
         from .embed import get_model, model_dim
 
         self.index: LoadedIndex = load_index(index_dir, verify=verify)
-        built = self.index.manifest["model"]
+        self.fusion = fusion
+        m = self.index.manifest
         if model is None or isinstance(model, str):
-            if model is not None and model != built["name"]:
+            if model is not None and model != m.model:
                 raise IndexMismatch(
-                    f"the index in {index_dir} was built with model {built['name']} (dim {built['dim']}), "
+                    f"the index in {index_dir} was built with model {m.model} (dim {m.dim}), "
                     f"not {model}; rebuild it with `qa build --model {model}` or drop --model"
                 )
-            self.model = get_model(built["name"])
+            self.model = get_model(m.model)
         else:
             self.model = model
-        name = getattr(self.model, "qa_name", built["name"])
+        name = getattr(self.model, "qa_name", m.model)
         dim = model_dim(self.model)
-        if name != built["name"] or dim != built["dim"]:
+        if name != m.model or dim != m.dim:
             raise IndexMismatch(
-                f"the index in {index_dir} was built with model {built['name']} (dim {built['dim']}), "
+                f"the index in {index_dir} was built with model {m.model} (dim {m.dim}), "
                 f"but model {name} (dim {dim}) was given; rebuild it with `qa build --model {name}`"
             )
-        self.model_name = built["name"]
+        self.model_name = m.model
         self.thresholds = calibration().get(self.model_name)
         tokenize("敦化")  # loads jieba's dictionary now, not during the first question
 
-    # -------------------------------------------------------------- search
+    # -------------------------------------------------------------- scoring
 
-    def _score(self, question: str, method: str = "z") -> UnitScores:
+    def encode(self, questions: list[str]) -> np.ndarray:
+        """The questions' vectors, embedded in batches with the model's query prompt."""
         from .embed import encode_queries
 
-        qvec = encode_queries(self.model, [question])[0]
-        return score_units(self.index.dense, self.index.bm25, qvec, tokenize(question), method)
+        return encode_queries(self.model, questions)
 
-    def _hits(self, scored: UnitScores, k: int) -> list[Hit]:
+    def score(self, question: str, fusion: Fusion | None = None, *, vector: np.ndarray | None = None) -> UnitScores:
+        """Score the candidate units for a question.
+
+        Args:
+            question: The question (checked with :func:`check_question`).
+            fusion: How to combine the two sides; the Retriever's own by default.
+            vector: The question's vector, if already embedded (see :meth:`encode`).
+
+        Raises:
+            QueryError: empty or over-long question.
+        """
+        question = check_question(question)
+        if vector is None:
+            vector = self.encode([question])[0]
+        return score_units(self.index.dense, self.index.bm25, vector, tokenize(question), fusion or self.fusion)
+
+    def rank(self, scored: UnitScores, k: int) -> list[Hit]:
+        """The ``k`` best sections for these unit scores, with their answering sentences."""
         units, sections = self.index.units, self.index.sections
         ranked = rank_sections(units, scored)[:k]
         # Best score per sentence: a sentence's own unit first, else the runs holding it.
@@ -183,25 +197,34 @@ class Retriever:
             ) or sorted(((v[1], i) for (si, i), v in by_sentence.items() if si == sec), reverse=True)
             top = sents[0][0]
             chosen = [i for s, i in sents if s >= top - HIGHLIGHT_MARGIN][:MAX_HIGHLIGHTS]
-            highlights = [unit_text(section, i, i) for i in chosen]
-            hits.append(Hit(section["text"], section["title"], section["source"], round(float(score), 4), highlights))
+            highlights = [section.sentence(i) for i in chosen]
+            hits.append(Hit(section.text, section.title, section.source, round(float(score), 4), highlights))
         return hits
 
-    def search(self, question: str, k: int = 3, *, method: str = "z") -> list[Hit]:
+    def search(self, question: str, k: int = 3, *, fusion: Fusion | None = None) -> list[Hit]:
         """The ``k`` sections that best match the question, best first.
 
         Args:
             question: The question, in Chinese (either script) or English.
             k: How many sections.
-            method: Fusion method (``"z"``, ``"rrf"``, ``"dense"``, ``"keyword"``).
+            fusion: How to combine the two sides; the Retriever's own by default.
 
         Raises:
             QueryError: empty or over-long question, or ``k`` out of range.
         """
-        question = check_question(question)
-        if not isinstance(k, int) or not 1 <= k <= MAX_K:
-            raise QueryError(f"k must be a whole number from 1 to {MAX_K}")
-        return self._hits(self._score(question, method), k)
+        check_k(k)
+        return self.rank(self.score(question, fusion), k)
+
+    def search_many(self, questions: list[str], k: int = 3, *, fusion: Fusion | None = None) -> list[list[Hit]]:
+        """:meth:`search` for many questions, embedded in batches: faster than one by one.
+
+        Raises:
+            QueryError: a question is empty or over-long, or ``k`` is out of range.
+        """
+        check_k(k)
+        questions = [check_question(q) for q in questions]
+        vectors = self.encode(questions)
+        return [self.rank(self.score(q, fusion, vector=v), k) for q, v in zip(questions, vectors)]
 
     def abstains(self, question: str, scored: UnitScores) -> bool:
         """True when the best match is too weak to be an answer.
@@ -224,20 +247,18 @@ class Retriever:
             QueryError: empty or over-long question, or ``k`` out of range.
         """
         question = check_question(question)
-        if not isinstance(k, int) or not 1 <= k <= MAX_K:
-            raise QueryError(f"k must be a whole number from 1 to {MAX_K}")
-        scored = self._score(question)
-        hits = self._hits(scored, k)
+        check_k(k)
+        scored = self.score(question)
+        hits = self.rank(scored, k)
         if self.abstains(question, scored):
-            answer = Answer(question, [], True, related=hits)
-        else:
-            answer = Answer(question, hits, False)
-        answer.markdown = to_markdown(answer)
-        return answer
+            return Answer(question, [], True, related=hits)
+        return Answer(question, hits, False)
 
 
-def _is_cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+def check_k(k: object) -> None:
+    """Raise :class:`QueryError` unless ``k`` is a whole number from 1 to ``MAX_K``."""
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise QueryError(f"k must be a whole number from 1 to {MAX_K}")
 
 
 def strong_enough(thresholds: dict, dense, keyword):
@@ -256,44 +277,4 @@ def strong_enough(thresholds: dict, dense, keyword):
 
 def question_group(question: str) -> str:
     """``"zh"`` for a question with Chinese characters, else ``"other"``: each has its own thresholds."""
-    return "zh" if _is_cjk(question) else "other"
-
-
-def mark(text: str, highlights: list[str], before: str = "**", after: str = "**") -> str:
-    """``text`` with each highlight wrapped in ``before``/``after``."""
-    spans = []
-    for h in highlights:
-        i = text.find(h)
-        if i >= 0 and not any(i < e and s < i + len(h) for s, e in spans):
-            spans.append((i, i + len(h)))
-    # Touching spans become one, so Markdown gets "**a b**", not "**a****b**".
-    merged: list[list[int]] = []
-    for s, e in sorted(spans):
-        if merged and s <= merged[-1][1] + 1 and not text[merged[-1][1] : s].strip():
-            merged[-1][1] = e
-        else:
-            merged.append([s, e])
-    out, pos = [], 0
-    for s, e in merged:
-        out += [text[pos:s], before, text[s:e], after]
-        pos = e
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def to_markdown(answer: Answer) -> str:
-    """The reply as Markdown: a quote per hit, its answering sentences in bold."""
-    lines = []
-    if answer.abstained:
-        lines.append(NOT_FOUND_ZH if _is_cjk(answer.question) else NOT_FOUND_EN)
-        if answer.related:
-            lines.append("")
-            lines.append("相关章节（仅供参考，并非答案）：" if _is_cjk(answer.question) else "Related sections (further reading, not an answer):")
-            lines += [f"- {h.section} ({h.source})" for h in answer.related]
-        return "\n".join(lines)
-    for i, h in enumerate(answer.hits, 1):
-        lines.append(f"**{i}. {h.section}** · {h.source} · score {h.score:.2f}")
-        lines.append("")
-        lines += ["> " + ln for ln in mark(h.text, h.highlights).split("\n")]
-        lines.append("")
-    return "\n".join(lines).rstrip()
+    return "zh" if has_cjk(question) else "other"

@@ -1,40 +1,18 @@
-"""Stage 7: the ``qa`` command line: build, ask, eval, serve."""
+"""Stage 8: the ``qa`` command line: build, ask, eval, serve. It parses arguments and calls the API."""
 from __future__ import annotations
 
 import json
 import logging
 import sys
-from contextlib import contextmanager
-from typing import Callable, Iterator
 
 import click
 
-from .answer import QueryError
+from .errors import QAError, QueryError
+from .progress import console_bar
+from .search import METHODS
 
 #: Exit status for a bad question or bad arguments (click uses 2 for usage errors too).
 EXIT_BAD_INPUT = 2
-
-
-@contextmanager
-def embedding_bar() -> Iterator[Callable[[str, int, int], None]]:
-    """A console progress bar over a build's embedding stage; yields the build's progress callback."""
-    from tqdm import tqdm
-
-    bar = None
-
-    def progress(stage: str, done: int, total: int) -> None:
-        nonlocal bar
-        if stage == "embed":
-            if bar is None:
-                bar = tqdm(total=total, desc="Embedding", unit="text", file=sys.stderr, disable=total == 0)
-            bar.n = done
-            bar.refresh()
-
-    try:
-        yield progress
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def _fail(message: str, status: int = 1) -> None:
@@ -48,14 +26,11 @@ def _guard(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from .index import IndexError_
-        from .model import ModelError
-
         try:
             return func(*args, **kwargs)
         except QueryError as e:
             _fail(str(e), EXIT_BAD_INPUT)
-        except (IndexError_, ModelError) as e:
+        except QAError as e:
             _fail(str(e))
 
     return wrapper
@@ -82,9 +57,9 @@ _model = click.option("--model", default=None, help="sentence-transformers model
 @_guard
 def build(data_dir: str, index_dir: str, model: str | None, force: bool) -> None:
     """Build or update the index of the data folder."""
-    from .index import build_index
+    from .build import build_index
 
-    with embedding_bar() as progress:
+    with console_bar() as progress:
         report = build_index(data_dir, index_dir, model, force=force, progress=progress)
     for name, why in report.skipped.items():
         click.echo(f"Skipped {why}", err=True)
@@ -101,20 +76,23 @@ def build(data_dir: str, index_dir: str, model: str | None, force: bool) -> None
 def ask(question: str, k: int, as_json: bool, index_dir: str, model: str | None) -> None:
     """Answer QUESTION with quotes from the plan."""
     from .answer import Retriever, check_question
+    from .render import to_markdown
+    from .search import single_query_threads
 
     check_question(question)  # refuse a bad question before loading anything
+    single_query_threads()
     answer = Retriever(index_dir, model).answer(question, k=k)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(answer.markdown)
+        click.echo(to_markdown(answer))
 
 
 @cli.command(name="eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @_index
 @_model
-@click.option("--method", default="z", type=click.Choice(["z", "rrf", "dense", "keyword"]), show_default=True,
+@click.option("--method", default="z", type=click.Choice(METHODS), show_default=True,
               help="Fusion; the others are baselines (no abstaining).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--details", is_flag=True, help="With --json: include each question's outcome.")
@@ -123,12 +101,14 @@ def eval_(file: str, index_dir: str, model: str | None, method: str, as_json: bo
     """Run the labelled questions in FILE (JSONL) and print the figures."""
     from .answer import Retriever
     from .evaluate import evaluate, format_table, load_questions
+    from .search import Fusion, single_query_threads
 
     try:
         questions = load_questions(file)
     except ValueError as e:
         _fail(str(e), EXIT_BAD_INPUT)
-    result = evaluate(Retriever(index_dir, model), questions, method=method)
+    single_query_threads()
+    result = evaluate(Retriever(index_dir, model), questions, fusion=None if method == "z" else Fusion(method=method))
     if not details:
         result.pop("details")
     if as_json:

@@ -58,6 +58,7 @@ def encode_documents(
     model: "SentenceTransformer",
     texts: list[str],
     progress: Callable[[int], None] | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Embed indexed texts with the model's ``document`` prompt, L2-normalised.
 
@@ -65,12 +66,14 @@ def encode_documents(
         model: The embedding model.
         texts: Texts to embed.
         progress: Called with the number of texts done after each batch.
+        out: A ``(len(texts), dim)`` float32 array to fill; a new one if None.
 
     Returns:
-        A ``(len(texts), dim)`` float32 array, filled batch by batch so that
+        The ``(len(texts), dim)`` float32 array, filled batch by batch so that
         no second copy of all vectors is held.
     """
-    out = np.empty((len(texts), model_dim(model)), dtype=np.float32)
+    if out is None:
+        out = np.empty((len(texts), model_dim(model)), dtype=np.float32)
     # Sorting by length keeps padding, and so time, low within a batch.
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
     for start in range(0, len(order), BATCH_SIZE):

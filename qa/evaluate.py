@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .search import Fusion
 from .text import fold_for_match
 
 #: Sections ranked per question; MRR counts ranks up to this.
@@ -46,8 +47,14 @@ def contains_answer(text: str, answers: list[str]) -> bool:
     return any(fold_for_match(a) in folded for a in answers if fold_for_match(a))
 
 
-def evaluate(retriever, questions: list[dict], method: str = "z") -> dict:
+def evaluate(retriever, questions: list[dict], fusion: Fusion | None = None) -> dict:
     """Run labelled questions through ``retriever``; figures per language.
+
+    Args:
+        retriever: A :class:`qa.Retriever`.
+        questions: From :func:`load_questions`.
+        fusion: None answers each question as the product does, abstaining
+            included; a :class:`~qa.search.Fusion` only ranks with it (a baseline).
 
     Returns:
         ``{lang: {n, hit@1, hit@3, mrr, sentence@1, ...}, "out_of_scope": {...},
@@ -58,11 +65,11 @@ def evaluate(retriever, questions: list[dict], method: str = "z") -> dict:
     oos, latencies, details = [], [], []
     for item in questions:
         t0 = time.perf_counter()
-        if method == "z":
+        if fusion is None:
             ans = retriever.answer(item["q"], k=RANK_DEPTH)
             ranked, abstained = (ans.hits or ans.related), ans.abstained
         else:  # a baseline: rank only, no abstaining
-            ranked, abstained = retriever.search(item["q"], k=RANK_DEPTH, method=method), False
+            ranked, abstained = retriever.search(item["q"], k=RANK_DEPTH, fusion=fusion), False
         latencies.append((time.perf_counter() - t0) * 1000)
         if not item["answers"]:
             oos.append(abstained)

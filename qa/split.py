@@ -50,6 +50,17 @@ class Section:
     text: str
     sentences: list[tuple[int, int]]
 
+    def to_dict(self) -> dict:
+        return {"source": self.source, "title": self.title, "text": self.text, "sentences": self.sentences}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Section":
+        return cls(d["source"], d["title"], d["text"], [tuple(s) for s in d["sentences"]])
+
+    def sentence(self, i: int, j: int | None = None) -> str:
+        """The text from sentence ``i`` through sentence ``j`` (default ``i``), verbatim."""
+        return self.text[self.sentences[i][0] : self.sentences[i if j is None else j][1]]
+
 
 def heading_level(line: str) -> int | None:
     """The heading level of a line, or None when it is not a heading."""
@@ -159,3 +170,34 @@ def split_document(doc: Document) -> list[Section]:
         stack.append((level, _heading_text(line)))
     add(" › ".join(t for _, t in stack), body)
     return sections
+
+
+# ------------------------------------------------------------------ units
+
+#: How the matched units are made; recorded in the index, a change rebuilds all.
+CHUNKING = {"unit_sentences": [1, 2], "min_sentence_chars": MIN_SENTENCE_CHARS}
+
+
+def make_units(sections: list[Section]) -> list[tuple[int, int, int]]:
+    """The matched units: each sentence and each run of two, per section.
+
+    Sentences shorter than ``MIN_SENTENCE_CHARS`` are not units on their own;
+    they are matched inside the runs that contain them.
+
+    Returns:
+        ``(section, first sentence, last sentence)`` of each unit.
+    """
+    units = []
+    sizes = CHUNKING["unit_sentences"]
+    for si, sec in enumerate(sections):
+        n = len(sec.sentences)
+        for size in sizes:
+            for s0 in range(0, max(n - size + 1, 0)):
+                s1 = s0 + size - 1
+                start, end = sec.sentences[s0][0], sec.sentences[s1][1]
+                if size == 1 and end - start < MIN_SENTENCE_CHARS and n > 1:
+                    continue
+                units.append((si, s0, s1))
+        if n == 1 and 1 not in sizes:
+            units.append((si, 0, 0))
+    return units

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import SourceError
+
 #: Suffixes read from the data folder.
 SUFFIXES = (".txt", ".md")
 
@@ -36,10 +38,6 @@ _AUTHOR_NOTE = re.compile(r"[(（]\s*(作者系[^()（）]*?|作者為[^()（）
 _END_MARK = re.compile(r"\s*[■□]\s*$")
 _BYLINE = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _NOT_NAMES = frozenset("前言 引言 序言 總則 总则 概述 目錄 目录 摘要 附則 附则 說明 说明 正文 全文".split())
-
-
-class SourceError(ValueError):
-    """A source file cannot be used (binary, empty, undecodable, too large)."""
 
 
 @dataclass
@@ -205,6 +203,11 @@ def clean(raw: str, source: str = "") -> Document:
 
 
 # ---------------------------------------------------------------- folding
+
+def has_cjk(text: str) -> bool:
+    """True when ``text`` holds a Chinese character."""
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
 
 @functools.lru_cache(maxsize=None)
 def converter(config: str):

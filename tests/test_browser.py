@@ -40,7 +40,8 @@ def _free_port() -> int:
 
 
 def _serve(root: Path, model=None):
-    from qa.web import ChatService, build_app, launch
+    from qa.service import ChatService
+    from qa.web import build_app, launch
 
     service = ChatService(root / "data", root / "index", model)
     service.start()

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PLAN, minilm_path
-from qa import QueryError, Retriever, build_index
+from qa import Fusion, QueryError, Retriever, build_index
 from qa.cli import cli
 from qa.split import split_document
 from qa.text import clean, fold_script
@@ -120,7 +120,7 @@ def test_answer_quotes_verbatim_with_highlights(plan_index):
 def test_simplified_question_finds_traditional_text(plan_index):
     # Keyword side alone: folding scripts is its job, and the small English model adds only noise
     # on Chinese (the default model's fused search is checked in test_quality.py).
-    hit = Retriever(plan_index / "index").search("万霖制药项目什么时候开工", k=1, method="keyword")[0]
+    hit = Retriever(plan_index / "index").search("万霖制药项目什么时候开工", k=1, fusion=Fusion(method="keyword"))[0]
     assert "萬霖制藥等項目如期開復工" in hit.highlights[0]
 
 

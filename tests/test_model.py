@@ -159,3 +159,20 @@ def test_import_qa_loads_no_heavy_modules():
     code = "import sys, qa; print(sorted(m for m in ('torch', 'faiss', 'gradio', 'sentence_transformers') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_default_model_loads_offline_without_changing_the_process(built):
+    """With the hub reachable in name only (a dead loopback port), the default loads from its folder
+    and leaves HF_HUB_OFFLINE as it was; importing the web module sets nothing either."""
+    code = (
+        "import os, sys, qa, qa.web\n"
+        "before = dict(os.environ)\n"
+        "m = qa.load_model()\n"
+        "assert m.encode_query(['外贸'], normalize_embeddings=True).shape == (1, 384)\n"
+        "print(os.environ.get('HF_HUB_OFFLINE'), os.environ.get('GRADIO_ANALYTICS_ENABLED'), dict(os.environ) == before)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "GRADIO_ANALYTICS_ENABLED")}
+    env.update(QA_CACHE_DIR=str(built.parent), HF_ENDPOINT="http://127.0.0.1:9")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["None", "None", "True"]

@@ -5,7 +5,7 @@ import pytest
 
 from conftest import DEV
 from qa import Retriever
-from qa.answer import NOT_FOUND_EN, NOT_FOUND_ZH, question_group
+from qa.render import WORDS, reply_language, to_markdown
 from qa.evaluate import evaluate, load_questions
 from qa.text import fold_for_match
 
@@ -41,4 +41,4 @@ def test_export_target_is_found_in_either_script_and_in_english(retriever, quest
 def test_out_of_scope_questions_abstain_with_related_reading(retriever, question):
     ans = retriever.answer(question)
     assert ans.abstained and ans.hits == [] and ans.related
-    assert (NOT_FOUND_ZH if question_group(question) == "zh" else NOT_FOUND_EN) in ans.markdown
+    assert WORDS[reply_language(question)]["not_found"] in to_markdown(ans)

@@ -13,7 +13,8 @@ import pytest
 from filelock import FileLock
 
 from conftest import PLAN, ROOT, minilm_path
-from qa import IndexBusy, IndexCorrupt, IndexMismatch, NoSources, Retriever, build_index
+from qa import Fusion, IndexBusy, IndexCorrupt, IndexMismatch, NoSources, Retriever, build_index
+from qa.index import FORMAT_VERSION
 from qa.split import split_document
 from qa.text import SourceError, clean, decode, fold_script
 
@@ -59,7 +60,7 @@ def test_every_supported_encoding_is_decoded_and_retrievable(tmp_path, small_mod
     assert report.files == 5 and not report.skipped
     r = Retriever(tmp_path / "index")
     for name, (_, _, phrase) in files.items():
-        hit = r.search(phrase, k=1, method="keyword")[0]  # exact phrases; the small model is English-only
+        hit = r.search(phrase, k=1, fusion=Fusion(method="keyword"))[0]  # exact phrases; the small model is English-only
         assert hit.source == name, (name, hit.source)
         assert phrase in hit.text
 
@@ -160,9 +161,31 @@ def test_format_and_model_mismatch_name_both_sides(built, small_model):
     assert "BAAI/bge-small-zh-v1.5" in str(e.value) and minilm_path() in str(e.value)
 
     manifest = _version(built / "index") / "manifest.json"
-    manifest.write_text(manifest.read_text().replace('"format_version": 1', '"format_version": 99'))
+    manifest.write_text(manifest.read_text().replace(f'"format_version": {FORMAT_VERSION}', '"format_version": 99'))
     with pytest.raises(IndexMismatch, match="format 99"):
         Retriever(built / "index")
+
+
+def test_load_resolves_current_once_while_a_build_publishes(built, small_model, monkeypatch):
+    """A build that publishes between a load's first and later steps must not make the load fail."""
+    import qa.index as qi
+
+    real = qi.current_version
+    calls = []
+
+    def resolve_then_publish(index_dir):
+        version = real(index_dir)
+        if not calls:
+            calls.append(version)
+            (built / "data" / "new.txt").write_text("新的一段內容。冬季舉辦冰雪節。", encoding="utf-8")
+            build_index(built / "data", built / "index", small_model)
+        return version
+
+    monkeypatch.setattr(qi, "current_version", resolve_then_publish)
+    loaded = qi.load_index(built / "index")
+    assert real(built / "index") != loaded.path, "no new version was published during the load"
+    assert loaded.path == calls[0]
+    assert all(s.source != "new.txt" for s in loaded.sections)  # the version resolved first, whole
 
 
 def test_a_second_build_is_refused_while_one_runs(built, small_model):
@@ -177,13 +200,13 @@ def test_a_second_build_is_refused_while_one_runs(built, small_model):
 # at the N-th call of a chosen function.
 KILLER = """
 import os, sys
-import qa.index as ix, qa.embed as em, faiss
+import qa.build as bd, qa.embed as em, qa.files as fs, faiss
 stage, model = sys.argv[1], sys.argv[2]
 targets = {
-    "embed": (em, "encode_documents", ix),
-    "sections": (ix, "_write_bytes", None),
+    "embed": (em, "encode_documents", bd),
+    "sections": (fs, "write_durable", None),
     "faiss": (faiss, "write_index", None),
-    "manifest": (ix, "_fsync_dir", None),
+    "manifest": (fs, "fsync_dir", None),
     "rename": (os, "rename", None),
     "pointer": (os, "replace", None),
 }
@@ -195,7 +218,7 @@ setattr(mod, name, die)
 if also is not None:
     setattr(also, name, die)
 (ROOT / "data" / "new.txt").write_text("新的一段內容。冬季舉辦冰雪節。", encoding="utf-8")
-ix.build_index(ROOT / "data", ROOT / "index", model, force=True)
+bd.build_index(ROOT / "data", ROOT / "index", model, force=True)
 """
 
 
@@ -225,10 +248,10 @@ def test_full_disk_leaves_previous_index_intact(built):
         "import resource, signal, sys\n"
         "from pathlib import Path\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-        "from qa import build_index, IndexError_\n"
+        "from qa import build_index, IndexFailure\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))\n"
         f"try:\n    build_index({str(built / 'data')!r}, {str(built / 'index')!r}, {minilm_path()!r}, force=True)\n"
-        "except IndexError_ as e:\n    print(e); sys.exit(3)\n"
+        "except IndexFailure as e:\n    print(e); sys.exit(3)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 3, proc.stderr
@@ -242,9 +265,9 @@ def test_read_only_index_folder_is_a_clear_error(built):
     before = tree_digest(built / "index")
     index = built / "index"
     code = (
-        "import sys\nfrom qa import build_index, IndexError_\n"
+        "import sys\nfrom qa import build_index, IndexFailure\n"
         f"try:\n    build_index({str(built / 'data')!r}, {str(index)!r}, {minilm_path()!r}, force=True)\n"
-        "except IndexError_ as e:\n    print(e); sys.exit(3)\n"
+        "except IndexFailure as e:\n    print(e); sys.exit(3)\n"
     )
     script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" -c "$3"'
     proc = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(index), sys.executable, code],

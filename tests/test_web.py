@@ -31,7 +31,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, plan_index, small_model):
     """A running chat over its own copy of the plan (uploads change its data folder)."""
-    from qa.web import ChatService, build_app, launch
+    from qa.service import ChatService
+    from qa.web import build_app, launch
 
     root = tmp_path_factory.mktemp("web")
     shutil.copytree(plan_index / "data", root / "data")
@@ -91,7 +92,7 @@ def test_chat_shows_a_refused_question_as_its_reason(site):
 # ------------------------------------------------------------------ rendering
 
 def test_reply_quotes_with_marked_sentence_title_source_and_score(site):
-    from qa.web import render_answer
+    from qa.render import to_html as render_answer
 
     answer = site[1].answer(QUESTION, 3)
     out = render_answer(answer)
@@ -106,7 +107,7 @@ def test_reply_quotes_with_marked_sentence_title_source_and_score(site):
 @pytest.mark.parametrize(("script", "expected"), [("original", ANSWER_SENTENCE), ("hant", ANSWER_SENTENCE), ("hans", "外贸进出口总额达到40亿元")])
 def test_script_toggle_keeps_highlights_on_the_same_sentence(site, script, expected):
     from qa.answer import Hit
-    from qa.web import quote_html
+    from qa.render import quote_html
 
     answer = site[1].answer(QUESTION, 3)
     hit = next(h for h in answer.hits if ANSWER_SENTENCE in h.text)
@@ -127,7 +128,7 @@ def test_script_toggle_keeps_highlights_on_the_same_sentence(site, script, expec
 
 def test_source_text_is_escaped_not_rendered(site):
     from qa.answer import Answer, Hit
-    from qa.web import render_answer
+    from qa.render import to_html as render_answer
 
     evil = Hit('<script>alert(1)</script> 第一句。<img src=x onerror=alert(2)>答案在此。', "<b>标题</b>", "a&b.txt", 1.0, ["<img src=x onerror=alert(2)>答案在此。"])
     out = render_answer(Answer("问题", [evil], False))
@@ -138,7 +139,7 @@ def test_source_text_is_escaped_not_rendered(site):
 
 def test_abstained_answer_says_so_plainly_and_lists_related_reading(site):
     from qa.answer import Answer
-    from qa.web import render_answer
+    from qa.render import to_html as render_answer
 
     # What Retriever.answer returns when it abstains: no hits, the closest sections as related.
     question = "北京明天天气怎么样？"
@@ -158,8 +159,8 @@ def test_index_tab_shows_files_sections_model_and_build_time(site):
 
     info = index_info(site[1])
     m = site[1].manifest()
-    assert "000_35bfb118311f446a.txt" in info and m["model"]["name"] in info and m["built_at"] in info
-    assert f"{m['counts']['sections']} sections" in info
+    assert "000_35bfb118311f446a.txt" in info and m.model in info and m.built_at in info
+    assert f"{m.counts['sections']} sections" in info
 
 
 # ------------------------------------------------------------------ hardening
@@ -229,7 +230,7 @@ def test_queue_full_is_a_clear_busy_reply_and_the_server_survives(site):
 # ------------------------------------------------------------------ uploads
 
 def test_safe_name_keeps_uploads_inside_the_data_folder():
-    from qa.web import UploadError, safe_name
+    from qa.service import UploadError, safe_name
 
     assert safe_name("../../etc/passwd.txt") == "passwd.txt"
     assert safe_name("..\\..\\windows\\规划 2024 (修订).MD") == "规划_2024_修订.md"
@@ -278,7 +279,7 @@ def test_binary_oversize_and_wrong_type_uploads_are_refused(client, site, tmp_pa
     from gradio_client.exceptions import AppError
 
     from qa.text import MAX_FILE_BYTES
-    from qa.web import UploadError
+    from qa import UploadError
 
     service = site[1]
     before = sorted(p.name for p in service.data_dir.iterdir())
@@ -358,7 +359,8 @@ def test_app_py_builds_a_missing_index_then_serves(tmp_path):
 @pytest.mark.slow
 def test_examples_answer_and_out_of_scope_abstains_with_the_default_model(default_index):
     from qa.answer import Retriever
-    from qa.web import EXAMPLES, render_answer
+    from qa.render import to_html as render_answer
+    from qa.web import EXAMPLES
 
     retriever = Retriever(default_index / "index")
     for question in EXAMPLES:  # an example that abstains would greet users with "not found"

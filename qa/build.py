@@ -1,0 +1,300 @@
+"""Building the index, in named steps.
+
+1. :func:`read_sources`: read, clean and split every source file; one
+   :class:`~qa.index.SourceRecord` per file says whether it was indexed or
+   skipped, and why.
+2. :func:`reuse_vectors`: take the vectors of unchanged text from the
+   previous version.
+3. :func:`embed_missing`: embed the rest.
+4. :func:`qa.index.write_version`: write and publish the new version.
+
+:func:`build_index` runs them under the index's lock, and does nothing at all
+when no source, model or setting has changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import files
+from .embed import encode_documents, get_model, model_dim, name_of, text_key
+from .errors import IndexBusy, IndexFailure, NoSources, SourceError
+from .index import (
+    Manifest,
+    SourceRecord,
+    current_version,
+    load_index,
+    read_manifest,
+    stored_keys,
+    stored_vectors,
+    write_error,
+    write_version,
+)
+from .progress import Progress
+from .split import CHUNKING, Section, make_units, split_document
+from .text import SUFFIXES, read_source
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    """What a build did.
+
+    Attributes:
+        files: Source files indexed.
+        sections: Sections in the index.
+        sentences: Sentences in the index.
+        units: Matched units (sentences and short runs of them).
+        embedded: Units embedded by this build (the rest were reused).
+        model: The model's name.
+        seconds: Wall time of the build.
+        up_to_date: True when nothing had changed and nothing was written.
+        sources: One record per source file: indexed or skipped, and why.
+        version: The published version folder.
+    """
+
+    files: int
+    sections: int
+    sentences: int
+    units: int
+    embedded: int
+    model: str
+    seconds: float
+    up_to_date: bool = False
+    sources: dict[str, SourceRecord] = field(default_factory=dict)
+    version: str = ""
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Files not indexed, with the reason."""
+        return {name: rec.reason for name, rec in self.sources.items() if rec.status != "indexed"}
+
+    def summary(self) -> str:
+        head = "Index is up to date" if self.up_to_date else "Built index"
+        return (
+            f"{head}: {self.files} files, {self.sections} sections, {self.sentences} sentences "
+            f"({self.units} units, {self.embedded} embedded), model {self.model}, {self.seconds:.1f}s"
+        )
+
+
+# ------------------------------------------------------------------ sources
+
+def list_sources(data_dir: Path) -> list[Path]:
+    """The indexable files under ``data_dir`` (by suffix, hidden ones left out), sorted."""
+    return sorted(p for p in data_dir.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+
+
+def source_hashes(data_dir: Path) -> dict[str, str]:
+    """sha256 of every source file, by path relative to ``data_dir``."""
+    return {p.relative_to(data_dir).as_posix(): files.sha256_file(p) for p in list_sources(data_dir)}
+
+
+def unchanged(manifest: Manifest, hashes: dict[str, str], model_name: str) -> bool:
+    """True when a version was built from these sources, model and settings."""
+    return manifest.model == model_name and manifest.chunking == CHUNKING and manifest.source_hashes() == hashes
+
+
+def index_status(data_dir: str | os.PathLike, index_dir: str | os.PathLike, model_name: str | None = None) -> str:
+    """``"missing"``, ``"stale"`` (sources, model or settings changed) or ``"ok"``."""
+    try:
+        manifest = read_manifest(current_version(index_dir))
+    except IndexFailure:
+        return "missing"
+    ok = unchanged(manifest, source_hashes(Path(data_dir)), model_name or manifest.model)
+    return "ok" if ok else "stale"
+
+
+# ------------------------------------------------------------------ steps
+
+def read_sources(data_dir: Path, hashes: dict[str, str]) -> tuple[list[Section], dict[str, SourceRecord]]:
+    """Step 1: read, clean and split every source; skip what cannot be indexed.
+
+    A file whose cleaned text repeats an earlier file's is skipped, so the
+    same paragraph is never quoted twice.
+
+    Returns:
+        The sections of all indexed files, in order, and a record per file.
+    """
+    sections: list[Section] = []
+    records: dict[str, SourceRecord] = {}
+    seen_text: dict[str, str] = {}
+    for path in list_sources(data_dir):
+        rel = path.relative_to(data_dir).as_posix()
+        sha = hashes.get(rel, "")
+        try:
+            doc = read_source(path, data_dir)
+        except (SourceError, OSError) as e:
+            records[rel] = SourceRecord(sha, "skipped", str(e))
+            log.warning("skipped %s", e)
+            continue
+        digest = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+        if digest in seen_text:
+            records[rel] = SourceRecord(sha, "skipped", f"{rel}: same text as {seen_text[digest]}, indexed once")
+            log.warning("skipped %s", records[rel].reason)
+            continue
+        seen_text[digest] = rel
+        secs = split_document(doc)
+        sections.extend(secs)
+        records[rel] = SourceRecord(sha, sections=len(secs), meta=doc.meta, glosses_removed=doc.glosses_removed)
+    return sections, records
+
+
+def reuse_vectors(index_dir: Path, previous: Manifest | None, model_name: str, dim: int, row_of: dict[str, int], out: np.ndarray) -> set[int]:
+    """Step 2: copy the previous version's vectors of texts it already embedded into ``out``.
+
+    Args:
+        index_dir: The index folder.
+        previous: The published version's manifest, if any.
+        model_name: The model of this build; vectors of another are not reused.
+        dim: Its dimension.
+        row_of: Row of ``out`` for each content key.
+        out: The vectors being built.
+
+    Returns:
+        The rows filled.
+    """
+    if previous is None or previous.model != model_name or previous.dim != dim:
+        return set()
+    try:
+        old = load_index(index_dir, verify=True)
+    except IndexFailure as e:
+        log.warning("previous index not reused: %s", e)
+        return set()
+    pairs = {row_of[k]: i for i, k in enumerate(stored_keys(old)) if k in row_of}
+    if pairs:
+        out[list(pairs)] = stored_vectors(old, list(pairs.values()))
+    return set(pairs)
+
+
+def embed_missing(model: "SentenceTransformer", texts: list[str], rows: list[int], out: np.ndarray, progress: Progress | None = None) -> None:
+    """Step 3: embed ``texts`` into ``out[rows]``, reporting progress as ``("embed", done, total)``."""
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("embed", done, len(rows))
+
+    if progress:
+        progress("embed", 0, len(rows))
+    if len(rows) == len(out):  # a full build: written in place, no second copy of all vectors
+        encode_documents(model, texts, progress=tick, out=out)
+    elif rows:
+        out[rows] = encode_documents(model, texts, progress=tick)
+
+
+# ------------------------------------------------------------------ build
+
+def build_index(
+    data_dir: str | os.PathLike = "data",
+    index_dir: str | os.PathLike = "index",
+    model: "str | SentenceTransformer | None" = None,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build (or incrementally rebuild) the index of a data folder.
+
+    Reads every source file under ``data_dir``, cleans and splits it, embeds
+    what is new and publishes a new index version atomically. Unchanged text
+    is not embedded again; removed files drop out.
+
+    Args:
+        data_dir: Folder of source texts.
+        index_dir: Folder of the index.
+        model: Model name, path or loaded model; None is the bundled default.
+        force: Rebuild even when nothing has changed.
+        progress: Called as ``progress(stage, done, total)``.
+
+    Returns:
+        What was built.
+
+    Raises:
+        NoSources: ``data_dir`` holds no indexable file.
+        IndexBusy: another build is running on ``index_dir``.
+        IndexFailure: the index cannot be written.
+    """
+    from filelock import FileLock, Timeout
+
+    from .model import DEFAULT_MODEL
+
+    t0 = time.perf_counter()
+    data_dir, index_dir = Path(data_dir), Path(index_dir)
+    if not data_dir.is_dir():
+        raise NoSources(f"data folder {data_dir}/ does not exist; create it and put source files in it")
+    model_name = name_of(model) or DEFAULT_MODEL  # None builds with the default, as get_model loads it
+    lock = FileLock(str(index_dir / ".lock"))
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise IndexBusy(f"another build of {index_dir}/ is running; wait for it to finish and try again") from None
+    except OSError as e:
+        raise write_error(index_dir, e) from e
+    try:
+        hashes = source_hashes(data_dir)
+        try:
+            previous = read_manifest(current_version(index_dir))
+        except IndexFailure:
+            previous = None
+        if previous and not force and unchanged(previous, hashes, model_name):
+            return BuildReport(
+                **previous.counts, embedded=0, model=model_name, seconds=time.perf_counter() - t0,
+                up_to_date=True, sources=previous.sources, version=current_version(index_dir).name,
+            )
+
+        sections, records = read_sources(data_dir, hashes)
+        if not sections:
+            why = "; ".join(r.reason for r in records.values()) or f"no {', '.join(SUFFIXES)} files"
+            raise NoSources(f"nothing to index in {data_dir}/ ({why}); the existing index was left as it was")
+        units = make_units(sections)
+        texts = [sections[si].sentence(s0, s1) for si, s0, s1 in units]
+        keys = [text_key(model_name, t) for t in texts]
+
+        # Each distinct text is embedded once, and not at all when the
+        # previous version holds its vector (same model, same text).
+        row_of: dict[str, int] = {}
+        inverse = np.fromiter((row_of.setdefault(k, len(row_of)) for k in keys), dtype=np.int64, count=len(keys))
+        st_model = get_model(model) if model is None or isinstance(model, str) else model  # loaded only now
+        dim = model_dim(st_model)
+        vectors = np.empty((len(row_of), dim), dtype=np.float32)
+        reused = reuse_vectors(index_dir, previous, model_name, dim, row_of, vectors)
+        todo = [r for r in range(len(row_of)) if r not in reused]
+        first_text = {row: texts[i] for i, row in reversed(list(enumerate(inverse.tolist())))}
+        embed_missing(st_model, [first_text[r] for r in todo], todo, vectors, progress)
+        if len(row_of) != len(keys):  # without repeated text the rows are the vectors: no second copy
+            vectors = vectors[inverse]
+
+        manifest = Manifest(
+            model=model_name, dim=dim, chunking=CHUNKING, sources=records,
+            counts={
+                "files": sum(r.status == "indexed" for r in records.values()),
+                "sections": len(sections),
+                "sentences": sum(len(s.sentences) for s in sections),
+                "units": len(units),
+            },
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        )
+        if progress:
+            progress("write", 0, 1)
+        version = write_version(index_dir, sections, units, keys, vectors, texts, manifest)
+        if progress:
+            progress("write", 1, 1)
+        return BuildReport(
+            **manifest.counts, embedded=len(todo), model=model_name, seconds=time.perf_counter() - t0,
+            sources=records, version=version.name,
+        )
+    finally:
+        lock.release()

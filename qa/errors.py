@@ -1,0 +1,50 @@
+"""The errors the product raises on purpose, in one place.
+
+Every one derives from :class:`QAError`, so a caller (the CLI, the web app, a
+script) catches that alone; each message says what went wrong and what to do.
+"""
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base of every error the product raises on purpose; the message says what to do."""
+
+
+class QueryError(QAError, ValueError):
+    """A question that cannot be asked (empty, too long, bad ``k``); the message says why."""
+
+
+class SourceError(QAError, ValueError):
+    """A source file cannot be used (binary, empty, undecodable, too large, broken)."""
+
+
+class UploadError(SourceError):
+    """An uploaded file that cannot be added; the message says why."""
+
+
+class ModelError(QAError, RuntimeError):
+    """The model cannot be rebuilt or loaded; the message says what to do."""
+
+
+class IndexFailure(QAError):
+    """The index cannot be built, loaded or used; the message says what to do."""
+
+
+class IndexMissing(IndexFailure):
+    """No index has been built in the folder."""
+
+
+class IndexCorrupt(IndexFailure):
+    """A file of the index is missing, truncated or altered."""
+
+
+class IndexMismatch(IndexFailure):
+    """The index was built with another format or model."""
+
+
+class IndexBusy(IndexFailure):
+    """Another build holds the index's lock."""
+
+
+class NoSources(IndexFailure):
+    """The data folder holds nothing to index."""

@@ -1,0 +1,182 @@
+"""Stage 7: the reply's wording, as Markdown (terminal, ``qa ask``) or HTML (web chat).
+
+Both are made from an :class:`~qa.answer.Answer`; every word of a quote is
+the source's, and the reply's own words (the "not found" line, headings) are
+in the language picked by :func:`reply_language`, here alone.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from .answer import Answer
+from .index import Manifest
+from .progress import BuildState
+from .text import converter, has_cjk
+
+#: The reply's own words, per language.
+WORDS = {
+    "zh": {
+        "not_found": "规划中没有找到相关内容。",
+        "related": "相关章节（仅供参考，并非答案）：",
+        "score": "相关度",
+    },
+    "en": {
+        "not_found": "The plan has no passage that answers this question.",
+        "related": "Related sections (further reading, not an answer):",
+        "score": "score",
+    },
+}
+
+#: Display scripts for quotes: value -> (label, OpenCC config or None).
+SCRIPTS = {"original": ("原文", None), "hans": ("简体", "t2s"), "hant": ("繁體", "s2t")}
+
+# Private-use characters stand in for the <mark> tags while the script is
+# converted, so that highlights stay on the same characters even where OpenCC
+# changes a text's length. Any already in the source are shown as U+FFFD.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_NO_SENTINELS = str.maketrans({_OPEN: "\ufffd", _CLOSE: "\ufffd"})
+#: Longest question shown back in the chat.
+MAX_SHOWN_QUESTION = 200
+
+
+def reply_language(question: str) -> str:
+    """``"zh"`` for a question with Chinese characters, else ``"en"``: the language of the reply's own words."""
+    return "zh" if has_cjk(question) else "en"
+
+
+def mark(text: str, highlights: list[str], before: str = "**", after: str = "**") -> str:
+    """``text`` with each highlight wrapped in ``before``/``after``."""
+    spans = []
+    for h in highlights:
+        i = text.find(h)
+        if i >= 0 and not any(i < e and s < i + len(h) for s, e in spans):
+            spans.append((i, i + len(h)))
+    # Touching spans become one, so Markdown gets "**a b**", not "**a****b**".
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1] + 1 and not text[merged[-1][1] : s].strip():
+            merged[-1][1] = e
+        else:
+            merged.append([s, e])
+    out, pos = [], 0
+    for s, e in merged:
+        out += [text[pos:s], before, text[s:e], after]
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# ------------------------------------------------------------------ Markdown
+
+def to_markdown(answer: Answer) -> str:
+    """The reply as Markdown: a quote per hit, its answering sentences in bold."""
+    words = WORDS[reply_language(answer.question)]
+    if answer.abstained or not answer.hits:
+        lines = [words["not_found"]]
+        if answer.related:
+            lines += ["", words["related"]] + [f"- {h.section} ({h.source})" for h in answer.related]
+        return "\n".join(lines)
+    lines = []
+    for i, h in enumerate(answer.hits, 1):
+        lines += [f"**{i}. {h.section}** · {h.source} · {words['score']} {h.score:.2f}", ""]
+        lines += ["> " + ln for ln in mark(h.text, h.highlights).split("\n")]
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+# ------------------------------------------------------------------ HTML
+
+def convert_script(text: str, script: str) -> str:
+    """``text`` in the display script (``original``, ``hans`` or ``hant``)."""
+    config = SCRIPTS.get(script, SCRIPTS["original"])[1]
+    return converter(config).convert(text) if config else text
+
+
+def quote_html(text: str, highlights: list[str], script: str = "original") -> str:
+    """The paragraph as safe HTML with its highlights in ``<mark>``.
+
+    Highlights are found in the stored text first, then the script is
+    converted, then HTML is escaped, so no source character can become markup.
+    """
+    text, highlights = text.translate(_NO_SENTINELS), [h.translate(_NO_SENTINELS) for h in highlights]
+    marked = convert_script(mark(text, highlights, _OPEN, _CLOSE), script)
+    body = html.escape(marked).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+    return body.replace("\n", "<br>")
+
+
+def to_html(answer: Answer, script: str = "original") -> str:
+    """One reply as HTML: a quote per hit, or the plain "not found" and related reading.
+
+    The result is one line with no blank lines, so the chat's Markdown
+    renderer passes it through as a single HTML block.
+    """
+    esc = html.escape
+    words = WORDS[reply_language(answer.question)]
+    if answer.abstained or not answer.hits:
+        parts = [f'<p class="qa-none">{esc(words["not_found"])}</p>']
+        if answer.related:
+            items = "".join(
+                f'<li>{esc(convert_script(h.section, script))} <span class="qa-src">{esc(h.source)}</span></li>'
+                for h in answer.related
+            )
+            parts.append(f"<p>{esc(words['related'])}</p><ul>{items}</ul>")
+        return "".join(parts)
+    parts = []
+    for i, h in enumerate(answer.hits, 1):
+        parts.append(
+            '<div class="qa-hit"><div class="qa-head">'
+            f'<b>{i}. {esc(convert_script(h.section, script))}</b> · <span class="qa-src">{esc(h.source)}</span>'
+            f' · <span class="qa-score" title="relevance score">{words["score"]} {h.score:.2f}</span></div>'
+            f'<blockquote class="qa-quote">{quote_html(h.text, h.highlights, script)}</blockquote></div>'
+        )
+    return "".join(parts)
+
+
+@dataclass
+class Turn:
+    """A question and what answered it: an Answer, or the reason it was refused."""
+
+    question: str
+    answer: Answer | None = None
+    error: str = ""
+
+
+def chat_messages(turns: list[Turn], script: str = "original") -> list[dict]:
+    """The chat as ``{"role", "content"}`` messages, rendered afresh so the script toggle applies to all."""
+    messages = []
+    for t in turns:
+        shown = t.question if len(t.question) <= MAX_SHOWN_QUESTION else t.question[:MAX_SHOWN_QUESTION] + "…"
+        messages.append({"role": "user", "content": html.escape(shown)})
+        if t.answer is not None:
+            content = to_html(t.answer, script)
+        else:
+            content = f'<p class="qa-error">⚠ {html.escape(t.error)}</p>'
+        messages.append({"role": "assistant", "content": content})
+    return messages
+
+
+def index_markdown(manifest: Manifest | None, version: str, state: BuildState) -> str:
+    """What is indexed, as Markdown, and what a running build is doing."""
+    if manifest is None:
+        return "No index loaded."
+    c = manifest.counts
+    lines = [
+        f"**Model** `{manifest.model}` (dim {manifest.dim}) · **built** {manifest.built_at or '?'} · **version** `{version}`",
+        "",
+        f"{c['files']} files · {c['sections']} sections · {c['sentences']} sentences · {c['units']} matched units",
+        "",
+        "| File | Sections | Encoding |",
+        "|---|---:|---|",
+    ]
+    for name, rec in sorted(manifest.sources.items()):
+        if rec.status == "indexed":
+            lines.append(f"| `{name}` | {rec.sections} | {rec.meta.get('encoding', '')} |")
+    skipped = manifest.skipped()
+    if skipped:
+        lines += ["", "**Not indexed:**"] + [f"- `{n}`: {html.escape(why)}" for n, why in sorted(skipped.items())]
+    if state.running:
+        lines += ["", f"⏳ Rebuilding ({state.describe()}); questions are answered from this index meanwhile."]
+    elif state.error:
+        lines += ["", f"❌ {html.escape(state.error)}"]
+    return "\n".join(lines)

@@ -1,0 +1,183 @@
+"""The chat service behind the web page: answers, uploads and background rebuilds.
+
+It holds the index in memory and answers from it; a rebuild runs in a
+background thread and swaps the new index in only once it has loaded and
+verified, so questions are answered throughout and a failed build keeps the
+last good index. Nothing here knows about Gradio.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import files
+from .answer import Answer, Retriever
+from .build import build_index, index_status
+from .embed import name_of
+from .errors import IndexCorrupt, QueryError, SourceError, UploadError
+from .index import Manifest
+from .progress import BuildState, Progress
+from .text import SUFFIXES, check_size, parse_source
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+#: Quotes per reply unless the user picks another number.
+DEFAULT_K = 3
+
+_UNSAFE = re.compile(r"[^\w\-.]+")  # \w is Unicode-aware: Chinese names stay readable
+
+
+def safe_name(name: str) -> str:
+    """A plain file name for ``name``: no folders, no hidden files, only indexable suffixes.
+
+    Raises:
+        UploadError: the extension is not allowed or nothing usable is left.
+    """
+    base = unicodedata.normalize("NFKC", name).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    stem, dot, suffix = base.rpartition(".")
+    suffix = f".{suffix.lower()}" if dot else ""
+    if suffix not in SUFFIXES:
+        raise UploadError(f"{name}: only {' and '.join(SUFFIXES)} files can be indexed")
+    stem = _UNSAFE.sub("_", stem).strip("._-")[:100]
+    if not stem:
+        raise UploadError(f"{name}: not a usable file name; rename it")
+    return stem + suffix
+
+
+class ChatService:
+    """The index in memory, questions answered from it, and rebuilds.
+
+    Args:
+        data_dir: Folder of source texts; uploads are saved here.
+        index_dir: Index folder.
+        model: Model name, path or loaded model; None uses the index's model
+            (or the default when there is no index yet).
+    """
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike = "data",
+        index_dir: str | os.PathLike = "index",
+        model: "str | SentenceTransformer | None" = None,
+    ):
+        self.data_dir = Path(data_dir)
+        self.index_dir = Path(index_dir)
+        self._model = model
+        self.retriever: Retriever | None = None
+        self.state = BuildState()
+        self._lock = threading.Lock()  # guards the build thread
+        self._thread: threading.Thread | None = None
+
+    # -- startup
+
+    def start(self, progress: Progress | None = None) -> str:
+        """Build the index if it is missing or stale, then load it.
+
+        Returns:
+            What was done, for the console.
+        """
+        status = index_status(self.data_dir, self.index_dir, name_of(self._model))
+        summary = f"Index is {status}"
+        if status != "ok":
+            summary = build_index(self.data_dir, self.index_dir, self._model, progress=progress).summary()
+        try:
+            self.retriever = Retriever(self.index_dir, self._model)
+        except IndexCorrupt as e:  # a damaged file: rebuild from the sources once
+            log.warning("%s; rebuilding", e)
+            summary = build_index(self.data_dir, self.index_dir, self._model, force=True, progress=progress).summary()
+            self.retriever = Retriever(self.index_dir, self._model)
+        return summary
+
+    # -- questions
+
+    def answer(self, question: str, k: int = DEFAULT_K) -> Answer:
+        """Answer from the retriever in memory (the old one while a rebuild runs).
+
+        Raises:
+            QueryError: empty or over-long question, or ``k`` out of range.
+        """
+        retriever = self.retriever  # one read: a swap mid-question cannot mix indexes
+        if retriever is None:
+            raise QueryError("the index is not loaded yet; try again in a moment")
+        return retriever.answer(question, k=k)
+
+    # -- index
+
+    def manifest(self) -> Manifest | None:
+        """The manifest of the index being served."""
+        return self.retriever.index.manifest if self.retriever else None
+
+    def version(self) -> str:
+        """The name of the index version being served."""
+        return self.retriever.index.path.name if self.retriever else ""
+
+    def save_upload(self, path: str | os.PathLike, name: str | None = None) -> str:
+        """Check an uploaded file and save it into the data folder.
+
+        Args:
+            path: Where the upload is now (Gradio's cache).
+            name: The name the user gave it; defaults to ``path``'s name.
+
+        Returns:
+            The name it was saved under.
+
+        Raises:
+            UploadError: bad name or extension, too large, empty, binary or
+                in no supported encoding.
+        """
+        path = Path(path)
+        target = safe_name(name or path.name)
+        try:
+            check_size(path.stat().st_size, target)
+            data = path.read_bytes()
+            parse_source(data, target)  # the checks a build makes, before the file is kept
+        except SourceError as e:
+            raise UploadError(str(e)) from None
+        dest = (self.data_dir / target).resolve()
+        if dest.parent != self.data_dir.resolve():  # belt and braces against traversal
+            raise UploadError(f"{name}: not a usable file name; rename it")
+        # Written under a hidden name, then renamed: the build never reads half a file.
+        files.replace_atomic(dest, data)
+        return target
+
+    def rebuild(self) -> threading.Thread:
+        """Start a rebuild in a background thread, or return the one running."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return self._thread
+            self.state = BuildState(running=True, stage="start", message="Rebuilding…")
+            self._thread = threading.Thread(target=self._rebuild, args=(self.state,), name="qa-rebuild", daemon=True)
+            self._thread.start()
+            return self._thread
+
+    def _rebuild(self, state: BuildState) -> None:
+        model = self.retriever.model if self.retriever else self._model  # already loaded: no second copy
+        name = name_of(model)
+        try:
+            # A file saved while a build reads the folder would be missed: build again until current.
+            changed = False
+            for _ in range(3):
+                report = build_index(self.data_dir, self.index_dir, model, progress=state)
+                changed |= not report.up_to_date
+                if index_status(self.data_dir, self.index_dir, name) == "ok":
+                    break
+            if changed or self.retriever is None:
+                self.retriever = Retriever(self.index_dir, model)  # verified before it replaces the old one
+            message = report.summary()
+            if report.skipped:
+                message += "\n\nSkipped:\n" + "\n".join(f"- {why}" for why in report.skipped.values())
+            state.message, state.error = message, ""
+        except Exception as e:  # any failure: keep answering from the last good index
+            log.exception("rebuild failed")
+            state.error = f"The rebuild failed, still serving the previous index: {e}"
+            state.message = ""
+        finally:
+            state.running = False
