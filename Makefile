@@ -5,11 +5,11 @@ BIN := $(VENV)/bin
 # torch is pinned to the CPU build so pip does not pull a multi-GB CUDA one.
 TORCH := torch==2.13.0
 
-.PHONY: run test chromium
+.PHONY: run test chromium typesetter
 
 $(BIN)/qa: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check $(TORCH) -e ".[test]"
+	$(BIN)/pip install -q --disable-pip-version-check $(TORCH) -e ".[test,ocr]"
 	touch $@
 
 run: $(BIN)/qa
@@ -20,5 +20,10 @@ chromium:
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
 	  { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-test: $(BIN)/qa chromium
+# Tests typeset real Word files as PDFs with LibreOffice, and OCR (opencv) needs libGL; install them when missing.
+typesetter:
+	@command -v soffice >/dev/null && ldconfig -p | grep -q libGL.so.1 || \
+	  { apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui fonts-noto-cjk libgl1 libglib2.0-0 >/dev/null; }
+
+test: $(BIN)/qa chromium typesetter
 	$(BIN)/python -m pytest

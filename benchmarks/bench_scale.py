@@ -165,7 +165,7 @@ def child_build(data_dir: Path, index_dir: Path) -> dict:
     files = {p.relative_to(version).as_posix(): p.stat().st_size for p in version.rglob("*") if p.is_file()}
     return {
         "hnsw_min_units": qa.index.HNSW_MIN_UNITS, "hnsw_m": qa.index.HNSW_M,
-        "seconds": report.seconds, "sections": report.sections, "sentences": report.sentences,
+        "seconds": report.seconds, "paragraphs": report.paragraphs, "sentences": report.sentences,
         "units": report.units, "embedded": report.embedded, "files": report.files, "skipped": len(report.skipped),
         "marks": marks, "maxrss_mb": maxrss_mb(), "disk_bytes": sum(files.values()), "file_bytes": files,
         "dim": 384,

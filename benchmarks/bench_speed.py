@@ -160,10 +160,10 @@ def main() -> None:
             shutil.rmtree(build_dir, ignore_errors=True)
             rep_ = build_index(corpus, build_dir, model, force=True)
             builds.append({"s": rep_.seconds, "embedded": rep_.embedded, "units": rep_.units,
-                           "sections": rep_.sections, "sentences": rep_.sentences})
+                           "paragraphs": rep_.paragraphs, "sentences": rep_.sentences})
             if not texts:
                 idx = load_index(build_dir)
-                texts = list(dict.fromkeys(idx.sections[si].sentence(s0, s1) for si, s0, s1 in idx.units.tolist()))
+                texts = list(dict.fromkeys(idx.paragraphs[si].sentence(s0, s1) for si, s0, s1 in idx.units.tolist()))
                 del idx
             print(f"build: {rep_.embedded} units in {rep_.seconds:.1f}s", flush=True)
         else:

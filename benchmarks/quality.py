@@ -29,24 +29,24 @@ def main() -> None:
     from qa import Fusion, Retriever, build_index
     from qa.answer import check_question
     from qa.split import split_document
-    from qa.text import read_source
+    from qa.read import read_source
 
     questions = cmrc_corpus(args.work / "data", args.limit)
     report = build_index(args.work / "data", args.work / "index", args.model)
     print(report.summary(), flush=True)
     expected = {}
     for path in sorted((args.work / "data").glob("*.txt")):
-        for i, sec in enumerate(split_document(read_source(path, args.work / "data"))):
-            expected[(path.name, i)] = sec.text
+        for para in split_document(read_source(path, args.work / "data")).paragraphs:
+            expected[(path.name, para.number)] = para.text
     paragraphs = {}
     for q in questions:
         paragraphs.setdefault(q["source"], [])
         if q["paragraph"] not in paragraphs[q["source"]]:
             paragraphs[q["source"]].append(q["paragraph"])
-    # The splitter must give exactly one section per paragraph for the labels to hold.
+    # The splitter must give exactly one quotable paragraph per CMRC paragraph for the labels to hold.
     for source, paras in paragraphs.items():
-        n = sum(1 for (s, _) in expected if s == source)
-        assert n == len(paras), f"{source}: {n} sections for {len(paras)} paragraphs"
+        got = [t for (s, _), t in sorted(expected.items()) if s == source]
+        assert got == paras, f"{source}: {len(got)} paragraphs for {len(paras)}"
 
     r = Retriever(args.work / "index", args.model)
     # The questions are embedded in one batch, then each method runs the
@@ -58,10 +58,10 @@ def main() -> None:
     ranks = {m: [] for m in METHODS}
     fusions = {m: Fusion(method=m) for m in METHODS}
     for n, (q, text, qvec) in enumerate(zip(questions, asked, qvecs), 1):
-        gold = expected[(q["source"], paragraphs[q["source"]].index(q["paragraph"]))]
+        gold = paragraphs[q["source"]].index(q["paragraph"])
         for m in METHODS:
             hits = r.rank(r.score(text, fusions[m], vector=qvec), 5)
-            ranks[m].append(next((i for i, h in enumerate(hits, 1) if h.source == q["source"] and h.text == gold), None))
+            ranks[m].append(next((i for i, h in enumerate(hits, 1) if h.source == q["source"] and h.paragraph == gold), None))
         if n % 500 == 0:
             print(f"{n}/{len(questions)} questions, {time.perf_counter() - t0:.0f}s", flush=True)
 
@@ -78,7 +78,7 @@ def main() -> None:
     best_base = max(figures[m]["top1"] for m in METHODS if m != "z")
     table = "\n".join(
         [
-            f"CMRC 2018 dev: {len(questions)} questions, {report.sections} paragraphs, model {report.model}",
+            f"CMRC 2018 dev: {len(questions)} questions, {report.paragraphs} paragraphs, model {report.model}",
             "",
             "| pipeline | top-1 | top-5 | MRR |",
             "|---|---|---|---|",
@@ -89,7 +89,7 @@ def main() -> None:
     )
     write_results(
         "quality",
-        {"questions": len(questions), "sections": report.sections, "units": report.units, "model": report.model,
+        {"questions": len(questions), "paragraphs": report.paragraphs, "units": report.units, "model": report.model,
          "build": report.summary(), "figures": figures, "gain_top1_vs_best_baseline": figures["z"]["top1"] / best_base},
         table,
     )

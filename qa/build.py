@@ -38,8 +38,8 @@ from .index import (
     write_version,
 )
 from .progress import Progress
-from .split import CHUNKING, Section, make_units, split_document
-from .text import SUFFIXES, read_source
+from .split import CHUNKING, Paragraph, make_units, split_document
+from .read import SUFFIXES, read_source
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -53,7 +53,7 @@ class BuildReport:
 
     Attributes:
         files: Source files indexed.
-        sections: Sections in the index.
+        paragraphs: Paragraphs in the index.
         sentences: Sentences in the index.
         units: Matched units (sentences and short runs of them).
         embedded: Units embedded by this build (the rest were reused).
@@ -65,7 +65,7 @@ class BuildReport:
     """
 
     files: int
-    sections: int
+    paragraphs: int
     sentences: int
     units: int
     embedded: int
@@ -83,7 +83,7 @@ class BuildReport:
     def summary(self) -> str:
         head = "Index is up to date" if self.up_to_date else "Built index"
         return (
-            f"{head}: {self.files} files, {self.sections} sections, {self.sentences} sentences "
+            f"{head}: {self.files} files, {self.paragraphs} paragraphs, {self.sentences} sentences "
             f"({self.units} units, {self.embedded} embedded), model {self.model}, {self.seconds:.1f}s"
         )
 
@@ -117,16 +117,16 @@ def index_status(data_dir: str | os.PathLike, index_dir: str | os.PathLike, mode
 
 # ------------------------------------------------------------------ steps
 
-def read_sources(data_dir: Path, hashes: dict[str, str]) -> tuple[list[Section], dict[str, SourceRecord]]:
-    """Step 1: read, clean and split every source; skip what cannot be indexed.
+def read_sources(data_dir: Path, hashes: dict[str, str]) -> tuple[list[Paragraph], dict[str, SourceRecord]]:
+    """Step 1: read, clean and outline every source; skip what cannot be indexed.
 
     A file whose cleaned text repeats an earlier file's is skipped, so the
     same paragraph is never quoted twice.
 
     Returns:
-        The sections of all indexed files, in order, and a record per file.
+        The paragraphs of all indexed files, in order, and a record per file.
     """
-    sections: list[Section] = []
+    paragraphs: list[Paragraph] = []
     records: dict[str, SourceRecord] = {}
     seen_text: dict[str, str] = {}
     for path in list_sources(data_dir):
@@ -144,10 +144,17 @@ def read_sources(data_dir: Path, hashes: dict[str, str]) -> tuple[list[Section],
             log.warning("skipped %s", records[rel].reason)
             continue
         seen_text[digest] = rel
-        secs = split_document(doc)
-        sections.extend(secs)
-        records[rel] = SourceRecord(sha, sections=len(secs), meta=doc.meta, glosses_removed=doc.glosses_removed)
-    return sections, records
+        outline = split_document(doc)
+        if not outline.paragraphs:
+            records[rel] = SourceRecord(sha, "skipped", f"{rel}: no paragraphs of text in it")
+            log.warning("skipped %s", records[rel].reason)
+            continue
+        paragraphs.extend(outline.paragraphs)
+        records[rel] = SourceRecord(
+            sha, title=outline.title, paragraphs=len(outline.paragraphs), meta=doc.meta | outline.meta,
+            glosses_removed=doc.glosses_removed, indexed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        )
+    return paragraphs, records
 
 
 def reuse_vectors(index_dir: Path, previous: Manifest | None, model_name: str, dim: int, row_of: dict[str, int], out: np.ndarray) -> set[int]:
@@ -193,6 +200,12 @@ def embed_missing(model: "SentenceTransformer", texts: list[str], rows: list[int
         encode_documents(model, texts, progress=tick, out=out)
     elif rows:
         out[rows] = encode_documents(model, texts, progress=tick)
+
+
+def unit_text(para: Paragraph, title: str, s0: int, s1: int) -> str:
+    """What is embedded and keyword-indexed for a unit: the document's title (if it has one) and the sentences."""
+    text = para.sentence(s0, s1)
+    return f"{title}\n{text}" if title else text
 
 
 # ------------------------------------------------------------------ build
@@ -255,12 +268,15 @@ def build_index(
                 up_to_date=True, sources=previous.sources, version=current_version(index_dir).name,
             )
 
-        sections, records = read_sources(data_dir, hashes)
-        if not sections:
+        paragraphs, records = read_sources(data_dir, hashes)
+        if not paragraphs:
             why = "; ".join(r.reason for r in records.values()) or f"no {', '.join(SUFFIXES)} files"
             raise NoSources(f"nothing to index in {data_dir}/ ({why}); the existing index was left as it was")
-        units = make_units(sections)
-        texts = [sections[si].sentence(s0, s1) for si, s0, s1 in units]
+        units = make_units(paragraphs)
+        # A unit is matched with its document's title before it: in a library of
+        # reports, 「上海…目标」 must find Shanghai's 「全市生产总值增长5%左右」.
+        titles = {name: rec.title for name, rec in records.items()}
+        texts = [unit_text(paragraphs[pi], titles.get(paragraphs[pi].source, ""), s0, s1) for pi, s0, s1 in units]
         keys = [text_key(model_name, t) for t in texts]
 
         # Each distinct text is embedded once, and not at all when the
@@ -281,15 +297,15 @@ def build_index(
             model=model_name, dim=dim, chunking=CHUNKING, sources=records,
             counts={
                 "files": sum(r.status == "indexed" for r in records.values()),
-                "sections": len(sections),
-                "sentences": sum(len(s.sentences) for s in sections),
+                "paragraphs": len(paragraphs),
+                "sentences": sum(len(p.sentences) for p in paragraphs),
                 "units": len(units),
             },
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
         if progress:
             progress("write", 0, 1)
-        version = write_version(index_dir, sections, units, keys, vectors, texts, manifest)
+        version = write_version(index_dir, paragraphs, units, keys, vectors, texts, manifest)
         if progress:
             progress("write", 1, 1)
         return BuildReport(

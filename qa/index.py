@@ -7,8 +7,8 @@ Layout of an index folder::
       .lock              held while a build runs
       v-<id>/            one complete version, never modified once published
         manifest.json    written last: format, model, settings, sources, sha256 of every file
-        sections.json    the quotable sections: source, title, text, sentence offsets
-        units.npy        int32 (n, 3): section, first and last sentence of each matched unit
+        paragraphs.json  the quotable paragraphs: source, title, path, text, sentence offsets, page
+        units.npy        int32 (n, 3): paragraph, first and last sentence of each matched unit
         keys.npy         content hash of each unit's text, to skip unchanged text on rebuild
         dense.faiss      the unit vectors
         bm25/            bm25s arrays (.npy) and vocabulary (.json), no pickle
@@ -35,11 +35,11 @@ import numpy as np
 from . import files
 from .errors import IndexCorrupt, IndexFailure, IndexMismatch, IndexMissing
 from .keywords import tokenize
-from .split import Section
+from .split import Paragraph
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: From this many units on, the dense index is approximate (HNSW) instead of exact.
 HNSW_MIN_UNITS = 200_000
 #: HNSW settings measured by benchmarks/bench_recall.py on e5 vectors at 300k units:
@@ -58,17 +58,21 @@ class SourceRecord:
         sha256: The file's hash when it was read.
         status: ``"indexed"`` or ``"skipped"``.
         reason: Why it was skipped.
-        sections: Sections it gave.
-        meta: Byline, editor, encoding and the like.
+        title: The document's title, "" when it states none.
+        paragraphs: Paragraphs it gave.
+        meta: Format, pages, encoding, date, speaker, byline and the like.
         glosses_removed: Pinyin glosses removed while cleaning.
+        indexed_at: When it was read, as ISO 8601.
     """
 
     sha256: str
     status: str = "indexed"
     reason: str = ""
-    sections: int = 0
+    title: str = ""
+    paragraphs: int = 0
     meta: dict = field(default_factory=dict)
     glosses_removed: int = 0
+    indexed_at: str = ""
 
 
 @dataclass
@@ -80,7 +84,7 @@ class Manifest:
         dim: Its dimension.
         chunking: How units were made (:data:`qa.split.CHUNKING`).
         sources: One record per source file, indexed or skipped.
-        counts: ``files``, ``sections``, ``sentences``, ``units``.
+        counts: ``files``, ``paragraphs``, ``sentences``, ``units``.
         built_at: When, as ISO 8601.
         files: sha256 of every file of the version.
         format_version: The layout's version.
@@ -117,7 +121,7 @@ class LoadedIndex:
 
     path: Path
     manifest: Manifest
-    sections: list[Section]
+    paragraphs: list[Paragraph]
     units: np.ndarray
     dense: Any
     bm25: Any
@@ -202,7 +206,7 @@ def _bm25s():
 
 def write_version(
     index_dir: Path,
-    sections: list[Section],
+    paragraphs: list[Paragraph],
     units: np.ndarray,
     keys: list[str],
     vectors: np.ndarray,
@@ -222,7 +226,7 @@ def write_version(
     staging = index_dir / f".staging-{version.name}"
     try:
         staging.mkdir()
-        files.write_durable(staging / "sections.json", json.dumps([s.to_dict() for s in sections], ensure_ascii=False).encode("utf-8"))
+        files.write_durable(staging / "paragraphs.json", json.dumps([p.to_dict() for p in paragraphs], ensure_ascii=False).encode("utf-8"))
         np.save(staging / "units.npy", np.asarray(units, dtype=np.int32).reshape(-1, 3))
         np.save(staging / "keys.npy", np.asarray(keys, dtype="S32"))
         try:
@@ -289,13 +293,13 @@ def load_index(index_dir: str | os.PathLike = "index", *, verify: bool = True) -
     version = current_version(index_dir)
     manifest = read_manifest(version)
     fix = f"rebuild with `qa build --force --index {index_dir}`"
-    for rel in ("sections.json", "units.npy", "dense.faiss"):
+    for rel in ("paragraphs.json", "units.npy", "dense.faiss"):
         if rel not in manifest.files:
             raise IndexCorrupt(f"{version / 'manifest.json'} does not list {rel}; {fix}")
     if verify and (problem := files.check_digests(version, manifest.files)):
         raise IndexCorrupt(f"index file {problem}; {fix}")
     try:
-        sections = [Section.from_dict(d) for d in json.loads((version / "sections.json").read_text(encoding="utf-8"))]
+        paragraphs = [Paragraph.from_dict(d) for d in json.loads((version / "paragraphs.json").read_text(encoding="utf-8"))]
         units = np.load(version / "units.npy", allow_pickle=False)
         dense = faiss.read_index(str(version / "dense.faiss"))
         bm25 = bm25s.BM25.load(str(version / "bm25"), load_corpus=False)
@@ -305,7 +309,7 @@ def load_index(index_dir: str | os.PathLike = "index", *, verify: bool = True) -
         raise IndexCorrupt(f"index in {version}: dense vectors do not match the units; {fix}")
     if isinstance(dense, faiss.IndexHNSWFlat):
         dense.hnsw.efSearch = HNSW_EF_SEARCH
-    return LoadedIndex(version, manifest, sections, units, dense, bm25)
+    return LoadedIndex(version, manifest, paragraphs, units, dense, bm25)
 
 
 def stored_vectors(index: LoadedIndex, ids: list[int]) -> np.ndarray:

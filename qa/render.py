@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
-from .answer import Answer
+from .answer import Answer, Hit
 from .index import Manifest
 from .progress import BuildState
 from .text import converter, has_cjk
@@ -20,11 +22,17 @@ WORDS = {
         "not_found": "规划中没有找到相关内容。",
         "related": "相关章节（仅供参考，并非答案）：",
         "score": "相关度",
+        "page": "第{}页",
+        "context": "上下文",
+        "section": "整节",
     },
     "en": {
         "not_found": "The plan has no passage that answers this question.",
         "related": "Related sections (further reading, not an answer):",
         "score": "score",
+        "page": "p. {}",
+        "context": "Context",
+        "section": "Whole section",
     },
 }
 
@@ -38,11 +46,34 @@ _OPEN, _CLOSE = "\ue000", "\ue001"
 _NO_SENTINELS = str.maketrans({_OPEN: "\ufffd", _CLOSE: "\ufffd"})
 #: Longest question shown back in the chat.
 MAX_SHOWN_QUESTION = 200
+#: Marks a quote cut out of a longer paragraph.
+CUT = "…"
+#: Joins the headings of a path.
+PATH_SEP = " › "
+
+#: What a card can expand to: ``(neighbouring paragraphs, whole section)`` of a hit, as texts.
+Expand = Callable[[Hit], tuple[list[str], list[str]]]
 
 
 def reply_language(question: str) -> str:
     """``"zh"`` for a question with Chinese characters, else ``"en"``: the language of the reply's own words."""
     return "zh" if has_cjk(question) else "en"
+
+
+def where(hit: Hit, lang: str) -> list[str]:
+    """What locates a hit, for its heading: the document's title (where it states one), the path (or section) and the page."""
+    parts = [hit.document] if hit.document and hit.document != Path(hit.source).stem else []
+    path = PATH_SEP.join(hit.path) if hit.path else hit.section
+    if path:
+        parts.append(path)
+    if hit.page is not None:
+        parts.append(WORDS[lang]["page"].format(hit.page))
+    return parts
+
+
+def quoted(hit: Hit, text: str) -> str:
+    """``text`` with the cut marks of ``hit``'s quote."""
+    return (CUT if hit.cut[0] else "") + text + (CUT if hit.cut[1] else "")
 
 
 def mark(text: str, highlights: list[str], before: str = "**", after: str = "**") -> str:
@@ -77,10 +108,12 @@ def to_markdown(answer: Answer) -> str:
         if answer.related:
             lines += ["", words["related"]] + [f"- {h.section} ({h.source})" for h in answer.related]
         return "\n".join(lines)
+    lang = reply_language(answer.question)
     lines = []
     for i, h in enumerate(answer.hits, 1):
-        lines += [f"**{i}. {h.section}** · {h.source} · {words['score']} {h.score:.2f}", ""]
-        lines += ["> " + ln for ln in mark(h.text, h.highlights).split("\n")]
+        head = " · ".join(where(h, lang))
+        lines += [f"**{i}. {head}** · {h.source} · {words['score']} {h.score:.2f}", ""]
+        lines += ["> " + ln for ln in quoted(h, mark(h.text, h.highlights)).split("\n")]
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -105,14 +138,18 @@ def quote_html(text: str, highlights: list[str], script: str = "original") -> st
     return body.replace("\n", "<br>")
 
 
-def to_html(answer: Answer, script: str = "original") -> str:
-    """One reply as HTML: a quote per hit, or the plain "not found" and related reading.
+def to_html(answer: Answer, script: str = "original", expand: Expand | None = None) -> str:
+    """One reply as HTML: a card per hit, or the plain "not found" and related reading.
 
+    A card names the document, the headings above the quote and the page,
+    and shows the quote with its answering sentences marked. With ``expand``,
+    it also opens to the paragraphs around the quote and to the whole section.
     The result is one line with no blank lines, so the chat's Markdown
     renderer passes it through as a single HTML block.
     """
     esc = html.escape
-    words = WORDS[reply_language(answer.question)]
+    lang = reply_language(answer.question)
+    words = WORDS[lang]
     if answer.abstained or not answer.hits:
         parts = [f'<p class="qa-none">{esc(words["not_found"])}</p>']
         if answer.related:
@@ -124,11 +161,24 @@ def to_html(answer: Answer, script: str = "original") -> str:
         return "".join(parts)
     parts = []
     for i, h in enumerate(answer.hits, 1):
+        doc, *rest = where(h, lang)
+        place = "".join(f' · <span class="qa-path">{esc(convert_script(x, script))}</span>' for x in rest)
+        body = quote_html(h.text, h.highlights, script)
+        more = ""
+        if expand is not None:
+            around, section = expand(h)
+            more = "".join(
+                f'<details class="qa-more"><summary>{esc(label)}</summary>'
+                + "".join(f"<p>{quote_html(t, h.highlights, script)}</p>" for t in texts) + "</details>"
+                for label, texts in ((words["context"], around), (words["section"], section)) if texts
+            )
         parts.append(
             '<div class="qa-hit"><div class="qa-head">'
-            f'<b>{i}. {esc(convert_script(h.section, script))}</b> · <span class="qa-src">{esc(h.source)}</span>'
+            f'<b>{i}. {esc(convert_script(doc, script))}</b>{place}'
+            f' · <span class="qa-src">{esc(h.source)}</span>'
             f' · <span class="qa-score" title="relevance score">{words["score"]} {h.score:.2f}</span></div>'
-            f'<blockquote class="qa-quote">{quote_html(h.text, h.highlights, script)}</blockquote></div>'
+            f'<blockquote class="qa-quote">{CUT if h.cut[0] else ""}{body}{CUT if h.cut[1] else ""}</blockquote>'
+            f"{more}</div>"
         )
     return "".join(parts)
 
@@ -142,14 +192,14 @@ class Turn:
     error: str = ""
 
 
-def chat_messages(turns: list[Turn], script: str = "original") -> list[dict]:
+def chat_messages(turns: list[Turn], script: str = "original", expand: Expand | None = None) -> list[dict]:
     """The chat as ``{"role", "content"}`` messages, rendered afresh so the script toggle applies to all."""
     messages = []
     for t in turns:
         shown = t.question if len(t.question) <= MAX_SHOWN_QUESTION else t.question[:MAX_SHOWN_QUESTION] + "…"
         messages.append({"role": "user", "content": html.escape(shown)})
         if t.answer is not None:
-            content = to_html(t.answer, script)
+            content = to_html(t.answer, script, expand)
         else:
             content = f'<p class="qa-error">⚠ {html.escape(t.error)}</p>'
         messages.append({"role": "assistant", "content": content})
@@ -164,14 +214,16 @@ def index_markdown(manifest: Manifest | None, version: str, state: BuildState) -
     lines = [
         f"**Model** `{manifest.model}` (dim {manifest.dim}) · **built** {manifest.built_at or '?'} · **version** `{version}`",
         "",
-        f"{c['files']} files · {c['sections']} sections · {c['sentences']} sentences · {c['units']} matched units",
+        f"{c['files']} files · {c['paragraphs']} paragraphs · {c['sentences']} sentences · {c['units']} matched units",
         "",
-        "| File | Sections | Encoding |",
-        "|---|---:|---|",
+        "| Document | File | Format | Pages | Paragraphs |",
+        "|---|---|---|---:|---:|",
     ]
     for name, rec in sorted(manifest.sources.items()):
         if rec.status == "indexed":
-            lines.append(f"| `{name}` | {rec.sections} | {rec.meta.get('encoding', '')} |")
+            fmt = rec.meta.get("format", "") + (f" ({rec.meta['encoding']})" if rec.meta.get("encoding") else "")
+            pages = rec.meta.get("pages", "")
+            lines.append(f"| {html.escape(rec.title or Path(name).stem)} | `{name}` | {fmt} | {pages} | {rec.paragraphs} |")
     skipped = manifest.skipped()
     if skipped:
         lines += ["", "**Not indexed:**"] + [f"- `{n}`: {html.escape(why)}" for n, why in sorted(skipped.items())]

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import files
-from .answer import Answer, Retriever
+from .answer import Answer, Hit, Retriever
 from .build import build_index, index_status
 from .embed import name_of
 from .errors import IndexCorrupt, QueryError, SourceError, UploadError
 from .index import Manifest
 from .progress import BuildState, Progress
-from .text import SUFFIXES, check_size, parse_source
+from .read import SUFFIXES, check_size, parse_source
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -45,7 +45,7 @@ def safe_name(name: str) -> str:
     stem, dot, suffix = base.rpartition(".")
     suffix = f".{suffix.lower()}" if dot else ""
     if suffix not in SUFFIXES:
-        raise UploadError(f"{name}: only {' and '.join(SUFFIXES)} files can be indexed")
+        raise UploadError(f"{name}: only {', '.join(SUFFIXES)} files can be indexed")
     stem = _UNSAFE.sub("_", stem).strip("._-")[:100]
     if not stem:
         raise UploadError(f"{name}: not a usable file name; rename it")
@@ -108,6 +108,14 @@ class ChatService:
         if retriever is None:
             raise QueryError("the index is not loaded yet; try again in a moment")
         return retriever.answer(question, k=k)
+
+    def expand(self, hit: Hit) -> tuple[list[str], list[str]]:
+        """The texts of the paragraphs around ``hit`` and of its whole section, for a card to open to."""
+        retriever = self.retriever
+        try:
+            return [p.text for p in retriever.neighbours(hit)], [p.text for p in retriever.section(hit)]
+        except (KeyError, AttributeError):  # answered from an index that has since been replaced
+            return [], []
 
     # -- index
 

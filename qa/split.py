@@ -1,86 +1,128 @@
-"""Stage 2: split a cleaned document into sections, and sections into sentences.
+"""Stage 2: a document's structure: front matter, headings, paragraphs, sentences.
 
-A section is what the assistant quotes; its sentences (and short runs of
-them) are what gets matched, so that a long section is never cut off by the
-model's window and the answering sentence can be highlighted.
+A paragraph is what the assistant quotes; the headings above it are its
+path. Its sentences (and runs of two) are what gets matched, so that a long
+paragraph is never cut off by the model's window and the answering sentence
+can be highlighted.
+
+Headings come from the format where it says so (Word heading styles, HTML
+``h1``-``h6``, Markdown ``#``), from typed markers (第X编/篇/章/节/条, 一、,
+（一）, 1./1、, （1）, 附件N, 名词解释) and from short bold paragraphs. A
+heading that opens a paragraph and runs on into body text (「（一）大力推进…。
+推动…」) heads what follows and stays part of that paragraph's text. Nesting
+follows the order in which kinds of heading appear: a kind already open
+closes everything opened below it, and a level the format declares closes
+all but the higher declared levels.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
-from .text import Document
+from .text import Block, Document, has_cjk
 
-#: Longest line taken as a heading; longer lines are paragraphs.
+#: Longest paragraph taken as a heading line; longer ones are body text.
 MAX_HEADING_CHARS = 60
-#: Longest section title shown; a longer lead sentence is shortened.
+#: Longest heading that opens a paragraph and runs on.
+MAX_RUN_ON_HEADING_CHARS = 80
+#: Longest title shown; a longer lead sentence is shortened.
 MAX_TITLE_CHARS = 48
+#: Longest lead sentence (one that names its paragraph).
+MAX_LEAD_CHARS = 40
 #: Sentences shorter than this are merged into their neighbour for matching.
 MIN_SENTENCE_CHARS = 8
 
-# (pattern, level): Markdown headings, 第X章/節/條, 一、, （一）.
-_NUM = "[一二三四五六七八九十百零〇两兩0-9０-９]+"
-_HEADINGS = [
-    (re.compile(r"^(#{1,6})\s+(.+?)\s*#*$"), None),
-    (re.compile(rf"^第{_NUM}[章]"), 1),
-    (re.compile(rf"^第{_NUM}[節节]"), 2),
-    (re.compile(rf"^{_NUM}[、.．]\s*\S"), 3),
-    (re.compile(rf"^[（(]{_NUM}[)）]\s*\S"), 4),
-    (re.compile(rf"^第{_NUM}[條条]"), 5),
+_NUM = "[一二三四五六七八九十百零〇两兩]+"
+_DIGITS = "[0-9０-９]+"
+# (kind, pattern): the kind names the marker, for nesting by order of appearance.
+_MARKERS = [
+    ("编", re.compile(rf"^第{_NUM}[编編篇]")),
+    ("章", re.compile(rf"^第({_NUM}|{_DIGITS})章")),
+    ("节", re.compile(rf"^第({_NUM}|{_DIGITS})[節节]")),
+    ("条", re.compile(rf"^第({_NUM}|{_DIGITS})[條条]")),
+    ("附件", re.compile(rf"^附\s*件\s*({_DIGITS}|{_NUM})?\s*[:：]?")),
+    ("名词解释", re.compile(r"^(名词解释|名詞解釋|注释|註釋|附注|附註)[:：]?$")),
+    ("一、", re.compile(rf"^{_NUM}[、.．]\s*\S")),
+    ("（一）", re.compile(rf"^[（(]{_NUM}[)）]\s*\S")),
+    ("1.", re.compile(rf"^{_DIGITS}(?:[、.．](?![0-9])|\s)\s*\S")),
+    ("（1）", re.compile(rf"^[（(]{_DIGITS}[)）]\s*\S")),
 ]
+#: Kinds that stand at the top, whatever was open: appendices and glossaries.
+_TOP_KINDS = ("编", "附件", "名词解释")
+#: Longest line taken as a heading with no marker and no bold, only for being short.
+MAX_BARE_HEADING_CHARS = 20
+_MARKDOWN = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _TERMINAL = "。！？!?；;…」』”\"')）"
+_ENDS = "。！？!?"
 # A sentence ends at 。！？!? (with closing quotes) or a newline; "." ends one
 # only before a space, so 7.18 and 3.5% stay whole.
 _SENTENCE = re.compile(r"[^。！？!?\n]*?(?:[。！？!?]+[”’」』\"')）]*|\.(?=\s)|\n|$)")
 
+# Front matter: the lines above the body that say what the document is.
+_SOURCE_LINE = re.compile(r"^(来源|來源|稿源|出处|出處)\s*[:：]\s*(.+)$")
+_DATE = re.compile(r"(\d{4}|[〇一二三四五六七八九零]{4})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_OFFICE = "(?:总理|總理|省长|省長|市长|市長|主席|州长|州長|区长|區長|县长|縣長|书记|書記|主任|部长|部長)"
+_SPEAKER_LINE = re.compile(rf"^[\u4e00-\u9fff]*{_OFFICE}\s*[\u4e00-\u9fff·]{{2,10}}$")
+_SPEAKER_IN = re.compile(rf"([^\s上，,。]{{0,12}}?{_OFFICE})\s*([\u4e00-\u9fff·]{{2,8}}?)(?:同志)?作")
+_SALUTATION = re.compile(r"^(各位代表|同志们|各位委员)[:：!！]?$")
+
 
 @dataclass
-class Section:
-    """A quotable part of a document.
+class Paragraph:
+    """A quotable paragraph of a document.
 
     Attributes:
-        source: The document's name.
-        title: The heading, or the lead sentence of the paragraph.
-        text: The section's text, verbatim from the cleaned document.
+        source: The document's file.
+        title: What names it: its lead sentence, else its nearest heading,
+            else its first sentence, shortened.
+        path: The headings above it, from the top (its own, if it opens with one).
+        text: Its text, verbatim from the cleaned document.
         sentences: ``(start, end)`` offsets of its sentences in ``text``.
+        page: The page it starts on (PDF), else None.
+        number: Its place among the document's paragraphs, from 0.
     """
 
     source: str
     title: str
+    path: list[str]
     text: str
     sentences: list[tuple[int, int]]
+    page: int | None = None
+    number: int = 0
 
-    def to_dict(self) -> dict:
-        return {"source": self.source, "title": self.title, "text": self.text, "sentences": self.sentences}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Section":
-        return cls(d["source"], d["title"], d["text"], [tuple(s) for s in d["sentences"]])
+    @property
+    def section(self) -> str:
+        """The nearest heading; the title where the document has no headings."""
+        return self.path[-1] if self.path else self.title
 
     def sentence(self, i: int, j: int | None = None) -> str:
         """The text from sentence ``i`` through sentence ``j`` (default ``i``), verbatim."""
         return self.text[self.sentences[i][0] : self.sentences[i if j is None else j][1]]
 
+    def to_dict(self) -> dict:
+        return asdict(self)
 
-def heading_level(line: str) -> int | None:
-    """The heading level of a line, or None when it is not a heading."""
-    if len(line) > MAX_HEADING_CHARS:
-        return None
-    for pattern, level in _HEADINGS:
-        m = pattern.match(line)
-        if m:
-            if level is None:  # Markdown: the number of #
-                return len(m.group(1))
-            # "一、" followed by a full sentence is a numbered paragraph, not a heading.
-            body = line[m.end() :]
-            return None if "。" in body.rstrip("。") else level
-    return None
+    @classmethod
+    def from_dict(cls, d: dict) -> "Paragraph":
+        return cls(**dict(d, sentences=[tuple(s) for s in d["sentences"]]))
 
 
-def _heading_text(line: str) -> str:
-    m = _HEADINGS[0][0].match(line)
-    return (m.group(2) if m else line).strip()
+class Outline(NamedTuple):
+    """A document's structure.
 
+    Attributes:
+        title: The document's title (its first line), or "" when it has none.
+        meta: What the front matter says: ``date``, ``speaker``, ``origin``.
+        paragraphs: The quotable paragraphs, in order.
+    """
+
+    title: str
+    meta: dict
+    paragraphs: list[Paragraph]
+
+
+# ------------------------------------------------------------------ sentences
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Offsets of the sentences of ``text``, without surrounding spaces."""
@@ -96,80 +138,176 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def shorten(text: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """``text`` without closing punctuation, cut at ``limit`` characters with an ellipsis."""
+    text = text.strip().rstrip("。.!！?？;；:：,，")
+    if len(text) > limit:
+        text = text[:limit].rstrip(",，、;；:： ") + "…"
+    return text
+
+
 def lead_title(text: str) -> str:
-    """A paragraph's title: its lead sentence, shortened if long."""
+    """A paragraph's title: its first sentence, shortened if long."""
     spans = split_sentences(text)
-    lead = text[spans[0][0] : spans[0][1]] if spans else text
-    lead = lead.rstrip("。.!！?？;；")
-    if len(lead) > MAX_TITLE_CHARS:
-        lead = lead[:MAX_TITLE_CHARS].rstrip(",，、;；:： ") + "…"
-    return lead
+    return shorten(text[spans[0][0] : spans[0][1]] if spans else text)
 
 
-def _paragraphs(lines: list[str]) -> list[str]:
-    """Join hard-wrapped lines: a line not ending a sentence runs on."""
-    paras, cur = [], ""
-    for line in lines:
+def lead_sentence(text: str) -> str:
+    """The short sentence a paragraph opens with to name its topic (「推动产业链供应链优化升级。」), or ""."""
+    spans = split_sentences(text)
+    if len(spans) < 2:
+        return ""
+    first = text[spans[0][0] : spans[0][1]]
+    if len(first) <= MAX_LEAD_CHARS and first.endswith(tuple(_ENDS)) and len(text) >= 3 * len(first):
+        return first
+    return ""
+
+
+# ------------------------------------------------------------------ headings
+
+def heading_level(line: str) -> int | None:
+    """The Markdown level of a ``#`` heading line, else 1 for a marker heading line, else None."""
+    if m := _MARKDOWN.match(line):
+        return len(m.group(1))
+    return 1 if _marker_heading(line) else None
+
+
+def _marker(text: str) -> str | None:
+    """The kind of heading marker ``text`` opens with, if any."""
+    for kind, pattern in _MARKERS:
+        if pattern.match(text):
+            return kind
+    return None
+
+
+def _marker_heading(line: str) -> bool:
+    """A whole line that is a heading: a marker, short, and not a full sentence run on."""
+    if len(line) > MAX_HEADING_CHARS or not _marker(line):
+        return False
+    body = line.rstrip("。")
+    return not any(ch in body for ch in _ENDS)
+
+
+def _heading(block: Block) -> tuple[str, str, bool] | None:
+    """``(kind, heading text, runs on)`` when the block is or opens with a heading."""
+    text = block.text.strip()
+    if block.heading is not None:
+        return f"h{block.heading}", text, False
+    if m := _MARKDOWN.match(text):
+        return f"h{len(m.group(1))}", m.group(2).strip(), False
+    kind = _marker(text)
+    if kind and _marker_heading(text):
+        return kind, text, False
+    if kind:
+        # A heading that opens a paragraph: its first sentence (or the bold lead).
+        head = block.lead.strip() or text[slice(*split_sentences(text)[0])]
+        if len(head) <= MAX_RUN_ON_HEADING_CHARS and len(head) < len(text):
+            return kind, head, True
+        return None
+    if block.bold and len(text) <= MAX_HEADING_CHARS:
+        return "bold", text, False
+    # Some documents show a heading by nothing but a short line (四川: 「2024年工作回顾」).
+    if len(text) <= MAX_BARE_HEADING_CHARS and has_cjk(text) and "|" not in text and not text.endswith(tuple(_TERMINAL + "：:，,、")):
+        return "short", text, False
+    return None
+
+
+# ------------------------------------------------------------------ front matter
+
+def front_matter(blocks: list[Block]) -> tuple[str, dict, int]:
+    """Title, metadata and the number of leading blocks that are front matter.
+
+    The title is the first line when it is short and not a sentence; below it
+    may stand the origin (「来源：…」), the date and occasion, the speaker and
+    a salutation (「各位代表：」).
+    """
+    meta: dict = {}
+    title, i = "", 0
+    lines = [(n, b.text.strip()) for n, b in enumerate(blocks) if b.text.strip()]
+    for k, (n, line) in enumerate(lines[:8]):
+        if len(line) > MAX_HEADING_CHARS:
+            break
+        if k == 0 and not line.endswith(tuple(_ENDS)) and not _marker(line):
+            title = line.strip("#").strip()
+        elif m := _SOURCE_LINE.match(line):
+            meta["origin"] = m.group(2).strip()
+        elif _SALUTATION.match(line):
+            pass
+        elif d := _DATE.search(line):
+            meta["date"] = d.group(0)
+            meta["occasion"] = line.lstrip("—-－ ")
+            if s := _SPEAKER_IN.search(line):
+                meta["speaker"] = f"{s.group(1)} {s.group(2)}"
+        elif _SPEAKER_LINE.match(line):
+            meta["speaker"] = line
+        else:  # a heading or the body
+            break
+        i = n + 1
+    return title, meta, i
+
+
+# ------------------------------------------------------------------ paragraphs
+
+def _join_wrapped(blocks: list[Block]) -> list[Block]:
+    """Plain text: join hard-wrapped lines; a line not ending a sentence runs on, unless a heading stands next to it."""
+    out: list[Block] = []
+    cur: Block | None = None
+    for b in blocks:
+        line = b.text.strip()
         if not line:
-            if cur:
-                paras.append(cur)
-            cur = ""
+            cur = None
             continue
-        if cur and not cur.endswith(tuple(_TERMINAL)):
+        if cur is not None and not cur.text.endswith(tuple(_TERMINAL)) and not _heading(cur) and not _heading(Block(line)):
             # Hard wrap: CJK joins directly, Latin with a space.
-            cur += (" " if cur[-1].isascii() and line[0].isascii() else "") + line
-        else:
-            if cur:
-                paras.append(cur)
-            cur = line
-    if cur:
-        paras.append(cur)
-    return paras
+            cur.text += (" " if cur.text[-1].isascii() and line[0].isascii() else "") + line
+            continue
+        cur = Block(line, b.page, b.heading, b.bold, b.lead)
+        out.append(cur)
+    return out
 
 
-def split_document(doc: Document) -> list[Section]:
-    """Split a document into sections.
-
-    Uses the text's headings where it has them (Markdown ``#``, ``第X章``,
-    ``第X節``, ``一、``, ``（一）``, ``第X條``); a nested heading's title
-    includes its parents'. Text without headings gives one section per
-    paragraph, titled by its lead sentence.
+def split_document(doc: Document) -> Outline:
+    """Split a document into its title, metadata and quotable paragraphs.
 
     Args:
         doc: A cleaned document.
 
     Returns:
-        Its sections, in order; each has at least one sentence.
+        Its outline; every paragraph has at least one sentence.
     """
-    lines = [ln.strip() for ln in doc.text.split("\n")]
-    has_headings = any(heading_level(ln) is not None for ln in lines if ln)
-    sections: list[Section] = []
-
-    def add(title: str, body_lines: list[str]) -> None:
-        # Under a heading, the section keeps all its paragraphs together.
-        body = "\n".join(_paragraphs(body_lines))
-        if body:
-            sections.append(Section(doc.source, title or lead_title(body), body, split_sentences(body)))
-
-    if not has_headings:
-        for para in _paragraphs(lines):
-            add("", [para])
-        return sections
-
-    stack: list[tuple[int, str]] = []  # open headings: (level, text)
-    body: list[str] = []
-    for line in lines:
-        level = heading_level(line) if line else None
-        if level is None:
-            body.append(line)
+    plain = doc.meta.get("format", "text") in ("text", "markdown")
+    blocks = _join_wrapped(doc.blocks) if plain else [b for b in doc.blocks if b.text.strip()]
+    title, meta, start = front_matter(blocks)
+    stack: list[tuple[str, str]] = []  # open headings: (kind, text)
+    paragraphs: list[Paragraph] = []
+    for block in blocks[start:]:
+        text = block.text.strip()
+        found = _heading(block)
+        if found:
+            kind, head, runs_on = found
+            kinds = [k for k, _ in stack]
+            if kind in _TOP_KINDS:
+                stack.clear()
+            elif kind in kinds:
+                del stack[kinds.index(kind) :]
+            elif kind.startswith("h"):  # a level the format declares closes all but the higher levels
+                level = int(kind[1:])
+                cut = next((i for i, (k, _) in enumerate(stack) if not k.startswith("h") or int(k[1:]) >= level), None)
+                if cut is not None:
+                    del stack[cut:]
+            stack.append((kind, shorten(head, MAX_RUN_ON_HEADING_CHARS)))
+            if not runs_on:
+                continue
+        sentences = split_sentences(text)
+        if not sentences:
             continue
-        add(" › ".join(t for _, t in stack), body)
-        body = []
-        while stack and stack[-1][0] >= level:
-            stack.pop()
-        stack.append((level, _heading_text(line)))
-    add(" › ".join(t for _, t in stack), body)
-    return sections
+        lead = block.lead.strip() if block.lead.strip() and block.lead.strip() != text else lead_sentence(text)
+        if found:  # its own heading names it
+            lead = ""
+        path = [t for _, t in stack]
+        name = shorten(lead) if lead else (path[-1] if path else lead_title(text))
+        paragraphs.append(Paragraph(doc.source, name, path, text, sentences, block.page, len(paragraphs)))
+    return Outline(title, meta, paragraphs)
 
 
 # ------------------------------------------------------------------ units
@@ -178,26 +316,26 @@ def split_document(doc: Document) -> list[Section]:
 CHUNKING = {"unit_sentences": [1, 2], "min_sentence_chars": MIN_SENTENCE_CHARS}
 
 
-def make_units(sections: list[Section]) -> list[tuple[int, int, int]]:
-    """The matched units: each sentence and each run of two, per section.
+def make_units(paragraphs: list[Paragraph]) -> list[tuple[int, int, int]]:
+    """The matched units: each sentence and each run of two, per paragraph.
 
     Sentences shorter than ``MIN_SENTENCE_CHARS`` are not units on their own;
     they are matched inside the runs that contain them.
 
     Returns:
-        ``(section, first sentence, last sentence)`` of each unit.
+        ``(paragraph, first sentence, last sentence)`` of each unit.
     """
     units = []
     sizes = CHUNKING["unit_sentences"]
-    for si, sec in enumerate(sections):
-        n = len(sec.sentences)
+    for pi, para in enumerate(paragraphs):
+        n = len(para.sentences)
         for size in sizes:
             for s0 in range(0, max(n - size + 1, 0)):
                 s1 = s0 + size - 1
-                start, end = sec.sentences[s0][0], sec.sentences[s1][1]
+                start, end = para.sentences[s0][0], para.sentences[s1][1]
                 if size == 1 and end - start < MIN_SENTENCE_CHARS and n > 1:
                     continue
-                units.append((si, s0, s1))
+                units.append((pi, s0, s1))
         if n == 1 and 1 not in sizes:
-            units.append((si, 0, 0))
+            units.append((pi, 0, 0))
     return units

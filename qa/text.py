@@ -12,15 +12,9 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .errors import SourceError
 
-#: Suffixes read from the data folder.
-SUFFIXES = (".txt", ".md")
-
-#: Largest source file accepted, in bytes.
-MAX_FILE_BYTES = 5 * 1024 * 1024
 
 # Pinyin letters: ASCII a-z plus the tone-marked vowels and ü.
 _PINYIN = "a-zü\u00e0-\u00fc\u0101\u0113\u011b\u012b\u014d\u016b\u01ce\u01d0\u01d2\u01d4\u01d6\u01d8\u01da\u01dc"
@@ -41,20 +35,51 @@ _NOT_NAMES = frozenset("前言 引言 序言 總則 总则 概述 目錄 目录 
 
 
 @dataclass
+class Block:
+    """A paragraph (or, in plain text, a line) as a reader found it.
+
+    Attributes:
+        text: Its text, verbatim after cleaning.
+        page: The page it starts on (PDF), else None.
+        heading: Its heading level, where the format says so (Word heading
+            styles and outline levels, HTML ``h1``-``h6``), else None.
+        bold: The whole paragraph is bold (a heading, in many Word files).
+        lead: Bold text opening the paragraph that runs on in normal weight
+            (a lead phrase naming the paragraph), else "".
+    """
+
+    text: str
+    page: int | None = None
+    heading: int | None = None
+    bold: bool = False
+    lead: str = ""
+
+
+@dataclass
 class Document:
-    """A cleaned source text.
+    """A cleaned source document.
 
     Attributes:
         source: Path relative to the data folder, with ``/`` separators.
-        text: Cleaned content; paragraphs separated by newlines.
-        meta: Byline, author note, editor, encoding.
+        blocks: Its paragraphs (or lines) in order; blank lines are empty blocks.
+        meta: Format, encoding, byline, author note, editor, pages.
         glosses_removed: Number of pinyin glosses removed while cleaning.
     """
 
     source: str
-    text: str
+    blocks: list[Block]
     meta: dict = field(default_factory=dict)
     glosses_removed: int = 0
+
+    @property
+    def text(self) -> str:
+        """The cleaned content, a block a line."""
+        return "\n".join(b.text for b in self.blocks)
+
+    @classmethod
+    def from_text(cls, source: str, text: str, **kw) -> "Document":
+        """A document of plain text, a block per line."""
+        return cls(source, [Block(line) for line in text.split("\n")], **kw)
 
 
 def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
@@ -122,39 +147,14 @@ def _jieba_words() -> frozenset:
     return frozenset(w for w in jieba.dt.FREQ if len(w) == 2)
 
 
-def read_source(path: Path, root: Path) -> Document:
-    """Read, decode and clean one source file.
-
-    Args:
-        path: The file.
-        root: The data folder; ``Document.source`` is relative to it.
-
-    Raises:
-        SourceError: the file cannot be indexed; the message names it.
-    """
-    name = path.relative_to(root).as_posix()
-    check_size(path.stat().st_size, name)  # before reading it all
-    return parse_source(path.read_bytes(), name)
-
-
-def check_size(size: int, name: str) -> None:
-    """Raise :class:`SourceError` if a file of ``size`` bytes is over the limit."""
-    if size > MAX_FILE_BYTES:
-        raise SourceError(f"{name}: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit; split it")
-
-
-def parse_source(data: bytes, name: str) -> Document:
-    """Decode and clean the bytes of a source file called ``name``.
-
-    Raises:
-        SourceError: binary, undecodable, or nothing left after cleaning.
-    """
-    text, encoding = decode(data, name)
-    doc = clean(text, name)
-    if not doc.text.strip():
-        raise SourceError(f"{name}: no text left after cleaning")
-    doc.meta["encoding"] = encoding
-    return doc
+def strip_glosses(text: str) -> tuple[str, int]:
+    """``text`` without pinyin glosses such as the ``(xiàn)`` of ``現(xiàn)代化``, and how many were removed."""
+    removed = 0
+    for bad, (good, n) in _DAMAGED.items():
+        removed += text.count(bad) * n
+        text = text.replace(bad, good)
+    text, n = _GLOSS.subn("", text)
+    return text, removed + n
 
 
 def clean(raw: str, source: str = "") -> Document:
@@ -170,12 +170,7 @@ def clean(raw: str, source: str = "") -> Document:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     # Lone surrogates and other unencodable debris would break JSON output.
     text = text.encode("utf-8", "replace").decode("utf-8")
-    removed = 0
-    for bad, (good, n) in _DAMAGED.items():
-        removed += text.count(bad) * n
-        text = text.replace(bad, good)
-    text, n = _GLOSS.subn("", text)
-    removed += n
+    text, removed = strip_glosses(text)
 
     meta: dict = {}
     lines = [ln.strip() for ln in text.split("\n")]
@@ -199,7 +194,7 @@ def clean(raw: str, source: str = "") -> Document:
             meta["author_note"] = m.group(1).strip()
             lines[-1] = lines[-1][: m.start()].rstrip()
         lines[-1] = _END_MARK.sub("", lines[-1])
-    return Document(source=source, text="\n".join(lines).strip("\n"), meta=meta, glosses_removed=removed)
+    return Document.from_text(source, "\n".join(lines).strip("\n"), meta=meta, glosses_removed=removed)
 
 
 # ---------------------------------------------------------------- folding

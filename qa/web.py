@@ -21,7 +21,7 @@ from .errors import QueryError, UploadError
 from .progress import console_bar
 from .render import SCRIPTS, Turn, chat_messages, index_markdown
 from .service import DEFAULT_K, ChatService
-from .text import MAX_FILE_BYTES, SUFFIXES
+from .read import MAX_BYTES, MAX_FILE_BYTES, SUFFIXES
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -44,6 +44,10 @@ CSS = """
 .qa-score { color: var(--body-text-color-subdued); font-size: 0.85em; white-space: nowrap; }
 .qa-quote { border-left: 3px solid var(--color-accent); margin: 0; padding: 0.2em 0 0.2em 0.8em; line-height: 1.7; }
 .qa-quote mark { background: #ffe58a; color: inherit; padding: 0 0.1em; border-radius: 2px; }
+.qa-path { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.qa-more { margin: 0.3em 0 0 0.8em; font-size: 0.9em; }
+.qa-more summary { cursor: pointer; color: var(--body-text-color-subdued); }
+.qa-more p { margin: 0.4em 0; line-height: 1.6; }
 .qa-none { font-weight: 600; }
 .qa-error { color: var(--error-text-color); }
 """
@@ -65,9 +69,9 @@ def build_app(service: ChatService) -> gr.Blocks:
         except QueryError as e:
             if not (question or "").strip():
                 gr.Warning(str(e))  # nothing typed: no bubble, just the hint
-                return question, turns, chat_messages(turns, script)
+                return question, turns, chat_messages(turns, script, service.expand)
             turns.append(Turn(question, error=str(e)))  # keep the text so it can be shortened
-        return question, turns, chat_messages(turns, script)
+        return question, turns, chat_messages(turns, script, service.expand)
 
     def ask_example(turns: list[Turn], k: float, script: str, evt: gr.SelectData):
         return respond(evt.value["text"], turns, k, script)
@@ -102,7 +106,7 @@ def build_app(service: ChatService) -> gr.Blocks:
             finally:
                 Path(f).unlink(missing_ok=True)  # no copy left in Gradio's cache to be fetched later
         if not files:
-            lines.append("Choose .txt or .md files first.")
+            lines.append(f"Choose {', '.join(SUFFIXES)} files first.")
         if saved:
             lines.append(rebuild_and_wait(progress))
         return "\n\n".join(lines), index_info(service), None
@@ -145,12 +149,13 @@ def build_app(service: ChatService) -> gr.Blocks:
             for trigger in (box.submit, send.click):
                 trigger(respond, [box, turns, k, script], [box, turns, chatbot], **ask_args)
             chatbot.example_select(ask_example, [turns, k, script], [box, turns, chatbot], **ask_args)
-            script.change(chat_messages, [turns, script], chatbot, api_visibility="private", queue=False)
+            script.change(lambda t, s: chat_messages(t, s, service.expand), [turns, script], chatbot, api_visibility="private", queue=False)
             clear.click(lambda: ([], []), None, [turns, chatbot], api_visibility="private", queue=False)
         with gr.Tab("索引 Index"):
             info = gr.Markdown(index_info(service), elem_id="qa-index-info")
             files = gr.File(
-                label=f"Add sources: .txt or .md, up to {MAX_FILE_BYTES // 2**20} MB each (UTF-8, GB18030, Big5, UTF-16)",
+                label="Add documents: " + ", ".join(f"{s} up to {n // 2**20} MB" for s, n in MAX_BYTES.items())
+                + " (text in UTF-8, GB18030, Big5 or UTF-16)",
                 file_count="multiple", file_types=list(SUFFIXES), type="filepath",
             )
             with gr.Row():

@@ -11,6 +11,7 @@ To refresh the README's screenshot with the default model::
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 from pathlib import Path
@@ -101,7 +102,7 @@ def test_answer_is_quoted_with_the_sentence_highlighted(browser, small_site, tmp
 
     # 简体: the same sentence, converted, still inside the highlight.
     page.locator("#qa-script label", has_text="简体").click()
-    page.locator("#qa-chat mark", has_text="外贸进出口总额达到40亿元").first.wait_for(timeout=10_000)
+    page.locator("#qa-chat .qa-quote mark", has_text="外贸进出口总额达到40亿元").first.wait_for(timeout=10_000)
     assert page.locator("#qa-chat", has_text=ANSWER_SENTENCE).count() == 0
     page.close()
 
@@ -145,7 +146,7 @@ def test_screenshot(browser, default_site, tmp_path):
     """The README's picture: the default model answering the trade question."""
     page = _ask(browser, default_site, QUESTION, k=2)
     first = page.locator("#qa-chat .qa-hit").first
-    first.locator("mark", has_text=ANSWER_SENTENCE).wait_for(timeout=60_000)
+    first.locator(".qa-quote mark", has_text=ANSWER_SENTENCE).wait_for(timeout=60_000)
     # Show the reply from its top, as a reader would start.
     page.wait_for_timeout(1000)  # let the chat's own scroll to the bottom finish first
     page.locator("#qa-chat [role=log]").evaluate("e => { e.scrollTop = 0; }")
@@ -155,3 +156,43 @@ def test_screenshot(browser, default_site, tmp_path):
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path))
     page.close()
+
+
+def test_card_opens_to_its_context(browser, small_site):
+    page = _ask(browser, small_site, QUESTION)
+    hit = page.locator("#qa-chat .qa-hit").first
+    hit.locator(".qa-quote mark").first.wait_for(timeout=30_000)
+    context = hit.locator("details.qa-more").first
+    assert not context.locator("p").first.is_visible()
+    context.locator("summary").click()
+    context.locator("p").first.wait_for(state="visible", timeout=5_000)
+    assert context.locator("p").count() >= 2  # the quoted paragraph and a neighbour
+    page.close()
+
+
+def test_uploaded_pdf_is_indexed_and_quoted_with_its_page(browser, tmp_path, small_model):
+    """A PDF with running headers and 「— N —」 page numbers, uploaded in the Index tab, then asked about."""
+    root = tmp_path / "site"
+    shutil.copytree(ROOT / "data", root / "data")
+    demo = _serve(root, small_model)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 960})
+        page.goto(demo.local_url)
+        page.get_by_role("tab", name="索引 Index").click()
+        page.locator("input[type=file]").set_input_files(str(ROOT / "tests" / "fixtures" / "furniture.pdf"))
+        page.get_by_role("button", name="上传并重建 Upload and rebuild").click()
+        page.locator("#qa-index-result", has_text="✅ Built index").wait_for(timeout=300_000)
+        assert "furniture.pdf" in page.locator("#qa-index-info").inner_text()
+
+        page.get_by_role("tab", name="问答 Ask").click()
+        page.locator("#qa-question textarea").fill("今年国内生产总值增长的预期目标是多少？")
+        page.locator("#qa-send").click()
+        hit = page.locator("#qa-chat .qa-hit", has=page.locator(".qa-src", has_text="furniture.pdf")).first
+        hit.wait_for(timeout=60_000)
+        head = hit.locator(".qa-head").inner_text()
+        assert "2025年政府工作报告" in head and re.search(r"第\d+页", head)
+        assert "国内生产总值增长5%左右" in hit.locator(".qa-quote").inner_text()
+        assert not re.search(r"[—-]\s*\d+\s*[—-]", hit.locator(".qa-quote").inner_text())
+        page.close()
+    finally:
+        demo.close()

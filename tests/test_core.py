@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import PLAN, minilm_path
+from conftest import PLAN, minilm_path, ROOT
 from qa import Fusion, QueryError, Retriever, build_index
 from qa.cli import cli
 from qa.split import split_document
@@ -72,7 +72,7 @@ def test_unrelated_parentheses_survive():
 # ------------------------------------------------------------- sections
 
 def test_plan_splits_into_intro_and_seven_sections(plan_doc):
-    sections = split_document(plan_doc)
+    sections = split_document(plan_doc).paragraphs
     assert len(sections) == 8
     assert [s.title for s in sections[1:]] == TITLES
     assert sections[0].title.startswith("黨的二十大擘畫了")
@@ -85,20 +85,21 @@ def test_headings_make_sections():
     from qa.text import Document
 
     text = "第一章 總則\n本規劃適用於全市。\n一、發展目標\n外貿進出口總額達到40億元。\n（一）工業\n醫藥產業集群。\n# Notes\nPlain text here."
-    sections = split_document(Document("x.md", text))
-    assert [s.title for s in sections] == [
-        "第一章 總則",
-        "第一章 總則 › 一、發展目標",
-        "第一章 總則 › 一、發展目標 › （一）工業",
-        "Notes",
+    sections = split_document(Document.from_text("x.md", text)).paragraphs
+    assert [s.path for s in sections] == [
+        ["第一章 總則"],
+        ["第一章 總則", "一、發展目標"],
+        ["第一章 總則", "一、發展目標", "（一）工業"],
+        ["Notes"],
     ]
+    assert [s.section for s in sections] == ["第一章 總則", "一、發展目標", "（一）工業", "Notes"]
     assert sections[1].text == "外貿進出口總額達到40億元。"
 
 
 def test_numbered_paragraph_is_not_a_heading():
     from qa.text import Document
 
-    sections = split_document(Document("x", "一、加快發展。全面推進工業。\n二、改善民生。擴大就業。"))
+    sections = split_document(Document.from_text("x", "一、加快發展。全面推進工業。\n二、改善民生。擴大就業。")).paragraphs
     assert [s.title for s in sections] == ["一、加快發展", "二、改善民生"]
 
 
@@ -149,7 +150,7 @@ def test_incremental_rebuild(tmp_path, small_model):
     data = tmp_path / "data"
     shutil.copytree(PLAN.parent, data)
     first = build_index(data, tmp_path / "index", small_model)
-    assert first.embedded == first.units > 0 and first.sections == 8
+    assert first.embedded == first.units > 0 and first.paragraphs == 8
 
     again = build_index(data, tmp_path / "index", small_model)
     assert again.up_to_date and again.embedded == 0
@@ -173,7 +174,7 @@ def test_cli_build_ask_json(tmp_path):
     args = ["--data", str(tmp_path / "data"), "--index", str(tmp_path / "index"), "--model", minilm_path()]
     res = runner.invoke(cli, ["build", *args])
     assert res.exit_code == 0, res.output
-    assert "1 files, 8 sections" in res.output and "model" in res.output
+    assert "1 files, 8 paragraphs" in res.output and "model" in res.output
 
     res = runner.invoke(cli, ["ask", "外贸进出口总额的目标是多少？", "-k", "2", "--json", "--index", str(tmp_path / "index")])
     assert res.exit_code == 0, res.output
@@ -182,7 +183,8 @@ def test_cli_build_ask_json(tmp_path):
     assert out["question"] == "外贸进出口总额的目标是多少？"
     assert isinstance(out["abstained"], bool) and len(out["hits"]) == 2
     for h in out["hits"]:
-        assert set(h) == {"text", "section", "source", "score", "highlights"}
+        assert set(h) == {"text", "section", "source", "score", "highlights", "path", "page", "document", "paragraph", "span", "cut"}
+        assert h["document"] == PLAN.stem and h["page"] is None and h["path"] == []
         assert all(s in h["text"] for s in h["highlights"])
 
     res = runner.invoke(cli, ["ask", "外贸", "--index", str(tmp_path / "index")])
@@ -200,3 +202,50 @@ def test_cli_missing_index_says_what_to_do(tmp_path):
     res = CliRunner().invoke(cli, ["ask", "外贸", "--index", str(tmp_path / "none")])
     assert res.exit_code == 1
     assert "qa build" in res.output
+
+
+# ------------------------------------------------------------- real documents
+
+DOCS = ROOT.parent / "shared" / "corpus" / "documents"
+
+
+def test_outline_of_real_reports():
+    from qa.read import read_source
+
+    national = split_document(read_source(DOCS / "2025年国务院政府工作报告.txt", DOCS))
+    assert national.title == "2025年政府工作报告"
+    para = next(p for p in national.paragraphs if p.text.startswith("实施提振消费专项行动。"))
+    assert para.title == "实施提振消费专项行动"  # its lead sentence names it
+    assert para.path == ["三、2025年政府工作任务", "（一）大力提振消费、提高投资效益，全方位扩大国内需求"]
+    # The （一） heading opens a paragraph and runs on: it heads what follows and stays in that paragraph's text.
+    opener = next(p for p in national.paragraphs if p.text.startswith("（一）大力提振消费"))
+    assert opener.path == para.path and len(opener.text) > len(para.path[-1])
+
+    shanghai = split_document(read_source(DOCS / "2025年上海市政府工作报告.docx", DOCS))
+    assert shanghai.title == "2025年上海市政府工作报告"
+    assert shanghai.meta["origin"] == "解放日报" and shanghai.meta["date"] == "2025年1月15日"
+    assert not any(p.text.startswith(("来源", "各位代表：")) for p in shanghai.paragraphs)
+    assert shanghai.paragraphs[2].path == ["一、2024年工作回顾"]
+
+    fujian = split_document(read_source(DOCS / "2025年福建省政府工作报告.docx", DOCS))
+    assert fujian.meta["speaker"] == "福建省人民政府省长 赵龙"
+
+    sichuan = split_document(read_source(DOCS / "2025年四川省政府工作报告.docx", DOCS))
+    assert sichuan.paragraphs[1].path == ["2024年工作回顾"]  # a heading shown only as a short line
+    glossary = [p for p in sichuan.paragraphs if p.path[:1] == ["名词解释"]]
+    assert len(glossary) >= 40  # each entry a paragraph of its own, under a top-level heading
+
+
+def test_long_paragraph_is_quoted_around_the_answer():
+    from qa.answer import MAX_WHOLE_QUOTE, QUOTE_CHARS, quote_sentences
+    from qa.split import Paragraph, split_sentences
+
+    text = "".join(f"第{i}句讲的是一件不同的事情，内容足够长以便测量引文长度。" for i in range(40))
+    para = Paragraph("x.txt", "t", [], text, split_sentences(text))
+    assert len(text) > MAX_WHOLE_QUOTE
+    s0, s1 = quote_sentences(para, [20])
+    quote = text[para.sentences[s0][0] : para.sentences[s1][1]]
+    assert s0 <= 20 <= s1 and s0 > 0 and s1 < 39
+    assert len(quote) <= QUOTE_CHARS and quote.startswith("第") and quote.endswith("。")
+    short = Paragraph("x.txt", "t", [], text[:300], split_sentences(text[:300]))
+    assert quote_sentences(short, [2]) == (0, len(short.sentences) - 1)

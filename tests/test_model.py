@@ -12,7 +12,7 @@ import pytest
 
 from qa import model as qm
 from qa.split import split_document
-from qa.text import read_source
+from qa.read import read_source
 
 from conftest import PLAN, ROOT
 
@@ -26,7 +26,7 @@ def built(tmp_path_factory):
 
 def plan_sentences(n: int = 20) -> list[str]:
     doc = read_source(PLAN, PLAN.parent)
-    sentences = [s.text[a:b] for s in split_document(doc) for a, b in s.sentences]
+    sentences = [s.text[a:b] for s in split_document(doc).paragraphs for a, b in s.sentences]
     return [t for t in sentences if len(t) >= 8][:: max(1, len(sentences) // n)][:n]
 
 

@@ -21,7 +21,7 @@ from qa.text import SourceError, clean, decode, fold_script
 
 @pytest.fixture(scope="module")
 def sections():
-    return split_document(clean(PLAN.read_text(encoding="utf-8")))
+    return split_document(clean(PLAN.read_text(encoding="utf-8"))).paragraphs
 
 
 def tree_digest(path: Path) -> dict[str, str]:
@@ -101,7 +101,7 @@ def test_same_content_under_two_names_is_indexed_once(tmp_path, small_model):
     (data / "copy-big5.txt").write_bytes(clean(PLAN.read_text(encoding="utf-8")).text.encode("utf-8"))
     shutil.copy(PLAN, data / "copy.txt")
     report = build_index(data, tmp_path / "index", small_model)
-    assert report.files == 1 and report.sections == 8
+    assert report.files == 1 and report.paragraphs == 8
     assert set(report.skipped) == {"copy-big5.txt", "copy.txt"}
     assert "same text as" in report.skipped["copy.txt"]
 
@@ -124,7 +124,7 @@ def _version(index: Path) -> Path:
     return index / (index / "CURRENT").read_text().strip()
 
 
-@pytest.mark.parametrize("victim", ["dense.faiss", "sections.json", "units.npy", "bm25/vocab.index.json"])
+@pytest.mark.parametrize("victim", ["dense.faiss", "paragraphs.json", "units.npy", "bm25/vocab.index.json"])
 @pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])
 def test_damaged_index_file_is_named(built, victim, damage):
     path = _version(built / "index") / victim
@@ -185,7 +185,7 @@ def test_load_resolves_current_once_while_a_build_publishes(built, small_model, 
     loaded = qi.load_index(built / "index")
     assert real(built / "index") != loaded.path, "no new version was published during the load"
     assert loaded.path == calls[0]
-    assert all(s.source != "new.txt" for s in loaded.sections)  # the version resolved first, whole
+    assert all(s.source != "new.txt" for s in loaded.paragraphs)  # the version resolved first, whole
 
 
 def test_a_second_build_is_refused_while_one_runs(built, small_model):
@@ -340,7 +340,7 @@ def test_fuzz_cleaner_and_splitter(raw):
     doc = clean(raw)
     assert doc.glosses_removed >= 0
     doc.text.encode("utf-8")  # no lone surrogates survive
-    for sec in split_document(doc):
+    for sec in split_document(doc).paragraphs:
         assert sec.text and sec.sentences
         for a, b in sec.sentences:
             assert 0 <= a < b <= len(sec.text)

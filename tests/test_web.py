@@ -60,7 +60,7 @@ def test_api_answers_with_the_json_of_qa_ask(client, site):
     # The small model is English-only, so the answer need not rank first; it must be quoted and highlighted.
     hit = next(h for h in result["hits"] if ANSWER_SENTENCE in h["text"])
     assert any(ANSWER_SENTENCE in s for s in hit["highlights"])
-    assert set(hit) == {"text", "section", "source", "score", "highlights"}
+    assert set(hit) == {"text", "section", "source", "score", "highlights", "path", "page", "document", "paragraph", "span", "cut"}
     assert hit["source"] == "000_35bfb118311f446a.txt"
     # Same as `qa ask --json` (Answer.to_dict) on the same index.
     assert result == site[1].answer(QUESTION, 3).to_dict()
@@ -160,7 +160,7 @@ def test_index_tab_shows_files_sections_model_and_build_time(site):
     info = index_info(site[1])
     m = site[1].manifest()
     assert "000_35bfb118311f446a.txt" in info and m.model in info and m.built_at in info
-    assert f"{m.counts['sections']} sections" in info
+    assert f"{m.counts['paragraphs']} paragraphs" in info
 
 
 # ------------------------------------------------------------------ hardening
@@ -235,7 +235,8 @@ def test_safe_name_keeps_uploads_inside_the_data_folder():
     assert safe_name("../../etc/passwd.txt") == "passwd.txt"
     assert safe_name("..\\..\\windows\\规划 2024 (修订).MD") == "规划_2024_修订.md"
     assert safe_name("/abs/path/.hidden.txt") == "hidden.txt"
-    for bad in ("notes.exe", "plan.txt.sh", ".txt", "..", "noext", "a.pdf"):
+    assert safe_name("报告.PDF") == "报告.pdf" and safe_name("a.docx") == "a.docx"
+    for bad in ("notes.exe", "plan.txt.sh", ".txt", "..", "noext", "a.doc"):
         with pytest.raises(UploadError):
             safe_name(bad)
 
@@ -278,7 +279,7 @@ def test_binary_oversize_and_wrong_type_uploads_are_refused(client, site, tmp_pa
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
 
-    from qa.text import MAX_FILE_BYTES
+    from qa.read import MAX_FILE_BYTES
     from qa import UploadError
 
     service = site[1]
@@ -302,7 +303,7 @@ def test_binary_oversize_and_wrong_type_uploads_are_refused(client, site, tmp_pa
     script.write_text("echo hi")
     with pytest.raises(AppError, match=r"Invalid file type.*\.txt.*\.md"):  # the File component checks too
         client.predict([handle_file(str(script))], api_name="/upload")
-    with pytest.raises(UploadError, match="only .txt and .md"):
+    with pytest.raises(UploadError, match=r"only \.txt, \.md, .*\.docx, \.pdf"):
         service.save_upload(script)
     assert sorted(p.name for p in service.data_dir.iterdir()) == before
     assert service.retriever.index.path.name == version
