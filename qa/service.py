@@ -113,9 +113,12 @@ class ChatService:
         """The texts of the paragraphs around ``hit`` and of its whole section, for a card to open to."""
         retriever = self.retriever
         try:
-            return [p.text for p in retriever.neighbours(hit)], [p.text for p in retriever.section(hit)]
+            around, section = retriever.neighbours(hit), retriever.section(hit)
         except (KeyError, AttributeError):  # answered from an index that has since been replaced
             return [], []
+        if len(section) == 1 and not any(hit.cut):  # the section is the quote itself
+            section = []
+        return [p.text for p in around], [p.text for p in section]
 
     # -- index
 
