@@ -435,7 +435,7 @@ def read_pdf(data: bytes, name: str, *, ocr: bool = False) -> tuple[list[Block],
     """Read a PDF's text layer into paragraph blocks.
 
     Lines are read with pdfium (fastest and most faithful of the permissive
-    extractors measured, see REPORT.md); running headers/footers and page
+    extractors measured, see the README); running headers/footers and page
     numbers are dropped; lines are joined into paragraphs by layout (an
     indented line starts a paragraph; a line that ends short of the margin,
     although the next line's first word would have fitted, ends one; so do
@@ -881,25 +881,22 @@ def _frames(pages: list[list[_Line]]) -> list[_Frame | None]:
     return [frame(lines) if len(lines) >= 8 else (whole if lines else None) for lines in pages]
 
 
-def _blocks_from_lines(pages: list[list[_Line]], *, furniture: bool = True, rules: str = "layout") -> list[Block]:
+def _blocks_from_lines(pages: list[list[_Line]], *, furniture: bool = True) -> list[Block]:
     """Join lines into paragraphs and repair their text.
 
     Args:
         pages: Lines per page, in reading order.
         furniture: Drop running headers/footers and page numbers first.
-        rules: How to find paragraph ends (measured in REPORT.md):
-            ``"layout"`` (needs positions; a line without them falls back
-            to ``"text"``): an indented line, a wider line gap, an
-            outdented line or a change of font size starts a paragraph. In
-            a document that indents its paragraphs, a short line ends one
-            only at a sentence end or when far short; otherwise any short
-            line does, as do a heading marker after a sentence end and a
-            bold opening after normal text. "Short" means the next line's
-            first unbreakable unit would have fitted in the space left.
-            ``"text"``: a line ending in 。！？：； ends a paragraph and a
-            heading marker starts one (for extractors without positions).
-            Other values, for measurement only: ``"short"``, ``"indent"``,
-            ``"layout+punct"``.
+
+    Paragraph ends follow the layout (chosen by measurement over 28 typeset
+    reports): an indented line, a wider line gap, an outdented line or a
+    change of font size starts a paragraph. In a document that indents its
+    paragraphs, a short line ends one only at a sentence end or when far
+    short; otherwise any short line does, as do a heading marker after a
+    sentence end and a bold opening after normal text. "Short" means the
+    next line's first unbreakable unit would have fitted in the space left.
+    Lines without positions fall back to the words: a line ending in
+    。！？：； ends a paragraph and a heading marker starts one.
 
     Returns:
         One block per paragraph, with the page it starts on.
@@ -915,7 +912,7 @@ def _blocks_from_lines(pages: list[list[_Line]], *, furniture: bool = True, rule
         for line in lines:
             # Pages are one stream: a sentence that runs over a page break
             # joins up unless the layout says a paragraph ends there.
-            if prev is None or _starts_paragraph(prev, line, prev_fr, fr, rules, indented):
+            if prev is None or _starts_paragraph(prev, line, prev_fr, fr, indented):
                 paragraphs.append([line])
             else:
                 paragraphs[-1].append(line)
@@ -959,15 +956,13 @@ def _uses_indent(pages: list[list[_Line]], frames: list[_Frame | None]) -> bool:
     return short >= 3 and indented >= 0.6 * short
 
 
-def _starts_paragraph(
-    a: _Line, b: _Line, fa: _Frame | None, fb: _Frame | None, rules: str, indented: bool = False
-) -> bool:
+def _starts_paragraph(a: _Line, b: _Line, fa: _Frame | None, fb: _Frame | None, indented: bool = False) -> bool:
     """Whether line ``b`` starts a new paragraph after line ``a``."""
     heading = _HEADING_MARK.match(b.text) is not None
     tail = a.text.rstrip()
     punct = bool(tail) and tail[-1] in _SENTENCE_END
     geometry = fa is not None and fb is not None and a.x1 is not None and b.x0 is not None
-    if rules == "text" or not geometry:
+    if not geometry:
         # No positions: only the words tell. Indentation typed as spaces is
         # kept by some extractors and is the one layout hint left.
         return punct or heading or b.text[:1] in "\u3000\u2003 \t"
@@ -993,20 +988,13 @@ def _starts_paragraph(
     # A heading marker at a line start counts only after a sentence end or
     # a short line: 「其中一、二、三产」 and 「（1）」 also wrap to a line start.
     heading = heading and (punct or short)
-    if rules == "short":
-        return short
-    if rules == "indent":
-        return indent
-    if rules == "layout" and indented:
+    if indented:
         # Indented paragraphs: a line somewhat short ends one only at a
         # sentence end; one far short (a dateline, 「来源：…」) ends one anyway.
         # A heading marker at the margin after a full line is an enumeration
         # running on (「…民生实事”。（1）促进…」): headings are indented too.
         return indent or outdent or gap or resized or (short and (punct or free > 4 * fa.em))
-    layout = short or indent or gap or outdent or resized or heading or bold_lead
-    if rules == "layout+punct":
-        return layout or punct
-    return layout
+    return short or indent or gap or outdent or resized or heading or bold_lead
 
 
 def _join(lines: list[_Line]) -> Block | None:
@@ -1057,7 +1045,7 @@ def _lstrip(text: str, bold: list[bool]) -> tuple[str, list[bool]]:
 # ---------------------------------------------------------------------- OCR
 
 # Resolution pages are rendered at for OCR: 150 dpi reads 14 pt Chinese
-# reliably (measured in REPORT.md) at a quarter of the pixels of 300 dpi.
+# reliably (measured when the reader was chosen) at a quarter of the pixels of 300 dpi.
 _OCR_DPI = 150
 
 
