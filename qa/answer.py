@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from pathlib import Path
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -172,7 +171,7 @@ class Retriever:
         self.model_name = m.model
         self.thresholds = calibration().get(self.model_name)
         #: Document titles by file.
-        self.titles = {name: rec.title or Path(name).stem for name, rec in m.sources.items()}
+        self.titles = {name: m.title(name) for name in m.sources}
         self._where = {(p.source, p.number): i for i, p in enumerate(self.index.paragraphs)}
         tokenize("敦化")  # loads jieba's dictionary now, not during the first question
 

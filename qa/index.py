@@ -103,6 +103,10 @@ class Manifest:
         """sha256 of every source file the build saw, indexed or skipped."""
         return {name: rec.sha256 for name, rec in self.sources.items()}
 
+    def title(self, name: str) -> str:
+        """The title of source file ``name``: the one it states, else its file name without suffix."""
+        return self.sources[name].title or Path(name).stem
+
     def skipped(self) -> dict[str, str]:
         """Files not indexed, with the reason."""
         return {name: rec.reason for name, rec in self.sources.items() if rec.status != "indexed"}

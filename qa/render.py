@@ -223,7 +223,7 @@ def index_markdown(manifest: Manifest | None, version: str, state: BuildState) -
         if rec.status == "indexed":
             fmt = rec.meta.get("format", "") + (f" ({rec.meta['encoding']})" if rec.meta.get("encoding") else "")
             pages = rec.meta.get("pages", "")
-            lines.append(f"| {html.escape(rec.title or Path(name).stem)} | `{name}` | {fmt} | {pages} | {rec.paragraphs} |")
+            lines.append(f"| {html.escape(manifest.title(name))} | `{name}` | {fmt} | {pages} | {rec.paragraphs} |")
     skipped = manifest.skipped()
     if skipped:
         lines += ["", "**Not indexed:**"] + [f"- `{n}`: {html.escape(why)}" for n, why in sorted(skipped.items())]
