@@ -16,13 +16,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", default="data", help="folder of source texts")
     parser.add_argument("--index", default="index", help="index folder")
     parser.add_argument("--model", default=None, help="sentence-transformers model name or path")
+    parser.add_argument("--backend", choices=("onnx", "torch"), default=None,
+                        help="run the model as int8 ONNX or fp32 torch (default: the index's; onnx for a new one)")
     args = parser.parse_args(argv)
 
     import qa
     from qa.web import serve
 
     try:
-        serve(data_dir=args.data, index_dir=args.index, model=args.model, host=args.host, port=args.port)
+        serve(data_dir=args.data, index_dir=args.index, model=args.model, host=args.host, port=args.port, backend=args.backend)
     except qa.QAError as e:  # the package's own errors say what to do
         sys.exit(f"Error: {e}")
 

@@ -14,7 +14,9 @@ questions: ``../shared/eval/dev.jsonl``, plus ``calibration_extra.jsonl`` (more
 English and out-of-scope questions written for this), plus CMRC 2018 questions,
 which are about Wikipedia articles, never Dunhua, as out-of-scope.
 
-    python benchmarks/calibrate.py [--model NAME] [--cmrc N]
+Thresholds are kept per model and backend (:func:`qa.embed.vector_space`).
+
+    python benchmarks/calibrate.py [--model NAME] [--backend onnx|torch] [--cmrc N]
 """
 from __future__ import annotations
 
@@ -58,8 +60,10 @@ def choose(pos: np.ndarray, neg: np.ndarray) -> dict:
     so that answerable questions unlike the labelled ones are not turned away.
     If none reach ``TARGET``, those abstaining on the most of ``neg``.
     """
-    dense = np.unique(np.round(np.concatenate([pos[:, 0], np.quantile(neg[:, 0], np.linspace(0.8, 1, 41))]), 4))
-    keyword = np.unique(np.round(np.concatenate([[0.0], pos[:, 1], np.quantile(neg[:, 1], np.linspace(0.5, 1, 21))]), 3))
+    # Rounded down, so that a threshold taken from an answerable question still answers it.
+    floor = lambda x, digits: np.floor(np.asarray(x) * 10**digits) / 10**digits  # noqa: E731
+    dense = np.unique(floor(np.concatenate([pos[:, 0], np.quantile(neg[:, 0], np.linspace(0.8, 1, 41))]), 4))
+    keyword = np.unique(floor(np.concatenate([[0.0], pos[:, 1], np.quantile(neg[:, 1], np.linspace(0.5, 1, 21))]), 3))
     best = None
     for a in dense:
         for d in dense[dense <= a]:
@@ -76,18 +80,21 @@ def choose(pos: np.ndarray, neg: np.ndarray) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None)
+    ap.add_argument("--backend", default=None, choices=("onnx", "torch"))
     ap.add_argument("--cmrc", type=int, default=1000, help="CMRC questions used as out-of-scope")
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work" / "plan")
     args = ap.parse_args()
 
     from qa import Retriever, build_index
     from qa.answer import calibration, question_group
+    from qa.embed import backend_of, vector_space
     from qa.evaluate import load_questions
 
     if not (args.work / "data").exists():
         shutil.copytree(ROOT / "data", args.work / "data")
-    build_index(args.work / "data", args.work / "index", args.model)
-    r = Retriever(args.work / "index", args.model)
+    build_index(args.work / "data", args.work / "index", args.model, backend=args.backend, force=True)
+    r = Retriever(args.work / "index", args.model, backend=args.backend)
+    space = vector_space(r.model_name, backend_of(r.model))
     labelled = load_questions(SHARED / "eval" / "dev.jsonl") + load_questions(HERE / "calibration_extra.jsonl")
     cmrc = json.loads((SHARED / "benchmarks" / "cmrc2018_dev.json").read_text(encoding="utf-8"))["data"]
     cmrc_q = [qa["question"] for a in cmrc for p in a["paragraphs"] for qa in p["qas"]][: args.cmrc]
@@ -108,17 +115,17 @@ def main() -> None:
                     f"| {is_pos.sum()} | {np.mean(~ok[is_pos]):.3f} | {(~is_pos).sum()} | {np.mean(~ok[~is_pos]):.3f} |")
     path = ROOT / "qa" / "calibration.json"
     table = json.loads(path.read_text(encoding="utf-8"))
-    table[r.model_name] = entry
+    table[space] = entry
     path.write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     calibration.cache_clear()
     lines = [
-        f"Abstention for {r.model_name}: answer when dense >= dense_alone, or dense >= dense and BM25 >= keyword.",
+        f"Abstention for {space}: answer when dense >= dense_alone, or dense >= dense and BM25 >= keyword.",
         "",
         "| questions | dense_alone | dense | keyword | answerable | wrongly abstained | out of scope | abstained |",
         "|---|---|---|---|---|---|---|---|",
         *rows,
     ]
-    write_results(f"calibration-{r.model_name.replace('/', '_')}", {"entry": entry}, "\n".join(lines))
+    write_results(f"calibration-{space.replace('/', '_')}", {"entry": entry}, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Each article is one document and each paragraph one section; every question
 is asked through ``Retriever.search`` and counts as found at rank r when the
 r-th section is the paragraph that holds its answer.
 
-    python benchmarks/quality.py [--limit N] [--model NAME]
+    python benchmarks/quality.py [--limit N] [--model NAME] [--backend onnx|torch]
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="only the first N articles")
     ap.add_argument("--model", default=None)
+    ap.add_argument("--backend", default=None, choices=("onnx", "torch"))
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work" / "cmrc")
     args = ap.parse_args()
 
@@ -32,7 +33,7 @@ def main() -> None:
     from qa.read import read_source
 
     questions = cmrc_corpus(args.work / "data", args.limit)
-    report = build_index(args.work / "data", args.work / "index", args.model)
+    report = build_index(args.work / "data", args.work / "index", args.model, backend=args.backend)
     print(report.summary(), flush=True)
     expected = {}
     for path in sorted((args.work / "data").glob("*.txt")):
@@ -48,7 +49,7 @@ def main() -> None:
         got = [t for (s, _), t in sorted(expected.items()) if s == source]
         assert got == paras, f"{source}: {len(got)} paragraphs for {len(paras)}"
 
-    r = Retriever(args.work / "index", args.model)
+    r = Retriever(args.work / "index", args.model, backend=args.backend)
     # The questions are embedded in one batch, then each method runs the
     # Retriever's own scoring and ranking: Retriever.search minus one encode per call.
     t0 = time.perf_counter()
@@ -78,7 +79,8 @@ def main() -> None:
     best_base = max(figures[m]["top1"] for m in METHODS if m != "z")
     table = "\n".join(
         [
-            f"CMRC 2018 dev: {len(questions)} questions, {report.paragraphs} paragraphs, model {report.model}",
+            f"CMRC 2018 dev: {len(questions)} questions, {report.paragraphs} paragraphs, "
+            f"model {report.model} on {report.backend}",
             "",
             "| pipeline | top-1 | top-5 | MRR |",
             "|---|---|---|---|",
@@ -88,8 +90,9 @@ def main() -> None:
         ]
     )
     write_results(
-        "quality",
+        f"quality-{report.backend}",
         {"questions": len(questions), "paragraphs": report.paragraphs, "units": report.units, "model": report.model,
+         "backend": report.backend,
          "build": report.summary(), "figures": figures, "gain_top1_vs_best_baseline": figures["z"]["top1"] / best_base},
         table,
     )

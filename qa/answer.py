@@ -23,7 +23,7 @@ from .split import Paragraph
 from .text import has_cjk
 
 if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+    from .embed import Encoder
 
 #: Longest question accepted, in characters. Longer ones are refused, never cut.
 MAX_QUESTION_CHARS = 500
@@ -128,6 +128,22 @@ def calibration() -> dict:
     return json.loads(resources.files("qa").joinpath("calibration.json").read_text(encoding="utf-8"))
 
 
+def thresholds(model_name: str, backends: set[str]) -> dict | None:
+    """The abstention thresholds for questions embedded on one backend and the index on another.
+
+    Each backend's vectors have their own calibration (the model's own when a
+    backend has none). Across two backends the scores fall between the two,
+    so the lower of each threshold applies: the assistant answers whatever
+    either calibration would answer. None for an uncalibrated model.
+    """
+    from .embed import vector_space
+
+    found = [t for b in sorted(backends) if (t := calibration().get(vector_space(model_name, b)) or calibration().get(model_name))]
+    if len(found) < 2:
+        return found[0] if found else None
+    return {g: {k: min(t[g][k] for t in found) for k in found[0][g]} for g in ("zh", "other")}
+
+
 class Retriever:
     """Searches a built index and answers questions from it.
 
@@ -135,6 +151,9 @@ class Retriever:
         index_dir: The index folder (``qa build`` writes it).
         model: Model name, path or loaded model. None uses the model the index
             was built with; a different one is refused.
+        backend: ``"onnx"`` or ``"torch"``; None uses the index's. The other one
+            is allowed: it runs the same model, and questions find the same
+            passages (measured on the plan's dev set).
         verify: Check every index file's sha256 on load.
         fusion: How dense and keyword scores are combined.
     """
@@ -142,12 +161,13 @@ class Retriever:
     def __init__(
         self,
         index_dir: str | os.PathLike = "index",
-        model: "str | SentenceTransformer | None" = None,
+        model: "str | Encoder | None" = None,
         *,
+        backend: str | None = None,
         verify: bool = True,
         fusion: Fusion = Fusion(),
     ):
-        from .embed import get_model, model_dim
+        from .embed import backend_of, get_model, model_dim
 
         self.index: LoadedIndex = load_index(index_dir, verify=verify)
         self.fusion = fusion
@@ -158,7 +178,7 @@ class Retriever:
                     f"the index in {index_dir} was built with model {m.model} (dim {m.dim}), "
                     f"not {model}; rebuild it with `qa build --model {model}` or drop --model"
                 )
-            self.model = get_model(m.model)
+            self.model = get_model(m.model, backend or m.backend)
         else:
             self.model = model
         name = getattr(self.model, "qa_name", m.model)
@@ -169,7 +189,7 @@ class Retriever:
                 f"but model {name} (dim {dim}) was given; rebuild it with `qa build --model {name}`"
             )
         self.model_name = m.model
-        self.thresholds = calibration().get(self.model_name)
+        self.thresholds = thresholds(m.model, {m.backend, backend_of(self.model)})
         #: Document titles by file.
         self.titles = {name: m.title(name) for name in m.sources}
         self._where = {(p.source, p.number): i for i, p in enumerate(self.index.paragraphs)}

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import files
-from .embed import encode_documents, get_model, model_dim, name_of, text_key
+from .embed import backend_of, default_backend, encode_documents, get_model, model_dim, name_of, text_key
 from .errors import IndexBusy, IndexFailure, NoSources, SourceError
 from .index import (
     Manifest,
@@ -42,7 +42,7 @@ from .split import CHUNKING, Paragraph, make_units, split_document
 from .read import SUFFIXES, read_source
 
 if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+    from .embed import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class BuildReport:
         up_to_date: True when nothing had changed and nothing was written.
         sources: One record per source file: indexed or skipped, and why.
         version: The published version folder.
+        backend: What ran the model: ``"onnx"`` or ``"torch"``.
     """
 
     files: int
@@ -74,6 +75,7 @@ class BuildReport:
     up_to_date: bool = False
     sources: dict[str, SourceRecord] = field(default_factory=dict)
     version: str = ""
+    backend: str = ""
 
     @property
     def skipped(self) -> dict[str, str]:
@@ -84,7 +86,7 @@ class BuildReport:
         head = "Index is up to date" if self.up_to_date else "Built index"
         return (
             f"{head}: {self.files} files, {self.paragraphs} paragraphs, {self.sentences} sentences "
-            f"({self.units} units, {self.embedded} embedded), model {self.model}, {self.seconds:.1f}s"
+            f"({self.units} units, {self.embedded} embedded), model {self.model} ({self.backend}), {self.seconds:.1f}s"
         )
 
 
@@ -100,18 +102,28 @@ def source_hashes(data_dir: Path) -> dict[str, str]:
     return {p.relative_to(data_dir).as_posix(): files.sha256_file(p) for p in list_sources(data_dir)}
 
 
-def unchanged(manifest: Manifest, hashes: dict[str, str], model_name: str) -> bool:
-    """True when a version was built from these sources, model and settings."""
-    return manifest.model == model_name and manifest.chunking == CHUNKING and manifest.source_hashes() == hashes
+def unchanged(manifest: Manifest, hashes: dict[str, str], model_name: str, backend: str | None = None) -> bool:
+    """True when a version was built from these sources, model, backend (unless None) and settings."""
+    return (
+        manifest.model == model_name
+        and backend in (None, manifest.backend)
+        and manifest.chunking == CHUNKING
+        and manifest.source_hashes() == hashes
+    )
 
 
-def index_status(data_dir: str | os.PathLike, index_dir: str | os.PathLike, model_name: str | None = None) -> str:
-    """``"missing"``, ``"stale"`` (sources, model or settings changed) or ``"ok"``."""
+def index_status(
+    data_dir: str | os.PathLike, index_dir: str | os.PathLike, model_name: str | None = None, backend: str | None = None
+) -> str:
+    """``"missing"``, ``"stale"`` (sources, model, backend or settings changed) or ``"ok"``.
+
+    A None model or backend accepts the index's.
+    """
     try:
         manifest = read_manifest(current_version(index_dir))
     except IndexFailure:
         return "missing"
-    ok = unchanged(manifest, source_hashes(Path(data_dir)), model_name or manifest.model)
+    ok = unchanged(manifest, source_hashes(Path(data_dir)), model_name or manifest.model, backend)
     return "ok" if ok else "stale"
 
 
@@ -184,7 +196,7 @@ def reuse_vectors(index_dir: Path, previous: Manifest | None, model_name: str, d
     return set(pairs)
 
 
-def embed_missing(model: "SentenceTransformer", texts: list[str], rows: list[int], out: np.ndarray, progress: Progress | None = None) -> None:
+def embed_missing(model: "Encoder", texts: list[str], rows: list[int], out: np.ndarray, progress: Progress | None = None) -> None:
     """Step 3: embed ``texts`` into ``out[rows]``, reporting progress as ``("embed", done, total)``."""
     done = 0
 
@@ -213,8 +225,9 @@ def unit_text(para: Paragraph, title: str, s0: int, s1: int) -> str:
 def build_index(
     data_dir: str | os.PathLike = "data",
     index_dir: str | os.PathLike = "index",
-    model: "str | SentenceTransformer | None" = None,
+    model: "str | Encoder | None" = None,
     *,
+    backend: str | None = None,
     force: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
@@ -228,6 +241,8 @@ def build_index(
         data_dir: Folder of source texts.
         index_dir: Folder of the index.
         model: Model name, path or loaded model; None is the bundled default.
+        backend: ``"onnx"`` or ``"torch"`` for a model given by name; None picks
+            ONNX for the default model (a loaded model brings its own).
         force: Rebuild even when nothing has changed.
         progress: Called as ``progress(stage, done, total)``.
 
@@ -248,6 +263,10 @@ def build_index(
     if not data_dir.is_dir():
         raise NoSources(f"data folder {data_dir}/ does not exist; create it and put source files in it")
     model_name = name_of(model) or DEFAULT_MODEL  # None builds with the default, as get_model loads it
+    if model is None or isinstance(model, str):
+        backend = backend or default_backend(model_name)
+    else:
+        backend = backend_of(model)
     lock = FileLock(str(index_dir / ".lock"))
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
@@ -262,10 +281,10 @@ def build_index(
             previous = read_manifest(current_version(index_dir))
         except IndexFailure:
             previous = None
-        if previous and not force and unchanged(previous, hashes, model_name):
+        if previous and not force and unchanged(previous, hashes, model_name, backend):
             return BuildReport(
                 **previous.counts, embedded=0, model=model_name, seconds=time.perf_counter() - t0,
-                up_to_date=True, sources=previous.sources, version=current_version(index_dir).name,
+                up_to_date=True, sources=previous.sources, version=current_version(index_dir).name, backend=backend,
             )
 
         paragraphs, records = read_sources(data_dir, hashes)
@@ -277,24 +296,24 @@ def build_index(
         # reports, 「上海…目标」 must find Shanghai's 「全市生产总值增长5%左右」.
         titles = {name: rec.title for name, rec in records.items()}
         texts = [unit_text(paragraphs[pi], titles.get(paragraphs[pi].source, ""), s0, s1) for pi, s0, s1 in units]
-        keys = [text_key(model_name, t) for t in texts]
+        keys = [text_key(model_name, t, backend) for t in texts]
 
         # Each distinct text is embedded once, and not at all when the
         # previous version holds its vector (same model, same text).
         row_of: dict[str, int] = {}
         inverse = np.fromiter((row_of.setdefault(k, len(row_of)) for k in keys), dtype=np.int64, count=len(keys))
-        st_model = get_model(model) if model is None or isinstance(model, str) else model  # loaded only now
-        dim = model_dim(st_model)
+        encoder = get_model(model, backend) if model is None or isinstance(model, str) else model  # loaded only now
+        dim = model_dim(encoder)
         vectors = np.empty((len(row_of), dim), dtype=np.float32)
         reused = reuse_vectors(index_dir, previous, model_name, dim, row_of, vectors)
         todo = [r for r in range(len(row_of)) if r not in reused]
         first_text = {row: texts[i] for i, row in reversed(list(enumerate(inverse.tolist())))}
-        embed_missing(st_model, [first_text[r] for r in todo], todo, vectors, progress)
+        embed_missing(encoder, [first_text[r] for r in todo], todo, vectors, progress)
         if len(row_of) != len(keys):  # without repeated text the rows are the vectors: no second copy
             vectors = vectors[inverse]
 
         manifest = Manifest(
-            model=model_name, dim=dim, chunking=CHUNKING, sources=records,
+            model=model_name, dim=dim, chunking=CHUNKING, sources=records, backend=backend,
             counts={
                 "files": sum(r.status == "indexed" for r in records.values()),
                 "paragraphs": len(paragraphs),
@@ -310,7 +329,7 @@ def build_index(
             progress("write", 1, 1)
         return BuildReport(
             **manifest.counts, embedded=len(todo), model=model_name, seconds=time.perf_counter() - t0,
-            sources=records, version=version.name,
+            sources=records, version=version.name, backend=backend,
         )
     finally:
         lock.release()

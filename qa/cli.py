@@ -9,6 +9,7 @@ import click
 
 from .errors import QAError, QueryError
 from .progress import console_bar
+from .embed import BACKENDS
 from .search import METHODS
 
 #: Exit status for a bad question or bad arguments (click uses 2 for usage errors too).
@@ -47,20 +48,25 @@ def cli(verbose: bool) -> None:
 _data = click.option("--data", "data_dir", default="data", show_default=True, help="Folder of source texts.")
 _index = click.option("--index", "index_dir", default="index", show_default=True, help="Index folder.")
 _model = click.option("--model", default=None, help="sentence-transformers model name or path [default: bundled multilingual-e5-small].")
+_backend = click.option(
+    "--backend", default=None, type=click.Choice(BACKENDS),
+    help="Run the model as int8 ONNX or fp32 torch [default: the index's; onnx for the bundled model].",
+)
 
 
 @cli.command()
 @_data
 @_index
 @_model
+@_backend
 @click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
 @_guard
-def build(data_dir: str, index_dir: str, model: str | None, force: bool) -> None:
+def build(data_dir: str, index_dir: str, model: str | None, backend: str | None, force: bool) -> None:
     """Build or update the index of the data folder."""
     from .build import build_index
 
     with console_bar() as progress:
-        report = build_index(data_dir, index_dir, model, force=force, progress=progress)
+        report = build_index(data_dir, index_dir, model, backend=backend, force=force, progress=progress)
     for name, why in report.skipped.items():
         click.echo(f"Skipped {why}", err=True)
     click.echo(report.summary())
@@ -72,8 +78,9 @@ def build(data_dir: str, index_dir: str, model: str | None, force: bool) -> None
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_index
 @_model
+@_backend
 @_guard
-def ask(question: str, k: int, as_json: bool, index_dir: str, model: str | None) -> None:
+def ask(question: str, k: int, as_json: bool, index_dir: str, model: str | None, backend: str | None) -> None:
     """Answer QUESTION with quotes from the plan."""
     from .answer import Retriever, check_question
     from .render import to_markdown
@@ -81,7 +88,7 @@ def ask(question: str, k: int, as_json: bool, index_dir: str, model: str | None)
 
     check_question(question)  # refuse a bad question before loading anything
     single_query_threads()
-    answer = Retriever(index_dir, model).answer(question, k=k)
+    answer = Retriever(index_dir, model, backend=backend).answer(question, k=k)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -92,12 +99,15 @@ def ask(question: str, k: int, as_json: bool, index_dir: str, model: str | None)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @_index
 @_model
+@_backend
 @click.option("--method", default="z", type=click.Choice(METHODS), show_default=True,
               help="Fusion; the others are baselines (no abstaining).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--details", is_flag=True, help="With --json: include each question's outcome.")
 @_guard
-def eval_(file: str, index_dir: str, model: str | None, method: str, as_json: bool, details: bool) -> None:
+def eval_(
+    file: str, index_dir: str, model: str | None, backend: str | None, method: str, as_json: bool, details: bool
+) -> None:
     """Run the labelled questions in FILE (JSONL) and print the figures."""
     from .answer import Retriever
     from .evaluate import evaluate, format_table, load_questions
@@ -108,7 +118,7 @@ def eval_(file: str, index_dir: str, model: str | None, method: str, as_json: bo
     except ValueError as e:
         _fail(str(e), EXIT_BAD_INPUT)
     single_query_threads()
-    result = evaluate(Retriever(index_dir, model), questions, fusion=None if method == "z" else Fusion(method=method))
+    result = evaluate(Retriever(index_dir, model, backend=backend), questions, fusion=None if method == "z" else Fusion(method=method))
     if not details:
         result.pop("details")
     if as_json:
@@ -122,14 +132,15 @@ def eval_(file: str, index_dir: str, model: str | None, method: str, as_json: bo
 @_data
 @_index
 @_model
+@_backend
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 exposes it to the network.")
 @click.option("--port", default=7860, show_default=True, type=int)
 @_guard
-def serve(data_dir: str, index_dir: str, model: str | None, host: str, port: int) -> None:
+def serve(data_dir: str, index_dir: str, model: str | None, backend: str | None, host: str, port: int) -> None:
     """Start the web chat (builds the index first if needed)."""
     from .web import serve as run
 
-    run(data_dir=data_dir, index_dir=index_dir, model=model, host=host, port=port)
+    run(data_dir=data_dir, index_dir=index_dir, model=model, host=host, port=port, backend=backend)
 
 
 def main() -> None:

@@ -7,30 +7,67 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from .errors import ModelError
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from .onnx_model import OnnxEncoder
+
+    #: What embeds: a sentence-transformers model, or the int8 ONNX one with the same methods.
+    Encoder = SentenceTransformer | OnnxEncoder
 
 #: Texts embedded per call; memory stays bounded on large corpora.
 BATCH_SIZE = 64
 
-_models: dict[str, "SentenceTransformer"] = {}
+#: Ways to run a model: int8 ONNX (the default model only) or torch fp32.
+BACKENDS = ("onnx", "torch")
+
+_models: dict[tuple[str, str], "Encoder"] = {}
 _lock = threading.Lock()
 
 
-def get_model(name: str | None = None) -> "SentenceTransformer":
-    """The model called ``name`` (None: the default), loaded once per process."""
+def default_backend(name: str | None) -> str:
+    """The backend a model runs on unless told otherwise: ONNX for the default model, torch for others."""
+    from .model import DEFAULT_MODEL
+
+    return "onnx" if name in (None, DEFAULT_MODEL) else "torch"
+
+
+def get_model(name: str | None = None, backend: str | None = None) -> "Encoder":
+    """The model called ``name`` (None: the default) on ``backend``, loaded once per process.
+
+    Args:
+        name: None or the default's name, or a sentence-transformers model name or path.
+        backend: ``"onnx"`` (the default model only) or ``"torch"``; None picks
+            :func:`default_backend`.
+
+    Raises:
+        ModelError: the model cannot be loaded, or the backend does not fit it.
+    """
     from .model import DEFAULT_MODEL, load_model
 
     key = name or DEFAULT_MODEL
+    backend = backend or default_backend(key)
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend == "onnx" and key != DEFAULT_MODEL:
+        raise ModelError(f"the onnx backend runs the bundled {DEFAULT_MODEL} only; use --backend torch for {key}")
     with _lock:
-        if key not in _models:
-            model = load_model(None if key == DEFAULT_MODEL else key)
+        if (key, backend) not in _models:
+            if backend == "onnx":
+                from .onnx_model import OnnxEncoder, ensure_onnx_model
+
+                model = OnnxEncoder(ensure_onnx_model())
+            else:
+                model = load_model(None if key == DEFAULT_MODEL else key)
             model.qa_name = key  # the name recorded in, and checked against, the index
-            _models[key] = model
-        return _models[key]
+            model.qa_backend = backend
+            _models[key, backend] = model
+        return _models[key, backend]
 
 
-def name_of(model: "str | SentenceTransformer | None") -> str | None:
+def name_of(model: "str | Encoder | None") -> str | None:
     """The name a model is recorded under in an index.
 
     The name or path given, or a loaded model's ``qa_name`` (set by
@@ -42,20 +79,25 @@ def name_of(model: "str | SentenceTransformer | None") -> str | None:
     return getattr(model, "qa_name", None) or "custom"
 
 
-def model_dim(model: "SentenceTransformer") -> int:
+def backend_of(model: "Encoder") -> str:
+    """The backend a loaded model runs on (a model not loaded by :func:`get_model` is torch)."""
+    return getattr(model, "qa_backend", "torch")
+
+
+def model_dim(model: "Encoder") -> int:
     """The model's embedding dimension."""
     get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     return int(get_dim())
 
 
-def encode_queries(model: "SentenceTransformer", texts: list[str]) -> np.ndarray:
+def encode_queries(model: "Encoder", texts: list[str]) -> np.ndarray:
     """Embed questions with the model's ``query`` prompt, L2-normalised."""
     vecs = model.encode_query(texts, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True)
     return np.ascontiguousarray(vecs, dtype=np.float32)
 
 
 def encode_documents(
-    model: "SentenceTransformer",
+    model: "Encoder",
     texts: list[str],
     progress: Callable[[int], None] | None = None,
     out: np.ndarray | None = None,
@@ -86,6 +128,16 @@ def encode_documents(
     return out
 
 
-def text_key(model_name: str, text: str) -> str:
-    """Content hash of a text under a model: equal keys can share a vector."""
-    return hashlib.sha256(f"{model_name}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+def vector_space(model_name: str, backend: str = "torch") -> str:
+    """The name of the vectors a model gives on a backend: ``multilingual-e5-small@onnx``, or the bare name on torch.
+
+    Int8 vectors are close to torch's (cosine >= 0.99) but not equal, so vectors
+    are reused, and abstention thresholds calibrated, per space.
+    """
+    return model_name if backend == "torch" else f"{model_name}@{backend}"
+
+
+def text_key(model_name: str, text: str, backend: str = "torch") -> str:
+    """Content hash of a text under a model and backend: equal keys can share a vector."""
+    space = vector_space(model_name, backend)
+    return hashlib.sha256(f"{space}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]

