@@ -59,10 +59,12 @@ def main() -> None:
     ap.add_argument("--pdf", type=int, default=6, help="how many Word files to typeset and index as PDF")
     ap.add_argument("--docs", type=int, default=None, help="only the first N Word files (a quicker run)")
     ap.add_argument("--model", default=None)
+    ap.add_argument("--reuse", action="store_true", help="keep the vectors of an earlier run (no build time figure)")
+    ap.add_argument("--prefer", default="", help="also ask with these document preferences, e.g. 0,0.5,2 (Fusion.prefer)")
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work" / "documents")
     args = ap.parse_args()
 
-    from qa import Retriever, build_index
+    from qa import Fusion, Retriever, build_index
     from qa.evaluate import contains_answer
     from qa.read import read_docx, read_pdf
 
@@ -86,7 +88,7 @@ def main() -> None:
             shutil.copy(d, data)
     chars = 0
     t0 = time.perf_counter()
-    report = build_index(data, args.work / "index", args.model, force=True)
+    report = build_index(data, args.work / "index", args.model, force=not args.reuse)
     build_s = time.perf_counter() - t0
     print(report.summary(), flush=True)
     r = Retriever(args.work / "index", args.model)
@@ -104,24 +106,28 @@ def main() -> None:
                     if (data / q["source"]).exists():
                         questions.append(q)
 
-    rows: dict[str, list[dict]] = {}
-    lengths, t_answer = [], []
-    for q in questions:
-        t = time.perf_counter()
-        ans = r.answer(q["q"], k=10)
-        t_answer.append(time.perf_counter() - t)
-        ranked = ans.hits or ans.related
-        good = [h.source == q["source"] and contains_answer(h.text, q["answers"]) for h in ranked]
-        rank = good.index(True) + 1 if True in good else None
-        top = ranked[0] if ranked else None
-        row = {
-            "q": q["q"], "rank": rank, "abstained": ans.abstained,
-            "highlight": bool(top and good[0] and top.highlights and contains_answer(top.highlights[0], q["answers"])),
-        }
-        lengths += [len(h.text) for h in ranked[:3]]
-        fmt = Path(q["source"]).suffix.lstrip(".")
-        for g in (fmt, "all"):
-            rows.setdefault(g, []).append(row)
+    def ask_all(retriever) -> tuple[dict[str, list[dict]], list[int], list[float]]:
+        rows: dict[str, list[dict]] = {}
+        lengths, t_answer = [], []
+        for q in questions:
+            t = time.perf_counter()
+            ans = retriever.answer(q["q"], k=10)
+            t_answer.append(time.perf_counter() - t)
+            ranked = ans.hits or ans.related
+            good = [h.source == q["source"] and contains_answer(h.text, q["answers"]) for h in ranked]
+            rank = good.index(True) + 1 if True in good else None
+            top = ranked[0] if ranked else None
+            row = {
+                "q": q["q"], "rank": rank, "abstained": ans.abstained, "top": top.source if top else None,
+                "highlight": bool(top and good[0] and top.highlights and contains_answer(top.highlights[0], q["answers"])),
+            }
+            lengths += [len(h.text) for h in ranked[:3]]
+            fmt = Path(q["source"]).suffix.lstrip(".")
+            for g in (fmt, "all"):
+                rows.setdefault(g, []).append(row)
+        return rows, lengths, t_answer
+
+    rows, lengths, t_answer = ask_all(r)
 
     def figures(rs: list[dict]) -> dict:
         n = len(rs)
@@ -156,12 +162,20 @@ def main() -> None:
         "|---|---:|---:|",
         *[f"| {n} | {f['sentences']} | {f['found'] / f['sentences']:.4f} |" for n, f in fidelity.items()],
     ]
-    misses = [x for rs in rows.get("all", []) for x in [rs] if x["rank"] != 1]
+    sweep = {}
+    for amount in [float(x) for x in args.prefer.split(",") if x]:
+        r.fusion = Fusion(prefer=amount)
+        sweep[amount] = {g: figures(rs) for g, rs in sorted(ask_all(r)[0].items())}
+        lines.append(f"prefer {amount}: " + ", ".join(
+            f"{g} {f['hit@1']:.3f}/{f['hit@3']:.3f}/{f['highlight@1']:.3f}" for g, f in sweep[amount].items()))
+        print(lines[-1], flush=True)
+    misses = [x for x in rows.get("all", []) if x["rank"] != 1]
     write_results(
         "documents",
         {"files": report.files, "pdf": [p.name for p in as_pdf], "paragraphs": report.paragraphs, "units": report.units,
          "model": report.model, "build_s": build_s, "chars_per_s": chars / build_s, "figures": figs, "quote": quote,
-         "fidelity": fidelity, "furniture": [p.text[:80] for p in furniture], "misses": misses},
+         "fidelity": fidelity, "furniture": [p.text[:80] for p in furniture], "misses": misses,
+         "prefer_sweep": sweep},
         "\n".join(lines),
     )
 

@@ -18,6 +18,7 @@ import numpy as np
 from .errors import IndexMismatch, QueryError
 from .index import LoadedIndex, load_index
 from .keywords import tokenize
+from .scope import Scope
 from .search import Fusion, UnitScores, rank_sections, score_units
 from .split import Paragraph
 from .text import has_cjk
@@ -193,6 +194,11 @@ class Retriever:
         #: Document titles by file.
         self.titles = {name: m.title(name) for name in m.sources}
         self._where = {(p.source, p.number): i for i, p in enumerate(self.index.paragraphs)}
+        #: The places and years of the units, to prefer those a question is about.
+        self.scope = Scope(
+            {name: rec.meta.get("places", []) for name, rec in m.sources.items() if rec.status == "indexed"},
+            self.titles, self.index.paragraphs, self.index.units,
+        )
         tokenize("敦化")  # loads jieba's dictionary now, not during the first question
 
     # -------------------------------------------------------------- scoring
@@ -215,9 +221,13 @@ class Retriever:
             QueryError: empty or over-long question.
         """
         question = check_question(question)
+        fusion = fusion or self.fusion
         if vector is None:
             vector = self.encode([question])[0]
-        return score_units(self.index.dense, self.index.bm25, vector, tokenize(question), fusion or self.fusion)
+        scored = score_units(self.index.dense, self.index.bm25, vector, tokenize(question), fusion)
+        if fusion.method != "z" or not fusion.prefer:  # the baselines see the library as it is
+            return scored
+        return scored._replace(fused=scored.fused + fusion.prefer * self.scope.lift(question, scored.ids))
 
     def rank(self, scored: UnitScores, k: int) -> list[Hit]:
         """The ``k`` best sections for these unit scores, with their answering sentences."""

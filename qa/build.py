@@ -37,6 +37,7 @@ from .index import (
     write_error,
     write_version,
 )
+from .scope import document_places
 from .progress import Progress
 from .split import CHUNKING, Paragraph, make_units, split_document
 from .read import SUFFIXES, read_source
@@ -162,8 +163,10 @@ def read_sources(data_dir: Path, hashes: dict[str, str]) -> tuple[list[Paragraph
             log.warning("skipped %s", records[rel].reason)
             continue
         paragraphs.extend(outline.paragraphs)
+        heads = [outline.title, outline.meta.get("occasion", ""), outline.meta.get("speaker", ""), path.stem]
         records[rel] = SourceRecord(
-            sha, title=outline.title, paragraphs=len(outline.paragraphs), meta=doc.meta | outline.meta,
+            sha, title=outline.title, paragraphs=len(outline.paragraphs),
+            meta=doc.meta | outline.meta | {"places": document_places(heads, doc.text)},
             glosses_removed=doc.glosses_removed, indexed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
     return paragraphs, records

@@ -212,18 +212,19 @@ def index_markdown(manifest: Manifest | None, version: str, state: BuildState) -
         return "No index loaded."
     c = manifest.counts
     lines = [
-        f"**Model** `{manifest.model}` (dim {manifest.dim}) · **built** {manifest.built_at or '?'} · **version** `{version}`",
+        f"**Model** `{manifest.model}` on {manifest.backend} (dim {manifest.dim}) · **built** {manifest.built_at or '?'} · **version** `{version}`",
         "",
         f"{c['files']} files · {c['paragraphs']} paragraphs · {c['sentences']} sentences · {c['units']} matched units",
         "",
-        "| Document | File | Format | Pages | Paragraphs |",
-        "|---|---|---|---:|---:|",
+        "| Document | File | Format | Pages | Paragraphs | About |",
+        "|---|---|---|---:|---:|---|",
     ]
     for name, rec in sorted(manifest.sources.items()):
         if rec.status == "indexed":
             fmt = rec.meta.get("format", "") + (f" ({rec.meta['encoding']})" if rec.meta.get("encoding") else "")
             pages = rec.meta.get("pages", "")
-            lines.append(f"| {html.escape(manifest.title(name))} | `{name}` | {fmt} | {pages} | {rec.paragraphs} |")
+            about = "、".join(rec.meta.get("places", [])) or "—"  # the places that make questions prefer it
+            lines.append(f"| {html.escape(manifest.title(name))} | `{name}` | {fmt} | {pages} | {rec.paragraphs} | {about} |")
     skipped = manifest.skipped()
     if skipped:
         lines += ["", "**Not indexed:**"] + [f"- `{n}`: {html.escape(why)}" for n, why in sorted(skipped.items())]

@@ -1,0 +1,112 @@
+"""Documents preferred by the places a question names: the place's own report, else the national one."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from qa import Fusion, Retriever, build_index
+from qa.scope import document_places, first_year, place_name, preferred, question_places, question_year
+from qa.read import read_source
+from qa.split import split_document
+
+from conftest import PLAN, ROOT
+
+DOCS = ROOT.parent / "shared" / "corpus" / "documents"
+NATIONAL = DOCS / "2025年国务院政府工作报告.txt"
+SICHUAN = DOCS / "2025年四川省政府工作报告.docx"
+GUANGXI = DOCS / "2025年广西政府工作报告.docx"
+
+LIBRARY = {"plan.txt": ["敦化"], "national.txt": [], "sichuan.docx": ["四川", "成都"], "guangxi.docx": ["广西"]}
+
+
+@pytest.mark.parametrize("name, short", [
+    ("四川省", "四川"), ("敦化市", "敦化"), ("廣西壯族自治區", "广西"), ("内蒙古自治区", "内蒙古"),
+    ("广州", "广州"), ("黑龍江", "黑龙江"),
+])
+def test_place_names_are_shortened_and_simplified(name, short):
+    assert place_name(name) == short
+
+
+def test_question_places_in_either_script_and_in_english():
+    known = {"敦化", "成都"}
+    assert question_places("四川今年粮食产量目标是多少？", known) == {"四川"}
+    assert question_places("廣西今年的目標？", known) == {"广西"}
+    assert question_places("敦化的外贸目标？", known) == {"敦化"}
+    assert question_places("成都要建设什么？", known) == {"成都"}
+    assert question_places("What R&D target has Shanghai set?", known) == {"上海"}
+    assert question_places("Inner Mongolia grain output?", known) == {"内蒙古"}
+    assert question_places("今年粮食产量目标是多少？", known) == set()
+
+
+@pytest.mark.parametrize("question, docs", [
+    ("四川今年粮食产量目标是多少？", {"sichuan.docx"}),
+    ("成都要建设什么？", {"sichuan.docx"}),
+    ("敦化外贸进出口总额的目标是多少？", {"plan.txt"}),
+    ("How much grain will Guangxi produce?", {"guangxi.docx"}),
+    ("今年粮食产量目标是多少？", {"national.txt"}),  # no place named: the national report
+    ("上海今年的目标？", set()),  # a place no document is about: nothing preferred
+])
+def test_preferred_documents(question, docs):
+    assert preferred(question, LIBRARY) == docs
+
+
+def test_nothing_is_preferred_in_a_single_document_or_without_a_national_one():
+    assert preferred("今年粮食产量目标是多少？", {"plan.txt": ["敦化"]}) == set()
+    assert preferred("今年粮食产量目标是多少？", {"a.txt": ["四川"], "b.txt": ["广西"]}) == set()
+
+
+def test_real_documents_places():
+    def places(path):
+        doc = read_source(path, path.parent)
+        outline = split_document(doc)
+        heads = [outline.title, outline.meta.get("occasion", ""), outline.meta.get("speaker", ""), path.stem]
+        return document_places(heads, doc.text)
+
+    assert places(PLAN) == ["敦化"]  # no title: the place its text keeps naming
+    assert places(NATIONAL) == []  # names 香港 and 澳门 a few times, about no one place
+    assert places(GUANGXI) == ["广西"]
+    assert "四川" in places(SICHUAN)
+
+
+def test_year_asked():
+    assert question_year("四川2025年粮食产量目标是多少？") == (2025, 0)
+    assert question_year("How large is the deficit planned for 2025?") == (2025, 0)
+    assert question_year("今年新增多少養老床位？") == (0, 0)
+    assert question_year("去年GDP增长多少？") == (0, -1)
+    assert question_year("山西现在有多少座智能化煤矿？") is None
+    assert question_year("第20250号文件") is None
+    assert first_year("二、2025年工作安排") == 2025 and first_year("（一）大力推进") == 0
+
+
+def test_units_are_raised_by_the_preference_for_each_of_document_and_year(tmp_path, small_model):
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in (PLAN, NATIONAL, SICHUAN):
+        shutil.copy(path, data)
+    build_index(data, tmp_path / "index", small_model)
+    r = Retriever(tmp_path / "index", small_model)
+    assert r.scope.places[PLAN.name] == ["敦化"] and r.scope.places[NATIONAL.name] == []
+    assert "四川" in r.scope.places[SICHUAN.name]
+
+    def lift(question: str) -> dict[tuple[str, int], set[float]]:
+        """The change in fused score, by document and by the year its headings name."""
+        plain, preferring = r.score(question, Fusion(prefer=0)), r.score(question, Fusion(prefer=1.5))
+        assert np.array_equal(plain.ids, preferring.ids)
+        found: dict[tuple[str, int], set[float]] = {}
+        for uid, a, b in zip(plain.ids.tolist(), plain.fused, preferring.fused):
+            para = r.index.paragraphs[r.index.units[uid, 0]]
+            found.setdefault((para.source, first_year(" ".join(para.path))), set()).add(round(float(b - a), 6))
+        return found
+
+    assert set().union(*lift("四川粮食产量目标是多少？").values()) == {0.0, 1.5}
+    for (source, year), lifts in lift("四川粮食产量目标是多少？").items():
+        assert lifts == ({1.5} if source == SICHUAN.name else {0.0}), (source, year)
+    for (source, year), lifts in lift("粮食产量目标是多少？").items():
+        assert lifts == ({1.5} if source == NATIONAL.name else {0.0}), (source, year)
+    # 今年 is the year in each report's title (2025); the plan's paragraphs name no year
+    for (source, year), lifts in lift("四川今年粮食产量目标是多少？").items():
+        expected = (1.5 if source == SICHUAN.name else 0.0) + (1.5 if year == 2025 else 0.0)
+        assert lifts == {expected}, (source, year)
+    assert any(year == 2025 for _, year in lift("四川今年粮食产量目标是多少？"))
