@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from qa.embed import BACKENDS
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Web chat over the city development plan.")
@@ -16,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", default="data", help="folder of source texts")
     parser.add_argument("--index", default="index", help="index folder")
     parser.add_argument("--model", default=None, help="sentence-transformers model name or path")
-    parser.add_argument("--backend", choices=("onnx", "torch"), default=None,
+    parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="run the model as int8 ONNX or fp32 torch (default: the index's; onnx for a new one)")
     args = parser.parse_args(argv)
 

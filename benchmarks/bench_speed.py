@@ -16,7 +16,7 @@ repetition), so each ratio compares runs made under the same load:
    ``model.encode_query(q)``; the dev questions, several passes. Target:
    ONNX query encoding >= 1.5x faster than bare.
 4. a rebuild with nothing changed against the full build (in process).
-5. peak memory (``ru_maxrss``) of each kind of process.
+5. peak memory (``VmHWM``) of each kind of process.
 
     python benchmarks/bench_speed.py [--baseline ../base] [--reps 2] [--cold-reps 4] [--warm-passes 5]
 """

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.embed import BACKENDS
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, SHARED, write_results  # noqa: E402
 
@@ -80,7 +82,7 @@ def choose(pos: np.ndarray, neg: np.ndarray) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None)
-    ap.add_argument("--backend", default=None, choices=("onnx", "torch"))
+    ap.add_argument("--backend", default=None, choices=BACKENDS)
     ap.add_argument("--cmrc", type=int, default=1000, help="CMRC questions used as out-of-scope")
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work" / "plan")
     args = ap.parse_args()

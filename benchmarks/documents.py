@@ -89,7 +89,7 @@ def main() -> None:
     chars = 0
     t0 = time.perf_counter()
     report = build_index(data, args.work / "index", args.model, force=not args.reuse)
-    build_s = time.perf_counter() - t0
+    build_s = time.perf_counter() - t0 if not report.up_to_date else float("nan")  # reused: no build figure
     print(report.summary(), flush=True)
     r = Retriever(args.work / "index", args.model)
     chars = sum(len(p.text) for p in r.index.paragraphs)

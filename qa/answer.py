@@ -18,7 +18,7 @@ import numpy as np
 from .errors import IndexMismatch, QueryError
 from .index import LoadedIndex, load_index
 from .keywords import tokenize
-from .scope import Scope
+from .scope import Scope, document_places, head_lines
 from .search import Fusion, UnitScores, rank_sections, score_units
 from .split import Paragraph
 from .text import has_cjk
@@ -48,7 +48,7 @@ class Hit:
             its whole sentences around the answer (see ``cut``).
         section: The nearest heading above it (its title where the document has none).
         source: Its file, relative to the data folder.
-        score: Relevance; higher is better.
+        score: Relevance, the fused score with any document or year preference added; higher is better.
         highlights: Sentences of ``text`` that answer the question, best first.
         path: The headings above it, from the top.
         page: The page it starts on, for a PDF; else None.
@@ -195,11 +195,20 @@ class Retriever:
         self.titles = {name: m.title(name) for name in m.sources}
         self._where = {(p.source, p.number): i for i, p in enumerate(self.index.paragraphs)}
         #: The places and years of the units, to prefer those a question is about.
-        self.scope = Scope(
-            {name: rec.meta.get("places", []) for name, rec in m.sources.items() if rec.status == "indexed"},
-            self.titles, self.index.paragraphs, self.index.units,
-        )
+        self.scope = Scope(self._places(), self.titles, self.index.paragraphs, self.index.units)
         tokenize("敦化")  # loads jieba's dictionary now, not during the first question
+
+    def _places(self) -> dict[str, list[str]]:
+        """Each indexed document's places: from the build, or found now for an index built before they were kept."""
+        places = {}
+        for name, rec in self.index.manifest.sources.items():
+            if rec.status != "indexed":
+                continue
+            if "places" not in rec.meta:
+                text = "\n".join(p.text for p in self.index.paragraphs if p.source == name)
+                rec.meta["places"] = document_places(head_lines(rec.title, rec.meta, name), text)
+            places[name] = rec.meta["places"]
+        return places
 
     # -------------------------------------------------------------- scoring
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import files
-from .embed import backend_of, default_backend, encode_documents, get_model, model_dim, name_of, text_key
+from .embed import backend_of, check_backend, encode_documents, get_model, model_dim, name_of, text_key
 from .errors import IndexBusy, IndexFailure, NoSources, SourceError
 from .index import (
     Manifest,
@@ -37,7 +37,7 @@ from .index import (
     write_error,
     write_version,
 )
-from .scope import document_places
+from .scope import document_places, head_lines
 from .progress import Progress
 from .split import CHUNKING, Paragraph, make_units, split_document
 from .read import SUFFIXES, read_source
@@ -163,16 +163,18 @@ def read_sources(data_dir: Path, hashes: dict[str, str]) -> tuple[list[Paragraph
             log.warning("skipped %s", records[rel].reason)
             continue
         paragraphs.extend(outline.paragraphs)
-        heads = [outline.title, outline.meta.get("occasion", ""), outline.meta.get("speaker", ""), path.stem]
+        places = document_places(head_lines(outline.title, outline.meta, rel), doc.text)
         records[rel] = SourceRecord(
             sha, title=outline.title, paragraphs=len(outline.paragraphs),
-            meta=doc.meta | outline.meta | {"places": document_places(heads, doc.text)},
+            meta=doc.meta | outline.meta | {"places": places},
             glosses_removed=doc.glosses_removed, indexed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
     return paragraphs, records
 
 
-def reuse_vectors(index_dir: Path, previous: Manifest | None, model_name: str, dim: int, row_of: dict[str, int], out: np.ndarray) -> set[int]:
+def reuse_vectors(
+    index_dir: Path, previous: Manifest | None, model_name: str, dim: int, backend: str, row_of: dict[str, int], out: np.ndarray
+) -> set[int]:
     """Step 2: copy the previous version's vectors of texts it already embedded into ``out``.
 
     Args:
@@ -180,14 +182,15 @@ def reuse_vectors(index_dir: Path, previous: Manifest | None, model_name: str, d
         previous: The published version's manifest, if any.
         model_name: The model of this build; vectors of another are not reused.
         dim: Its dimension.
+        backend: The backend of this build; vectors of another are not reused.
         row_of: Row of ``out`` for each content key.
         out: The vectors being built.
 
     Returns:
         The rows filled.
     """
-    if previous is None or previous.model != model_name or previous.dim != dim:
-        return set()
+    if previous is None or previous.model != model_name or previous.dim != dim or previous.backend != backend:
+        return set()  # no key can match: vectors are kept per model and backend
     try:
         old = load_index(index_dir, verify=True)
     except IndexFailure as e:
@@ -244,8 +247,9 @@ def build_index(
         data_dir: Folder of source texts.
         index_dir: Folder of the index.
         model: Model name, path or loaded model; None is the bundled default.
-        backend: ``"onnx"`` or ``"torch"`` for a model given by name; None picks
-            ONNX for the default model (a loaded model brings its own).
+        backend: ``"onnx"`` or ``"torch"`` for a model given by name; None keeps
+            the index's, or picks ONNX for the default model in a new index
+            (a loaded model brings its own).
         force: Rebuild even when nothing has changed.
         progress: Called as ``progress(stage, done, total)``.
 
@@ -266,10 +270,15 @@ def build_index(
     if not data_dir.is_dir():
         raise NoSources(f"data folder {data_dir}/ does not exist; create it and put source files in it")
     model_name = name_of(model) or DEFAULT_MODEL  # None builds with the default, as get_model loads it
-    if model is None or isinstance(model, str):
-        backend = backend or default_backend(model_name)
-    else:
+    if model is not None and not isinstance(model, str):
         backend = backend_of(model)
+    elif backend is None:
+        try:  # keep the backend the index was built with
+            kept = read_manifest(current_version(index_dir))
+            backend = kept.backend if kept.model == model_name else None
+        except IndexFailure:
+            pass
+    backend = check_backend(model_name, backend)  # before the lock and the reading: a bad pair fails at once
     lock = FileLock(str(index_dir / ".lock"))
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
@@ -302,13 +311,13 @@ def build_index(
         keys = [text_key(model_name, t, backend) for t in texts]
 
         # Each distinct text is embedded once, and not at all when the
-        # previous version holds its vector (same model, same text).
+        # previous version holds its vector (same model, backend and text).
         row_of: dict[str, int] = {}
         inverse = np.fromiter((row_of.setdefault(k, len(row_of)) for k in keys), dtype=np.int64, count=len(keys))
         encoder = get_model(model, backend) if model is None or isinstance(model, str) else model  # loaded only now
         dim = model_dim(encoder)
         vectors = np.empty((len(row_of), dim), dtype=np.float32)
-        reused = reuse_vectors(index_dir, previous, model_name, dim, row_of, vectors)
+        reused = reuse_vectors(index_dir, previous, model_name, dim, backend, row_of, vectors)
         todo = [r for r in range(len(row_of)) if r not in reused]
         first_text = {row: texts[i] for i, row in reversed(list(enumerate(inverse.tolist())))}
         embed_missing(encoder, [first_text[r] for r in todo], todo, vectors, progress)

@@ -34,6 +34,23 @@ def default_backend(name: str | None) -> str:
     return "onnx" if name in (None, DEFAULT_MODEL) else "torch"
 
 
+def check_backend(name: str | None, backend: str | None) -> str:
+    """The backend to run model ``name`` on: ``backend``, or :func:`default_backend` for None.
+
+    Raises:
+        ModelError: an unknown backend, or ONNX for a model other than the default.
+    """
+    from .model import DEFAULT_MODEL
+
+    name = name or DEFAULT_MODEL
+    backend = backend or default_backend(name)
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend == "onnx" and name != DEFAULT_MODEL:
+        raise ModelError(f"the onnx backend runs the bundled {DEFAULT_MODEL} only; use --backend torch for {name}")
+    return backend
+
+
 def get_model(name: str | None = None, backend: str | None = None) -> "Encoder":
     """The model called ``name`` (None: the default) on ``backend``, loaded once per process.
 
@@ -48,11 +65,7 @@ def get_model(name: str | None = None, backend: str | None = None) -> "Encoder":
     from .model import DEFAULT_MODEL, load_model
 
     key = name or DEFAULT_MODEL
-    backend = backend or default_backend(key)
-    if backend not in BACKENDS:
-        raise ModelError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if backend == "onnx" and key != DEFAULT_MODEL:
-        raise ModelError(f"the onnx backend runs the bundled {DEFAULT_MODEL} only; use --backend torch for {key}")
+    backend = check_backend(key, backend)
     with _lock:
         if (key, backend) not in _models:
             if backend == "onnx":

@@ -182,12 +182,12 @@ class ChatService:
             # A file saved while a build reads the folder would be missed: build again until current.
             changed = False
             for _ in range(3):
-                report = build_index(self.data_dir, self.index_dir, model, progress=state)
+                report = build_index(self.data_dir, self.index_dir, model, backend=self._backend, progress=state)
                 changed |= not report.up_to_date
                 if index_status(self.data_dir, self.index_dir, name) == "ok":
                     break
             if changed or self.retriever is None:
-                self.retriever = Retriever(self.index_dir, model)  # verified before it replaces the old one
+                self.retriever = Retriever(self.index_dir, model, backend=self._backend)  # verified before it replaces the old one
             message = report.summary()
             if report.skipped:
                 message += "\n\nSkipped:\n" + "\n".join(f"- {why}" for why in report.skipped.values())

@@ -146,9 +146,16 @@ def test_index_records_its_backend_and_the_other_one_searches_it(default_index, 
     index = tmp_path / "index"
     first = build_index(data, index, backend="torch")
     assert first.backend == "torch" and first.embedded == first.units
+    kept = build_index(data, index)  # no backend asked for: the index's is kept
+    assert kept.up_to_date and kept.backend == "torch"
     assert index_status(data, index, backend="torch") == "ok"
     assert index_status(data, index, backend="onnx") == "stale"
-    assert index_status(data, index) == "ok"  # no backend asked for: the index's is fine
-    switched = build_index(data, index)  # the default model's default backend: onnx
+    assert index_status(data, index) == "ok"
+    switched = build_index(data, index, backend="onnx")
     assert switched.backend == "onnx" and switched.embedded == switched.units
     assert build_index(data, index).up_to_date
+
+    # A backend that does not fit the model is refused before anything is read or written.
+    with pytest.raises(ModelError, match="onnx backend runs the bundled"):
+        build_index(data, tmp_path / "other", minilm_path(), backend="onnx")
+    assert not (tmp_path / "other").exists()

@@ -23,7 +23,8 @@ LIBRARY = {"plan.txt": ["敦化"], "national.txt": [], "sichuan.docx": ["四川"
 
 @pytest.mark.parametrize("name, short", [
     ("四川省", "四川"), ("敦化市", "敦化"), ("廣西壯族自治區", "广西"), ("内蒙古自治区", "内蒙古"),
-    ("广州", "广州"), ("黑龍江", "黑龙江"),
+    ("广州", "广州"), ("黑龍江", "黑龙江"), ("延边朝鲜族自治州", "延边"), ("浦东新区", "浦东"),
+    ("高新区", "高新区"),  # 高新 alone is no place name
 ])
 def test_place_names_are_shortened_and_simplified(name, short):
     assert place_name(name) == short
@@ -38,6 +39,10 @@ def test_question_places_in_either_script_and_in_english():
     assert question_places("What R&D target has Shanghai set?", known) == {"上海"}
     assert question_places("Inner Mongolia grain output?", known) == {"内蒙古"}
     assert question_places("今年粮食产量目标是多少？", known) == set()
+    # longest first, no overlaps: 「浙江西部」 is not 江西, 「上海南站」 not 海南
+    assert question_places("浙江西部的目标？", known) == {"浙江"}
+    assert question_places("上海南站改造？", known) == {"上海"}
+    assert question_places("在sichuan的目标", known) == {"四川"}
 
 
 @pytest.mark.parametrize("question, docs", [
@@ -55,6 +60,13 @@ def test_preferred_documents(question, docs):
 def test_nothing_is_preferred_in_a_single_document_or_without_a_national_one():
     assert preferred("今年粮食产量目标是多少？", {"plan.txt": ["敦化"]}) == set()
     assert preferred("今年粮食产量目标是多少？", {"a.txt": ["四川"], "b.txt": ["广西"]}) == set()
+
+
+def test_a_library_mostly_about_no_place_is_not_read_by_place():
+    # CMRC 2018's articles: most are about no one place, and those that are say little about the answer
+    general = {"plant.txt": [], "person.txt": [], "film.txt": [], "town.txt": ["浙江"]}
+    assert preferred("浙江有哪些植物？", general) == set()
+    assert preferred("这部电影是哪年上映的？", general) == set()
 
 
 def test_real_documents_places():
@@ -77,6 +89,9 @@ def test_year_asked():
     assert question_year("去年GDP增长多少？") == (0, -1)
     assert question_year("山西现在有多少座智能化煤矿？") is None
     assert question_year("第20250号文件") is None
+    assert question_year("今年新增2000个养老床位？") == (0, 0)  # an amount is not a year
+    assert question_year("2050亿元用在哪里？") is None
+    assert question_year("What did Fujian do in 2024.") == (2024, 0)
     assert first_year("二、2025年工作安排") == 2025 and first_year("（一）大力推进") == 0
 
 
