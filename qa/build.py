@@ -272,13 +272,8 @@ def build_index(
     model_name = name_of(model) or DEFAULT_MODEL  # None builds with the default, as get_model loads it
     if model is not None and not isinstance(model, str):
         backend = backend_of(model)
-    elif backend is None:
-        try:  # keep the backend the index was built with
-            kept = read_manifest(current_version(index_dir))
-            backend = kept.backend if kept.model == model_name else None
-        except IndexFailure:
-            pass
-    backend = check_backend(model_name, backend)  # before the lock and the reading: a bad pair fails at once
+    elif backend is not None:
+        check_backend(model_name, backend)  # before the lock and the reading: a bad pair fails at once
     lock = FileLock(str(index_dir / ".lock"))
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
@@ -293,6 +288,8 @@ def build_index(
             previous = read_manifest(current_version(index_dir))
         except IndexFailure:
             previous = None
+        if backend is None:  # keep the backend the index was built with, else the model's default
+            backend = check_backend(model_name, previous.backend if previous and previous.model == model_name else None)
         if previous and not force and unchanged(previous, hashes, model_name, backend):
             return BuildReport(
                 **previous.counts, embedded=0, model=model_name, seconds=time.perf_counter() - t0,
