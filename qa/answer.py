@@ -11,17 +11,17 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from .errors import IndexMismatch, QueryError
 from .index import LoadedIndex, load_index
-from .keywords import tokenize
+from .keywords import coverage, tokenize
 from .scope import Scope, document_places, head_lines
 from .search import Fusion, UnitScores, rank_sections, score_units
 from .split import Paragraph
-from .text import has_cjk
+from .text import fold_script, has_cjk
 
 if TYPE_CHECKING:
     from .embed import Encoder
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 MAX_QUESTION_CHARS = 500
 #: Most hits one question may ask for.
 MAX_K = 20
+#: Earlier questions a follow-up is read with, at most (the latest).
+MAX_HISTORY = 10
 #: Highlights per hit, at most.
 MAX_HIGHLIGHTS = 2
 #: A further sentence is highlighted when it scores within this of the best.
@@ -38,6 +40,24 @@ HIGHLIGHT_MARGIN = 0.35
 MAX_WHOLE_QUOTE = 800
 #: The run of sentences quoted from a long paragraph grows around the answer up to this.
 QUOTE_CHARS = 450
+#: The best units, and sections, that abstaining looks at: an answer is among the first few.
+EVIDENCE_TOP = 3
+
+
+class Evidence(NamedTuple):
+    """What abstaining decides on, for one question.
+
+    Attributes:
+        dense: The best unit's cosine similarity to the question.
+        cover: The most of the question's salience one of the best units holds
+            (:func:`qa.keywords.coverage`), from 0 to 1.
+        unknown: What the question names that the library is not about
+            (:meth:`qa.scope.Scope.unknown`): places, a year, other names.
+    """
+
+    dense: float
+    cover: float
+    unknown: list[str]
 
 @dataclass(frozen=True)
 class Hit:
@@ -84,6 +104,9 @@ class Answer:
         hits: Quoted sections that answer it, best first; empty when abstained.
         abstained: True when nothing in the index answers the question.
         related: When abstained, the closest sections, as further reading only.
+        sources: The files searched, when the question was asked of some only; None for all.
+        understood_as: The question as it was read, when the conversation changed it
+            (「敦化 目标 那社会消费品零售总额呢？」); None when it was read as asked.
 
     :func:`qa.render.to_markdown` and :func:`qa.render.to_html` make the reply to show.
     """
@@ -92,14 +115,18 @@ class Answer:
     hits: list[Hit]
     abstained: bool
     related: list[Hit] = field(default_factory=list)
+    sources: list[str] | None = None
+    understood_as: str | None = None
 
     def to_dict(self) -> dict:
         """The JSON shape of ``qa ask --json``."""
         return {
             "question": self.question,
+            "understood_as": self.understood_as,
             "abstained": self.abstained,
             "hits": [h.to_dict() for h in self.hits],
             "related": [h.to_dict() for h in self.related],
+            "sources": self.sources,
         }
 
 
@@ -195,7 +222,7 @@ class Retriever:
         self.titles = {name: m.title(name) for name in m.sources}
         self._where = {(p.source, p.number): i for i, p in enumerate(self.index.paragraphs)}
         #: The places and years of the units, to prefer those a question is about.
-        self.scope = Scope(self._places(), self.titles, self.index.paragraphs, self.index.units)
+        self.scope = Scope(self._places(), self.titles, self.index.paragraphs, self.index.units, self.index.bm25.vocab_dict)
         tokenize("敦化")  # loads jieba's dictionary now, not during the first question
 
     def _places(self) -> dict[str, list[str]]:
@@ -218,22 +245,53 @@ class Retriever:
 
         return encode_queries(self.model, questions)
 
-    def score(self, question: str, fusion: Fusion | None = None, *, vector: np.ndarray | None = None) -> UnitScores:
+    def sources_named(self, names: list[str] | None) -> list[str] | None:
+        """The indexed files that ``names`` (file names or titles) pick, as :func:`qa.library.match_sources` reads them; None for None.
+
+        Raises:
+            QueryError: a name picks no document.
+        """
+        from .library import match_sources
+
+        if names is None:
+            return None
+        if isinstance(names, str):
+            names = [names]
+        return match_sources(list(names), self.titles)
+
+    def _allowed(self, sources: list[str] | None) -> np.ndarray | None:
+        """The ids of the units of these files; None (all) for None."""
+        if sources is None:
+            return None
+        wanted = np.isin(np.array([p.source for p in self.index.paragraphs]), self.sources_named(sources))
+        return np.flatnonzero(wanted[self.index.units[:, 0]])
+
+    def score(
+        self, question: str, fusion: Fusion | None = None, *, vector: np.ndarray | None = None, sources: list[str] | None = None
+    ) -> UnitScores:
         """Score the candidate units for a question.
 
         Args:
             question: The question (checked with :func:`check_question`).
             fusion: How to combine the two sides; the Retriever's own by default.
             vector: The question's vector, if already embedded (see :meth:`encode`).
+            sources: Only these documents, by file name or title; None for all.
 
         Raises:
-            QueryError: empty or over-long question.
+            QueryError: empty or over-long question, or a source that names no document.
         """
         question = check_question(question)
         fusion = fusion or self.fusion
+        allowed = self._allowed(sources)
         if vector is None:
             vector = self.encode([question])[0]
-        scored = score_units(self.index.dense, self.index.bm25, vector, tokenize(question), fusion)
+        tokens = tokenize(question)
+        if fusion.method == "z":
+            # The place picks the document (:meth:`Scope.lift`); the other words pick the sentence,
+            # or 「敦化的外贸目标」 finds every sentence that says 敦化市.
+            named = self.scope.named_places(question)
+            tokens = [t for t in tokens if not any(p in t for p in named)] or tokens
+        scored = score_units(self.index.dense, self.index.bm25, vector, tokens, fusion, allowed)
         if fusion.method != "z" or not fusion.prefer:  # the baselines see the library as it is
             return scored
         return scored._replace(fused=scored.fused + fusion.prefer * self.scope.lift(question, scored.ids))
@@ -282,19 +340,20 @@ class Retriever:
             return [para]
         return [p for p in self.index.paragraphs if p.source == para.source and p.path[: len(para.path)] == para.path]
 
-    def search(self, question: str, k: int = 3, *, fusion: Fusion | None = None) -> list[Hit]:
+    def search(self, question: str, k: int = 3, *, fusion: Fusion | None = None, sources: list[str] | None = None) -> list[Hit]:
         """The ``k`` sections that best match the question, best first.
 
         Args:
             question: The question, in Chinese (either script) or English.
             k: How many sections.
             fusion: How to combine the two sides; the Retriever's own by default.
+            sources: Only these documents, by file name or title; None for all.
 
         Raises:
-            QueryError: empty or over-long question, or ``k`` out of range.
+            QueryError: empty or over-long question, ``k`` out of range, or a source that names no document.
         """
         check_k(k)
-        return self.rank(self.score(question, fusion), k)
+        return self.rank(self.score(question, fusion, sources=sources), k)
 
     def search_many(self, questions: list[str], k: int = 3, *, fusion: Fusion | None = None) -> list[list[Hit]]:
         """:meth:`search` for many questions, embedded in batches: faster than one by one.
@@ -307,33 +366,80 @@ class Retriever:
         vectors = self.encode(questions)
         return [self.rank(self.score(q, fusion, vector=v), k) for q, v in zip(questions, vectors)]
 
-    def abstains(self, question: str, scored: UnitScores) -> bool:
-        """True when the best match is too weak to be an answer.
+    def evidence(self, question: str, scored: UnitScores, cover: list[str] | None = None) -> Evidence:
+        """What abstaining decides on: how close the best units are, how much of the question
+        they hold, and what the question names that the library is not about.
 
-        It answers when the best unit's dense score alone is high, or when its
-        dense and keyword scores are both fairly high. The thresholds are
-        calibrated per model and per kind of question (Chinese, other) on
-        labelled questions by ``benchmarks/calibrate.py``. With an
-        uncalibrated model the assistant never abstains.
+        None of it grows with the library: a cosine, a share of the question's
+        own words (weighed by general Chinese, not by the library), and names.
+
+        Args:
+            question: The question as searched.
+            scored: Its unit scores (:meth:`score`).
+            cover: The words whose share is measured; the question's by default.
         """
-        t = (self.thresholds or {}).get(question_group(question))
-        if not t or len(scored.ids) == 0:
-            return False
-        return not strong_enough(t, float(scored.dense.max()), float(scored.keyword.max()))
+        if len(scored.ids) == 0:
+            return Evidence(0.0, 0.0, [])
+        units, paragraphs = self.index.units, self.index.paragraphs
+        tokens = cover or tokenize(question)
+        cover = 0.0
+        for uid in scored.ids[np.argsort(-scored.fused)[:EVIDENCE_TOP]].tolist():
+            pi, s0, s1 = (int(x) for x in units[uid])
+            para = paragraphs[pi]
+            cover = max(cover, coverage(tokens, fold_script(f"{self.titles.get(para.source, '')}\n{para.sentence(s0, s1)}")))
+        context = fold_script("\n".join(
+            f"{self.titles.get(p.source, '')}\n{' '.join(p.path)}\n{p.text}"
+            for p in (paragraphs[pi] for pi, _ in rank_sections(units, scored)[:EVIDENCE_TOP])
+        ))
+        return Evidence(float(scored.dense.max()), cover, self.scope.unknown(question, context))
 
-    def answer(self, question: str, k: int = 3) -> Answer:
+    def abstains(self, question: str, scored: UnitScores, cover: list[str] | None = None) -> bool:
+        """True when nothing found answers the question.
+
+        It abstains when the question names a place, a year or a name that the
+        library is not about (「广东」 in a library without Guangdong's report).
+        Otherwise it answers when the best unit's dense score alone is high, or
+        when its dense score is fairly high and the best units hold enough of
+        the question's words. The thresholds are calibrated per model and per
+        kind of question (Chinese, other) by ``benchmarks/calibrate.py``, on
+        labelled questions over the plan alone and over a library of 30
+        documents. With an uncalibrated model it abstains only on names.
+        """
+        ev = self.evidence(question, scored, cover)
+        if ev.unknown:
+            return True
+        t = (self.thresholds or {}).get(question_group(question))
+        return bool(t) and not strong_enough(t, ev.dense, ev.cover)
+
+    def answer(
+        self, question: str, k: int = 3, *, sources: list[str] | None = None, history: list[str] | None = None
+    ) -> Answer:
         """Answer with quotes, or abstain when nothing in the index answers.
 
+        Args:
+            question: The question, in Chinese (either script) or English.
+            k: Quotes, at most.
+            sources: Only these documents, by file name or title; None for all.
+            history: The conversation's earlier questions, oldest first. A
+                follow-up that leans on them (「那四川呢？」) is read with what they
+                were about (:func:`qa.conversation.read_question`); one that stands
+                alone is answered as if asked first.
+
         Raises:
-            QueryError: empty or over-long question, or ``k`` out of range.
+            QueryError: empty or over-long question, ``k`` out of range, or a source that names no document.
         """
+        from .conversation import read_question
+
         question = check_question(question)
         check_k(k)
-        scored = self.score(question)
+        files = self.sources_named(sources)
+        reading = read_question(question, check_history(history), self.scope.about)
+        scored = self.score(reading.text, sources=files)
         hits = self.rank(scored, k)
-        if self.abstains(question, scored):
-            return Answer(question, [], True, related=hits)
-        return Answer(question, hits, False)
+        # A quote must hold some of the follow-up's own words, not only those carried over.
+        if self.abstains(reading.text, scored, cover=reading.own if reading.understood else None):
+            return Answer(question, [], True, related=hits, sources=files, understood_as=reading.understood)
+        return Answer(question, hits, False, sources=files, understood_as=reading.understood)
 
 
 def quote_sentences(para: Paragraph, answer: list[int]) -> tuple[int, int]:
@@ -366,24 +472,37 @@ def quote_sentences(para: Paragraph, answer: list[int]) -> tuple[int, int]:
     return s0, s1
 
 
+def check_history(history: object) -> list[str]:
+    """The earlier questions to read a follow-up with: the last ``MAX_HISTORY``, each checked.
+
+    Raises:
+        QueryError: not a list of questions, or one of them empty or over-long.
+    """
+    if history is None:
+        return []
+    if isinstance(history, str) or not isinstance(history, (list, tuple)):
+        raise QueryError("history must be a list of the earlier questions, oldest first")
+    return [check_question(h) for h in list(history)[-MAX_HISTORY:]]
+
+
 def check_k(k: object) -> None:
     """Raise :class:`QueryError` unless ``k`` is a whole number from 1 to ``MAX_K``."""
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
         raise QueryError(f"k must be a whole number from 1 to {MAX_K}")
 
 
-def strong_enough(thresholds: dict, dense, keyword):
-    """Whether best scores are strong enough to answer: dense alone, or dense and keyword together.
+def strong_enough(thresholds: dict, dense, cover):
+    """Whether the evidence is strong enough to answer: dense alone, or dense and cover together.
 
     Args:
-        thresholds: ``dense_alone``, ``dense`` and ``keyword``, as in ``calibration.json``.
+        thresholds: ``dense_alone``, ``dense`` and ``cover``, as in ``calibration.json``.
         dense: Best dense score(s), a number or an array.
-        keyword: Best keyword score(s), aligned with ``dense``.
+        cover: Cover of the question by the best units (:class:`Evidence`), aligned with ``dense``.
 
     Returns:
         A bool, or a bool array for arrays (``benchmarks/calibrate.py`` applies it to many questions).
     """
-    return (dense >= thresholds["dense_alone"]) | ((dense >= thresholds["dense"]) & (keyword >= thresholds["keyword"]))
+    return (dense >= thresholds["dense_alone"]) | ((dense >= thresholds["dense"]) & (cover >= thresholds["cover"]))
 
 
 def question_group(question: str) -> str:

@@ -19,7 +19,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
@@ -235,6 +235,7 @@ def build_index(
     *,
     backend: str | None = None,
     force: bool = False,
+    refresh: Iterable[str] = (),
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build (or incrementally rebuild) the index of a data folder.
@@ -251,6 +252,8 @@ def build_index(
             the index's, or picks ONNX for the default model in a new index
             (a loaded model brings its own).
         force: Rebuild even when nothing has changed.
+        refresh: Files (relative to ``data_dir``) to read and embed anew, as if new;
+            a build is made even when nothing has changed.
         progress: Called as ``progress(stage, done, total)``.
 
     Returns:
@@ -290,7 +293,8 @@ def build_index(
             previous = None
         if backend is None:  # keep the backend the index was built with, else the model's default
             backend = check_backend(model_name, previous.backend if previous and previous.model == model_name else None)
-        if previous and not force and unchanged(previous, hashes, model_name, backend):
+        refresh = set(refresh)
+        if previous and not force and not refresh and unchanged(previous, hashes, model_name, backend):
             return BuildReport(
                 **previous.counts, embedded=0, model=model_name, seconds=time.perf_counter() - t0,
                 up_to_date=True, sources=previous.sources, version=current_version(index_dir).name, backend=backend,
@@ -314,7 +318,9 @@ def build_index(
         encoder = get_model(model, backend) if model is None or isinstance(model, str) else model  # loaded only now
         dim = model_dim(encoder)
         vectors = np.empty((len(row_of), dim), dtype=np.float32)
-        reused = reuse_vectors(index_dir, previous, model_name, dim, backend, row_of, vectors)
+        fresh = {keys[i] for i, (pi, _, _) in enumerate(units) if paragraphs[pi].source in refresh}
+        reusable = {k: row for k, row in row_of.items() if k not in fresh}
+        reused = reuse_vectors(index_dir, previous, model_name, dim, backend, reusable, vectors)
         todo = [r for r in range(len(row_of)) if r not in reused]
         first_text = {row: texts[i] for i, row in reversed(list(enumerate(inverse.tolist())))}
         embed_missing(encoder, [first_text[r] for r in todo], todo, vectors, progress)

@@ -1,4 +1,4 @@
-"""Stage 8: the ``qa`` command line: build, ask, eval, serve. It parses arguments and calls the API."""
+"""Stage 8: the ``qa`` command line: build, ask, chat, ls, rm, eval, serve. It parses arguments and calls the API."""
 from __future__ import annotations
 
 import json
@@ -72,27 +72,168 @@ def build(data_dir: str, index_dir: str, model: str | None, backend: str | None,
     click.echo(report.summary())
 
 
+def _ensure_index(data_dir: str, index_dir: str, model: str | None, backend: str | None) -> None:
+    """Build the index first when it is missing or its data folder has changed, as ``qa serve`` does."""
+    from pathlib import Path
+
+    from .build import build_index, index_status
+    from .errors import IndexFailure
+    from .index import current_version, read_manifest
+
+    if not Path(data_dir).is_dir() and (Path(index_dir) / "CURRENT").exists():
+        return  # an index without its sources: use it as it is
+    try:  # an update keeps the index's own model; asking with another is refused when it loads
+        model = model or read_manifest(current_version(index_dir)).model
+    except IndexFailure:
+        pass
+    if index_status(data_dir, index_dir, model) != "ok":
+        click.echo(f"Building the index of {data_dir}/ first…", err=True)
+        with console_bar() as progress:
+            report = build_index(data_dir, index_dir, model, backend=backend, progress=progress)
+        click.echo(report.summary(), err=True)
+
+
 @cli.command()
 @click.argument("question")
 @click.option("-k", default=3, show_default=True, type=click.IntRange(1, 20), help="How many quotes.")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Ask only this document (file name or title; repeat for more).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_data
 @_index
 @_model
 @_backend
 @_guard
-def ask(question: str, k: int, as_json: bool, index_dir: str, model: str | None, backend: str | None) -> None:
-    """Answer QUESTION with quotes from the plan."""
+def ask(
+    question: str, k: int, sources: tuple[str, ...], as_json: bool, data_dir: str, index_dir: str,
+    model: str | None, backend: str | None,
+) -> None:
+    """Answer QUESTION with quotes from the documents (builds the index first if needed)."""
     from .answer import Retriever, check_question
-    from .render import to_markdown
     from .search import single_query_threads
 
     check_question(question)  # refuse a bad question before loading anything
+    _ensure_index(data_dir, index_dir, model, backend)
     single_query_threads()
-    answer = Retriever(index_dir, model, backend=backend).answer(question, k=k)
+    answer = Retriever(index_dir, model, backend=backend).answer(question, k=k, sources=list(sources) or None)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
+        _show(answer)
+
+
+def _show(answer) -> None:
+    """An answer in colour on a terminal; as Markdown when piped."""
+    from .render import to_markdown, to_terminal
+
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        Console(highlight=False).print(to_terminal(answer))
+    else:
         click.echo(to_markdown(answer))
+
+
+@cli.command()
+@click.option("-k", default=3, show_default=True, type=click.IntRange(1, 20), help="How many quotes.")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Ask only this document (file name or title; repeat for more).")
+@_data
+@_index
+@_model
+@_backend
+@_guard
+def chat(k: int, sources: tuple[str, ...], data_dir: str, index_dir: str, model: str | None, backend: str | None) -> None:
+    """Ask questions in a conversation: follow-ups are read with the earlier questions.
+
+    Type /new to start a new topic and /quit (or Ctrl-D) to leave; arrow keys
+    edit the line and recall earlier questions.
+    """
+    from .answer import Retriever
+    from .errors import QueryError
+    from .search import single_query_threads
+
+    try:
+        import readline  # noqa: F401  line editing and history for input(), where the platform has it
+    except ImportError:
+        pass
+    _ensure_index(data_dir, index_dir, model, backend)
+    single_query_threads()
+    retriever = Retriever(index_dir, model, backend=backend)
+    click.echo("Ask about the documents. /new starts a new topic, /quit leaves.", err=True)
+    history: list[str] = []
+    while True:
+        try:
+            question = input("? ").strip()
+        except EOFError:
+            break
+        if question in ("/quit", "/exit", "/q"):
+            break
+        if question == "/new":
+            history = []
+            click.echo("(new topic)", err=True)
+            continue
+        if not question:
+            continue
+        try:
+            answer = retriever.answer(question, k=k, sources=list(sources) or None, history=history)
+        except QueryError as e:
+            click.echo(f"Error: {e}", err=True)
+            continue
+        history.append(question)
+        _show(answer)
+        click.echo()
+
+
+@cli.command(name="ls")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_data
+@_index
+@_guard
+def ls(as_json: bool, data_dir: str, index_dir: str) -> None:
+    """List the documents: title, format, pages, paragraphs, when indexed, status."""
+    from .library import list_documents
+
+    docs = list_documents(data_dir, index_dir)
+    if as_json:
+        click.echo(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2))
+        return
+    if not docs:
+        click.echo(f"No documents in {data_dir}/; add PDF, Word, web pages or text files there.")
+        return
+    rows = [(d.title or "—", d.file, d.format, str(d.pages or ""), str(d.paragraphs or ""), d.indexed_at[:16].replace("T", " "),
+             d.status + (f": {d.reason}" if d.reason else "")) for d in docs]
+    head = ("Title", "File", "Format", "Pages", "Paragraphs", "Indexed", "Status")
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*head)
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table)
+    else:  # piped: one tab-separated line a document
+        for row in [head, *rows]:
+            click.echo("\t".join(row))
+
+
+@cli.command()
+@click.argument("name")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@_data
+@_index
+@_model
+@_backend
+@_guard
+def rm(name: str, yes: bool, data_dir: str, index_dir: str, model: str | None, backend: str | None) -> None:
+    """Delete document NAME (file name or title) from the data folder and the index."""
+    from .library import remove_document
+
+    if not yes:
+        click.confirm(f"Delete {name} from {data_dir}/ and from the index?", abort=True)
+    with console_bar() as progress:
+        report = remove_document(name, data_dir, index_dir, model, backend=backend, progress=progress)
+    click.echo(f"Removed {name}. " + (report.summary() if report else "No documents are left; the index is empty."))
 
 
 @cli.command(name="eval")

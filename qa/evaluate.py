@@ -2,8 +2,11 @@
 
 A file has one JSON object a line: ``q`` (the question), ``answers``
 (strings copied from the source; empty when the source has no answer) and
-``lang``. A quote answers when it contains one of the answers, compared
-after folding script, width, case, punctuation and spaces.
+``lang``. A conversation line has ``turns`` (the questions, oldest first)
+instead of ``q``, and ``kind``; its ``answers`` answer the last turn, asked
+with the earlier ones as history, and its figures are also given by kind. A
+quote answers when it contains one of the answers, compared after folding
+script, width, case, punctuation and spaces.
 """
 from __future__ import annotations
 
@@ -33,9 +36,12 @@ def load_questions(path: str | Path) -> list[dict]:
             continue
         try:
             item = json.loads(line)
+            if "turns" in item:  # a conversation: the last turn, asked after the others
+                assert item["turns"] and all(isinstance(t, str) for t in item["turns"])
+                item = {**item, "q": item["turns"][-1], "history": item["turns"][:-1]}
             assert isinstance(item["q"], str) and isinstance(item["answers"], list)
         except (ValueError, KeyError, TypeError, AssertionError):
-            raise ValueError(f"{path}:{n}: expected a JSON object with 'q' and 'answers'") from None
+            raise ValueError(f"{path}:{n}: expected a JSON object with 'q' (or 'turns') and 'answers'") from None
         item.setdefault("lang", "?")
         items.append(item)
     return items
@@ -62,25 +68,39 @@ def evaluate(retriever, questions: list[dict], fusion: Fusion | None = None) -> 
         ``"all"`` every answerable question.
     """
     rows = defaultdict(list)
-    oos, latencies, details = [], [], []
+    oos, latencies, details = defaultdict(list), [], []
+    same_as_alone = defaultdict(list)
     for item in questions:
+        history = item.get("history")
         t0 = time.perf_counter()
         if fusion is None:
-            ans = retriever.answer(item["q"], k=RANK_DEPTH)
+            ans = retriever.answer(item["q"], k=RANK_DEPTH, history=history)
             ranked, abstained = (ans.hits or ans.related), ans.abstained
         else:  # a baseline: rank only, no abstaining
             ranked, abstained = retriever.search(item["q"], k=RANK_DEPTH, fusion=fusion), False
         latencies.append((time.perf_counter() - t0) * 1000)
+        kind = item.get("kind")
+        detail = {"q": item["q"], "history": history, "kind": kind}
+        if fusion is None and history and kind and kind.startswith("switch"):
+            # A new topic is answered exactly as if it were asked first.
+            alone = retriever.answer(item["q"], k=RANK_DEPTH)
+            same = alone.abstained == ans.abstained and [h.to_dict() for h in alone.hits + alone.related] == [
+                h.to_dict() for h in ans.hits + ans.related]
+            same_as_alone[kind].append(same)
+            detail["same_as_alone"] = same
+        if fusion is None and history:
+            detail["understood_as"] = ans.understood_as
         if not item["answers"]:
-            oos.append(abstained)
-            details.append({"q": item["q"], "abstained": abstained})
+            for g in ["all"] + ([kind] if kind else []):
+                oos[g].append(abstained)
+            details.append({**detail, "abstained": abstained})
             continue
         rank = next((i for i, h in enumerate(ranked, 1) if contains_answer(h.text, item["answers"])), None)
         sent = bool(ranked and ranked[0].highlights and contains_answer(ranked[0].highlights[0], item["answers"]))
         row = {"rank": rank, "sentence": sent, "abstained": abstained}
-        details.append({"q": item["q"], **row})
+        details.append({**detail, **row})
         lang = item["lang"]
-        groups = [lang, "all"] + (["zh"] if lang.startswith("zh") else [])
+        groups = [lang, "all"] + (["zh"] if lang.startswith("zh") else []) + ([f"kind:{kind}"] if kind else [])
         for g in groups:
             rows[g].append(row)
 
@@ -96,7 +116,11 @@ def evaluate(retriever, questions: list[dict], fusion: Fusion | None = None) -> 
         }
 
     result = {g: figures(rs) for g, rs in sorted(rows.items())}
-    result["out_of_scope"] = {"n": len(oos), "abstained": _mean(oos)}
+    result["out_of_scope"] = {"n": len(oos["all"]), "abstained": _mean(oos["all"])}
+    for kind in sorted(k for k in oos if k != "all"):
+        result["out_of_scope"][f"kind:{kind}"] = {"n": len(oos[kind]), "abstained": _mean(oos[kind])}
+    if same_as_alone:
+        result["same_as_alone"] = {k: {"n": len(v), "share": _mean(v)} for k, v in sorted(same_as_alone.items())}
     result["latency_ms"] = {
         "p50": round(float(np.percentile(latencies, 50)), 2) if latencies else 0.0,
         "p95": round(float(np.percentile(latencies, 95)), 2) if latencies else 0.0,
@@ -113,13 +137,18 @@ def format_table(result: dict) -> str:
     """The figures of :func:`evaluate` as a plain-text table."""
     lines = [f"{'group':<9}{'n':>4}{'hit@1':>8}{'hit@3':>8}{'MRR':>8}{'sent@1':>8}{'abst.':>8}"]
     for g, f in result.items():
-        if g in ("out_of_scope", "latency_ms", "details"):
+        if g in ("out_of_scope", "latency_ms", "details", "same_as_alone"):
             continue
         lines.append(
             f"{g:<9}{f['n']:>4}{f['hit@1']:>8.3f}{f['hit@3']:>8.3f}{f['mrr']:>8.3f}{f['sentence@1']:>8.3f}{f['abstained']:>8.3f}"
         )
     o, lat = result["out_of_scope"], result["latency_ms"]
     lines.append(f"out-of-scope questions abstained: {o['abstained']:.3f} of {o['n']}")
+    for g, f in o.items():
+        if g.startswith("kind:"):
+            lines.append(f"  {g[5:]}: {f['abstained']:.3f} of {f['n']}")
+    for kind, f in result.get("same_as_alone", {}).items():
+        lines.append(f"{kind} turns answered as when asked alone: {f['share']:.3f} of {f['n']}")
     lines.append(f"answerable questions wrongly abstained: {result.get('all', {}).get('abstained', 0.0):.3f}")
     lines.append(f"latency: p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms")
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 
 from .text import fold_script
@@ -21,7 +22,8 @@ _TOKEN = re.compile(r"\w", re.UNICODE)
 
 
 @functools.lru_cache(maxsize=1)
-def _jieba():
+def segmenter():
+    """jieba, initialised once and quiet."""
     import jieba
 
     jieba.setLogLevel(60)  # its start-up chatter is not ours to print
@@ -32,4 +34,23 @@ def _jieba():
 def tokenize(text: str) -> list[str]:
     """Keyword tokens: script-folded, jieba-segmented, stopwords and punctuation out."""
     folded = fold_script(text)
-    return [t for t in _jieba().lcut(folded) if _TOKEN.search(t) and t.strip() not in STOPWORDS]
+    return [t for t in segmenter().lcut(folded) if _TOKEN.search(t) and t.strip() not in STOPWORDS]
+
+
+@functools.lru_cache(maxsize=8192)
+def salience(token: str) -> float:
+    """How much a token says: ``log(total / (count + 1))`` over jieba's dictionary counts.
+
+    The counts are of general Chinese text, not of the library, so a token
+    weighs the same in a library of one plan and of ten thousand sections.
+    Words the dictionary lacks (names, English) weigh the most.
+    """
+    jieba = segmenter()
+    return math.log(jieba.dt.total / (jieba.dt.FREQ.get(token, 0) + 1))
+
+
+def coverage(tokens: list[str], text: str) -> float:
+    """The share of the tokens' salience that ``text`` (script-folded) holds, from 0 to 1; 0 without tokens."""
+    weights = [salience(t) for t in tokens]
+    total = sum(weights)
+    return sum(w for t, w in zip(tokens, weights) if t in text) / total if total else 0.0

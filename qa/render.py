@@ -7,14 +7,20 @@ in the language picked by :func:`reply_language`, here alone.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .answer import Answer, Hit
 from .index import Manifest
 from .progress import BuildState
 from .text import converter, has_cjk
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from .library import DocumentInfo
 
 #: The reply's own words, per language.
 WORDS = {
@@ -25,6 +31,8 @@ WORDS = {
         "page": "第{}页",
         "context": "上下文",
         "section": "整节",
+        "understood": "理解为：{}",
+        "new_topic": "新话题",
     },
     "en": {
         "not_found": "The plan has no passage that answers this question.",
@@ -33,6 +41,8 @@ WORDS = {
         "page": "p. {}",
         "context": "Context",
         "section": "Whole section",
+        "understood": "Understood as: {}",
+        "new_topic": "New topic",
     },
 }
 
@@ -101,15 +111,16 @@ def mark(text: str, highlights: list[str], before: str = "**", after: str = "**"
 # ------------------------------------------------------------------ Markdown
 
 def to_markdown(answer: Answer) -> str:
-    """The reply as Markdown: a quote per hit, its answering sentences in bold."""
+    """The reply as Markdown: how the question was understood (after a follow-up), a quote per hit, its answering sentences in bold."""
     words = WORDS[reply_language(answer.question)]
+    top = [f"*{words['understood'].format(answer.understood_as)}*", ""] if answer.understood_as else []
     if answer.abstained or not answer.hits:
-        lines = [words["not_found"]]
+        lines = top + [words["not_found"]]
         if answer.related:
             lines += ["", words["related"]] + [f"- {h.section} ({h.source})" for h in answer.related]
         return "\n".join(lines)
     lang = reply_language(answer.question)
-    lines = []
+    lines = top
     for i, h in enumerate(answer.hits, 1):
         head = " · ".join(where(h, lang))
         lines += [f"**{i}. {head}** · {h.source} · {words['score']} {h.score:.2f}", ""]
@@ -150,8 +161,9 @@ def to_html(answer: Answer, script: str = "original", expand: Expand | None = No
     esc = html.escape
     lang = reply_language(answer.question)
     words = WORDS[lang]
+    top = [f'<p class="qa-understood">{esc(words["understood"].format(answer.understood_as))}</p>'] if answer.understood_as else []
     if answer.abstained or not answer.hits:
-        parts = [f'<p class="qa-none">{esc(words["not_found"])}</p>']
+        parts = top + [f'<p class="qa-none">{esc(words["not_found"])}</p>']
         if answer.related:
             items = "".join(
                 f'<li>{esc(convert_script(h.section, script))} <span class="qa-src">{esc(h.source)}</span></li>'
@@ -159,7 +171,7 @@ def to_html(answer: Answer, script: str = "original", expand: Expand | None = No
             )
             parts.append(f"<p>{esc(words['related'])}</p><ul>{items}</ul>")
         return "".join(parts)
-    parts = []
+    parts = top
     for i, h in enumerate(answer.hits, 1):
         doc, *rest = where(h, lang)
         place = "".join(f' · <span class="qa-path">{esc(convert_script(x, script))}</span>' for x in rest)
@@ -185,17 +197,35 @@ def to_html(answer: Answer, script: str = "original", expand: Expand | None = No
 
 @dataclass
 class Turn:
-    """A question and what answered it: an Answer, or the reason it was refused."""
+    """A question and what answered it: an Answer, or the reason it was refused.
+
+    ``new_topic`` marks the first question after the reader started a new topic.
+    """
 
     question: str
     answer: Answer | None = None
     error: str = ""
+    new_topic: bool = False
+
+
+def topic_history(turns: list[Turn]) -> list[str]:
+    """The questions of the current topic that were answered (or abstained), oldest first: a follow-up's history."""
+    history: list[str] = []
+    for t in turns:
+        if t.new_topic:
+            history = []
+        if t.answer is not None:
+            history.append(t.question)
+    return history
 
 
 def chat_messages(turns: list[Turn], script: str = "original", expand: Expand | None = None) -> list[dict]:
     """The chat as ``{"role", "content"}`` messages, rendered afresh so the script toggle applies to all."""
     messages = []
     for t in turns:
+        if t.new_topic and messages:
+            label = WORDS[reply_language(t.question)]["new_topic"]
+            messages.append({"role": "assistant", "content": f'<p class="qa-topic">— {html.escape(label)} —</p>'})
         shown = t.question if len(t.question) <= MAX_SHOWN_QUESTION else t.question[:MAX_SHOWN_QUESTION] + "…"
         messages.append({"role": "user", "content": html.escape(shown)})
         if t.answer is not None:
@@ -209,27 +239,57 @@ def chat_messages(turns: list[Turn], script: str = "original", expand: Expand | 
 def index_markdown(manifest: Manifest | None, version: str, state: BuildState) -> str:
     """What is indexed, as Markdown, and what a running build is doing."""
     if manifest is None:
-        return "No index loaded."
+        if state.running:
+            return f"⏳ Building the index ({state.describe()})."
+        return "No index: the library is empty. Add documents below." + (f"\n\n❌ {html.escape(state.error)}" if state.error else "")
     c = manifest.counts
     lines = [
         f"**Model** `{manifest.model}` on {manifest.backend} (dim {manifest.dim}) · **built** {manifest.built_at or '?'} · **version** `{version}`",
         "",
         f"{c['files']} files · {c['paragraphs']} paragraphs · {c['sentences']} sentences · {c['units']} matched units",
-        "",
-        "| Document | File | Format | Pages | Paragraphs | About |",
-        "|---|---|---|---:|---:|---|",
     ]
-    for name, rec in sorted(manifest.sources.items()):
-        if rec.status == "indexed":
-            fmt = rec.meta.get("format", "") + (f" ({rec.meta['encoding']})" if rec.meta.get("encoding") else "")
-            pages = rec.meta.get("pages", "")
-            about = "、".join(rec.meta.get("places", [])) or "—"  # the places that make questions prefer it
-            lines.append(f"| {html.escape(manifest.title(name))} | `{name}` | {fmt} | {pages} | {rec.paragraphs} | {about} |")
-    skipped = manifest.skipped()
-    if skipped:
-        lines += ["", "**Not indexed:**"] + [f"- `{n}`: {html.escape(why)}" for n, why in sorted(skipped.items())]
     if state.running:
         lines += ["", f"⏳ Rebuilding ({state.describe()}); questions are answered from this index meanwhile."]
     elif state.error:
         lines += ["", f"❌ {html.escape(state.error)}"]
     return "\n".join(lines)
+
+
+#: The columns of the library table.
+DOCUMENT_COLUMNS = ["标题 Title", "文件 File", "格式 Format", "页 Pages", "段落 Paragraphs", "索引 Indexed", "状态 Status", "关于 About"]
+
+
+def documents_table(docs: list["DocumentInfo"]) -> list[list]:
+    """Rows of the library table, one per file (:func:`qa.library.list_documents`)."""
+    return [
+        [d.title or "—", d.file, d.format, d.pages or "", d.paragraphs or "", d.indexed_at[:16].replace("T", " "),
+         d.status + (f": {d.reason}" if d.reason else ""), "、".join(d.about) or "—"]
+        for d in docs
+    ]
+
+
+def to_terminal(answer: Answer) -> "Text":
+    """The reply for a terminal, as rich ``Text``: answering sentences in colour, where each quote stands dimmed."""
+    from rich.text import Text
+
+    lang = reply_language(answer.question)
+    words = WORDS[lang]
+    out = Text()
+    if answer.understood_as:
+        out.append(words["understood"].format(answer.understood_as) + "\n\n", style="italic cyan")
+    if answer.abstained or not answer.hits:
+        out.append(words["not_found"] + "\n", style="bold")
+        if answer.related:
+            out.append("\n" + words["related"] + "\n", style="dim")
+            for h in answer.related:
+                out.append(f"- {h.section} ({h.source})\n", style="dim")
+        return out
+    for i, h in enumerate(answer.hits, 1):
+        out.append(f"{i}. ", style="bold")
+        out.append(" · ".join(where(h, lang)) + f" · {h.source} · {words['score']} {h.score:.2f}\n", style="dim")
+        text = quoted(h, mark(h.text.translate(_NO_SENTINELS), [x.translate(_NO_SENTINELS) for x in h.highlights], _OPEN, _CLOSE))
+        for k, piece in enumerate(re.split(f"[{_OPEN}{_CLOSE}]", text)):
+            out.append(piece, style="bold yellow" if k % 2 else "")
+        out.append("\n\n")
+    out.rstrip()
+    return out

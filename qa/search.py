@@ -116,7 +116,22 @@ def fuse(dense: np.ndarray, keyword: np.ndarray, method: str = "z", weight: floa
     raise ValueError(f"unknown fusion method {method!r}")
 
 
-def score_units(dense_index, bm25, qvec: np.ndarray, tokens: list[str], fusion: Fusion = Fusion()) -> UnitScores:
+def _within(dense_index, allowed: np.ndarray):
+    """FAISS search parameters that keep to the units ``allowed`` (exact on a flat index, approximate on HNSW)."""
+    import faiss
+
+    if hasattr(dense_index, "hnsw"):
+        params = faiss.SearchParametersHNSW()
+        params.efSearch = dense_index.hnsw.efSearch
+    else:
+        params = faiss.SearchParameters()
+    params.sel = faiss.IDSelectorBatch(allowed.astype(np.int64))
+    return params
+
+
+def score_units(
+    dense_index, bm25, qvec: np.ndarray, tokens: list[str], fusion: Fusion = Fusion(), allowed: np.ndarray | None = None
+) -> UnitScores:
     """Score the candidate units for one question.
 
     Candidates are the top units of each side; each candidate gets both
@@ -128,17 +143,26 @@ def score_units(dense_index, bm25, qvec: np.ndarray, tokens: list[str], fusion: 
         qvec: The question's vector, shape ``(dim,)``.
         tokens: The question's keyword tokens.
         fusion: How the two sides are combined.
+        allowed: Only these units (ids) are candidates; None for all.
     """
-    n = dense_index.ntotal
+    n = dense_index.ntotal if allowed is None else len(allowed)
     take = min(fusion.candidates, n)
-    d_scores, d_ids = dense_index.search(qvec.reshape(1, -1), take)
+    if take == 0:
+        empty = np.zeros(0)
+        return UnitScores(np.zeros(0, dtype=np.int64), empty, empty, empty)
+    params = None if allowed is None else _within(dense_index, allowed)
+    d_scores, d_ids = dense_index.search(qvec.reshape(1, -1), take, params=params)
     d_ids, d_scores = d_ids[0], d_scores[0]
     keep = d_ids >= 0
     d_ids, d_scores = d_ids[keep], d_scores[keep]
 
     known = [t for t in tokens if t in bm25.vocab_dict]
-    kw_all = bm25.get_scores(known) if known else np.zeros(n, dtype=np.float32)
-    if take < n:
+    kw_all = bm25.get_scores(known) if known else np.zeros(dense_index.ntotal, dtype=np.float32)
+    if allowed is not None:  # the others score nothing, so they are never keyword candidates
+        mask = np.zeros(len(kw_all), dtype=bool)
+        mask[allowed] = True
+        kw_all = np.where(mask, kw_all, 0).astype(np.float32)
+    if take < dense_index.ntotal:
         kw_top = np.argpartition(-kw_all, take - 1)[:take]
         kw_top = kw_top[kw_all[kw_top] > 0]
         ids = np.union1d(d_ids, kw_top)

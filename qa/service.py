@@ -21,6 +21,7 @@ from .build import build_index, index_status
 from .embed import name_of
 from .errors import IndexCorrupt, QueryError, SourceError, UploadError
 from .index import Manifest
+from .library import DocumentInfo, list_documents, remove_document
 from .progress import BuildState, Progress
 from .read import SUFFIXES, check_size, parse_source
 
@@ -104,16 +105,31 @@ class ChatService:
 
     # -- questions
 
-    def answer(self, question: str, k: int = DEFAULT_K) -> Answer:
+    def answer(
+        self, question: str, k: int = DEFAULT_K, sources: list[str] | None = None, history: list[str] | None = None
+    ) -> Answer:
         """Answer from the retriever in memory (the old one while a rebuild runs).
 
+        Args:
+            question: The question.
+            k: Quotes, at most.
+            sources: Only these documents (file names or titles); None or empty for all.
+            history: The conversation's earlier questions, oldest first.
+
         Raises:
-            QueryError: empty or over-long question, or ``k`` out of range.
+            QueryError: empty or over-long question, ``k`` out of range, a source
+                that names no document, or no index to answer from.
         """
         retriever = self.retriever  # one read: a swap mid-question cannot mix indexes
         if retriever is None:
-            raise QueryError("the index is not loaded yet; try again in a moment")
-        return retriever.answer(question, k=k)
+            if self.state.running:
+                raise QueryError("the index is being built; try again in a moment")
+            raise QueryError("the library is empty; add documents in the Index tab")
+        return retriever.answer(question, k=k, sources=list(sources) if sources else None, history=history)
+
+    def documents(self) -> list[DocumentInfo]:
+        """The library's files, with what the index holds of each (:func:`qa.library.list_documents`)."""
+        return list_documents(self.data_dir, self.index_dir)
 
     def expand(self, hit: Hit) -> tuple[list[str], list[str]]:
         """The texts of the paragraphs around ``hit`` and of its whole section, for a card to open to."""
@@ -165,30 +181,47 @@ class ChatService:
         files.replace_atomic(dest, data)
         return target
 
-    def rebuild(self) -> threading.Thread:
-        """Start a rebuild in a background thread, or return the one running."""
+    def rebuild(self, *, refresh: tuple[str, ...] = (), remove: str | None = None) -> threading.Thread:
+        """Start a rebuild in a background thread, or return the one running.
+
+        Args:
+            refresh: Files to read and embed anew.
+            remove: A file to delete from the data folder and the index
+                (:func:`qa.library.remove_document`) instead.
+        """
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 return self._thread
             self.state = BuildState(running=True, stage="start", message="Rebuilding…")
-            self._thread = threading.Thread(target=self._rebuild, args=(self.state,), name="qa-rebuild", daemon=True)
+            self._thread = threading.Thread(
+                target=self._rebuild, args=(self.state, tuple(refresh), remove), name="qa-rebuild", daemon=True
+            )
             self._thread.start()
             return self._thread
 
-    def _rebuild(self, state: BuildState) -> None:
+    def _rebuild(self, state: BuildState, refresh: tuple[str, ...], remove: str | None) -> None:
         model = self.retriever.model if self.retriever else self._model  # already loaded: no second copy
         name = name_of(model)
         try:
-            # A file saved while a build reads the folder would be missed: build again until current.
-            changed = False
-            for _ in range(3):
-                report = build_index(self.data_dir, self.index_dir, model, backend=self._backend, progress=state)
-                changed |= not report.up_to_date
-                if index_status(self.data_dir, self.index_dir, name) == "ok":
-                    break
+            if remove is not None:
+                report = remove_document(remove, self.data_dir, self.index_dir, model, backend=self._backend, progress=state)
+                if report is None:  # nothing left to index
+                    self.retriever = None
+                    state.message, state.error = f"Removed {remove}; the library is empty.", ""
+                    return
+                changed, prefix = True, f"Removed {remove}. "
+            else:
+                # A file saved while a build reads the folder would be missed: build again until current.
+                changed, prefix = False, ""
+                for _ in range(3):
+                    report = build_index(self.data_dir, self.index_dir, model, backend=self._backend, refresh=refresh, progress=state)
+                    changed |= not report.up_to_date
+                    refresh = ()
+                    if index_status(self.data_dir, self.index_dir, name) == "ok":
+                        break
             if changed or self.retriever is None:
                 self.retriever = Retriever(self.index_dir, model, backend=self._backend)  # verified before it replaces the old one
-            message = report.summary()
+            message = prefix + report.summary()
             if report.skipped:
                 message += "\n\nSkipped:\n" + "\n".join(f"- {why}" for why in report.skipped.values())
             state.message, state.error = message, ""

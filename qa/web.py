@@ -19,7 +19,7 @@ import gradio as gr
 from .answer import MAX_K
 from .errors import QueryError, UploadError
 from .progress import console_bar
-from .render import SCRIPTS, Turn, chat_messages, index_markdown
+from .render import DOCUMENT_COLUMNS, SCRIPTS, Turn, chat_messages, documents_table, index_markdown, topic_history
 from .service import DEFAULT_K, ChatService
 from .read import MAX_BYTES, MAX_FILE_BYTES, SUFFIXES
 
@@ -49,6 +49,8 @@ CSS = """
 .qa-more summary { cursor: pointer; color: var(--body-text-color-subdued); }
 .qa-more p { margin: 0.4em 0; line-height: 1.6; }
 .qa-none { font-weight: 600; }
+.qa-understood { color: var(--body-text-color-subdued); font-style: italic; margin: 0 0 0.5em 0; }
+.qa-topic { color: var(--body-text-color-subdued); text-align: center; font-size: 0.85em; margin: 0; }
 .qa-error { color: var(--error-text-color); }
 """
 
@@ -58,33 +60,62 @@ def index_info(service: ChatService) -> str:
     return index_markdown(service.manifest(), service.version(), service.state)
 
 
+def search_choices(service: ChatService) -> list[tuple[str, str]]:
+    """The "search in" choices: each indexed document, as (title, file)."""
+    return [(f"{d.title} ({d.file})", d.file) for d in service.documents() if d.status == "indexed"]
+
+
+def library_views(service: ChatService) -> tuple[str, list[list]]:
+    """The Index tab's summary and its table of documents."""
+    return index_info(service), documents_table(service.documents())
+
+
+def search_update(service: ChatService, keep: list[str] | None) -> gr.Dropdown:
+    """The "search in" choices after the library changed, keeping the chosen documents still in it."""
+    choices = search_choices(service)
+    files = {f for _, f in choices}
+    return gr.Dropdown(choices=choices, value=[f for f in keep or [] if f in files])
+
+
 def build_app(service: ChatService) -> gr.Blocks:
     """The Gradio app over ``service``: an Ask tab, an Index tab and the ``/ask`` API."""
 
-    def respond(question: str, turns: list[Turn], k: float, script: str):
+    def respond(question: str, turns: list[Turn], k: float, script: str, sources: list[str] | None = None, fresh: bool = False):
         turns = list(turns or [])
+        history = [] if fresh else topic_history(turns)
         try:
-            turns.append(Turn(question, answer=service.answer(question, int(k))))
+            turns.append(Turn(question, answer=service.answer(question, int(k), sources, history), new_topic=fresh))
             question = ""  # answered: clear the box
         except QueryError as e:
             if not (question or "").strip():
                 gr.Warning(str(e))  # nothing typed: no bubble, just the hint
-                return question, turns, chat_messages(turns, script, service.expand)
+                return question, turns, chat_messages(turns, script, service.expand), fresh
             turns.append(Turn(question, error=str(e)))  # keep the text so it can be shortened
-        return question, turns, chat_messages(turns, script, service.expand)
+            return question, turns, chat_messages(turns, script, service.expand), fresh
+        return question, turns, chat_messages(turns, script, service.expand), False
 
-    def ask_example(turns: list[Turn], k: float, script: str, evt: gr.SelectData):
-        return respond(evt.value["text"], turns, k, script)
+    def ask_example(turns: list[Turn], k: float, script: str, sources: list[str], fresh: bool, evt: gr.SelectData):
+        return respond(evt.value["text"], turns, k, script, sources, fresh)
 
-    def ask(question: str) -> dict:
-        """Answer a question with quotes from the plan; the JSON of `qa ask --json`."""
+    def ask(question: str, sources: list[str] | None = None, history: list[str] | None = None) -> dict:
+        """Answer a question with quotes from the documents; the JSON of `qa ask --json`.
+
+        Args:
+            question: The question.
+            sources: Only these documents, by file name or title; all when empty.
+            history: The conversation's earlier questions, oldest first; a follow-up is read with them.
+        """
         try:
-            return service.answer(question, DEFAULT_K).to_dict()
+            return service.answer(question, DEFAULT_K, sources, history).to_dict()
         except QueryError as e:
             raise gr.Error(str(e)) from None
 
-    def rebuild_and_wait(progress: gr.Progress) -> str:
-        thread = service.rebuild()
+    def documents() -> list[dict]:
+        """The documents of the library: file, title, format, pages, paragraphs, when indexed, status."""
+        return [d.to_dict() for d in service.documents()]
+
+    def rebuild_and_wait(progress: gr.Progress, **job) -> str:
+        thread = service.rebuild(**job)
         while thread.is_alive():
             st = service.state
             if st.stage == "embed" and st.total:
@@ -109,10 +140,24 @@ def build_app(service: ChatService) -> gr.Blocks:
             lines.append(f"Choose {', '.join(SUFFIXES)} files first.")
         if saved:
             lines.append(rebuild_and_wait(progress))
-        return "\n\n".join(lines), index_info(service), None
+        return "\n\n".join(lines), *library_views(service), None
 
     def rebuild(progress=gr.Progress()):
-        return rebuild_and_wait(progress), index_info(service)
+        return rebuild_and_wait(progress), *library_views(service)
+
+    def pick(evt: gr.SelectData):
+        row = evt.row_value or []
+        return row[1] if len(row) > 1 else ""
+
+    def delete(file: str, progress=gr.Progress()):
+        if not file:
+            return "Choose a document in the table first.", *library_views(service), ""
+        return rebuild_and_wait(progress, remove=file), *library_views(service), ""
+
+    def reindex(file: str, progress=gr.Progress()):
+        if not file:
+            return "Choose a document in the table first.", *library_views(service), file
+        return rebuild_and_wait(progress, refresh=(file,)), *library_views(service), file
 
     with gr.Blocks(title="规划问答 · Plan QA", analytics_enabled=False) as demo:
         gr.Markdown(
@@ -144,19 +189,34 @@ def build_app(service: ChatService) -> gr.Blocks:
                     label="引文字体 Script of quotes", elem_id="qa-script",
                 )
                 k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="引文数 Quotes (k)", elem_id="qa-k")
+                new_topic = gr.Button("新话题 New topic", scale=0, elem_id="qa-new-topic")
                 clear = gr.Button("清空 Clear", scale=0)
+            search_in = gr.Dropdown(
+                choices=search_choices(service), value=[], multiselect=True,
+                label="搜索范围 Search in (all documents when empty)", elem_id="qa-search-in",
+            )
+            fresh = gr.State(False)  # the next question starts a new topic
             ask_args = dict(concurrency_id="answer", api_visibility="private")
             for trigger in (box.submit, send.click):
-                trigger(respond, [box, turns, k, script], [box, turns, chatbot], **ask_args)
-            chatbot.example_select(ask_example, [turns, k, script], [box, turns, chatbot], **ask_args)
+                trigger(respond, [box, turns, k, script, search_in, fresh], [box, turns, chatbot, fresh], **ask_args)
+            chatbot.example_select(ask_example, [turns, k, script, search_in, fresh], [box, turns, chatbot, fresh], **ask_args)
             script.change(lambda t, s: chat_messages(t, s, service.expand), [turns, script], chatbot, api_visibility="private", queue=False)
-            clear.click(lambda: ([], []), None, [turns, chatbot], api_visibility="private", queue=False)
+            new_topic.click(lambda: True, None, fresh, api_visibility="private", queue=False)
+            clear.click(lambda: ([], [], False), None, [turns, chatbot, fresh], api_visibility="private", queue=False)
         with gr.Tab("索引 Index"):
             info = gr.Markdown(index_info(service), elem_id="qa-index-info")
+            table = gr.Dataframe(
+                documents_table(service.documents()), headers=DOCUMENT_COLUMNS, interactive=False, wrap=True,
+                label="文档 Documents (click a row to choose it)", elem_id="qa-docs",
+            )
+            with gr.Row():
+                chosen = gr.Textbox(label="已选 Chosen", interactive=False, scale=4, elem_id="qa-chosen")
+                reindex_btn = gr.Button("重新索引 Re-index", scale=1, elem_id="qa-reindex")
+                delete_btn = gr.Button("删除 Delete", variant="stop", scale=1, elem_id="qa-delete")
             files = gr.File(
                 label="Add documents: " + ", ".join(f"{s} up to {n // 2**20} MB" for s, n in MAX_BYTES.items())
                 + " (text in UTF-8, GB18030, Big5 or UTF-16)",
-                file_count="multiple", file_types=list(SUFFIXES), type="filepath",
+                file_count="multiple", file_types=list(SUFFIXES), type="filepath", elem_id="qa-upload",
             )
             with gr.Row():
                 up = gr.Button("上传并重建 Upload and rebuild", variant="primary")
@@ -164,11 +224,21 @@ def build_app(service: ChatService) -> gr.Blocks:
                 refresh = gr.Button("刷新 Refresh")
             result = gr.Markdown(elem_id="qa-index-result")
             index_args = dict(concurrency_id="index", concurrency_limit=1)
-            up.click(upload, files, [result, info, files], api_name="upload", api_visibility="undocumented", **index_args)
-            rb.click(rebuild, None, [result, info], api_name="rebuild", api_visibility="undocumented", **index_args)
-            refresh.click(lambda: index_info(service), None, info, api_visibility="private", queue=False)
+            views = [info, table]
+            # After any change to the library, "search in" offers what is in it now.
+            update = dict(fn=lambda keep: search_update(service, keep), inputs=search_in, outputs=search_in,
+                          api_visibility="private", queue=False)
+            up.click(upload, files, [result, *views, files], api_name="upload", api_visibility="undocumented",
+                     **index_args).then(**update)
+            rb.click(rebuild, None, [result, *views], api_name="rebuild", api_visibility="undocumented",
+                     **index_args).then(**update)
+            table.select(pick, None, chosen, api_visibility="private", queue=False)
+            delete_btn.click(delete, chosen, [result, *views, chosen], api_visibility="private", **index_args).then(**update)
+            reindex_btn.click(reindex, chosen, [result, *views, chosen], api_visibility="private", **index_args).then(**update)
+            refresh.click(lambda: library_views(service), None, views, api_visibility="private", queue=False).then(**update)
         gr.api(ask, api_name="ask", concurrency_id="answer")
-        demo.load(lambda: index_info(service), None, info, api_visibility="private", queue=False)
+        gr.api(documents, api_name="documents")
+        demo.load(lambda: library_views(service), None, views, api_visibility="private", queue=False).then(**update)
     return demo
 
 

@@ -179,10 +179,10 @@ def test_uploaded_pdf_is_indexed_and_quoted_with_its_page(browser, tmp_path, sma
         page = browser.new_page(viewport={"width": 1280, "height": 960})
         page.goto(demo.local_url)
         page.get_by_role("tab", name="索引 Index").click()
-        page.locator("input[type=file]").set_input_files(str(ROOT / "tests" / "fixtures" / "furniture.pdf"))
+        page.locator("#qa-upload input[type=file]").set_input_files(str(ROOT / "tests" / "fixtures" / "furniture.pdf"))
         page.get_by_role("button", name="上传并重建 Upload and rebuild").click()
         page.locator("#qa-index-result", has_text="✅ Built index").wait_for(timeout=300_000)
-        assert "furniture.pdf" in page.locator("#qa-index-info").inner_text()
+        assert "furniture.pdf" in page.locator("#qa-docs").inner_text()
 
         page.get_by_role("tab", name="问答 Ask").click()
         page.locator("#qa-question textarea").fill("今年国内生产总值增长的预期目标是多少？")

@@ -202,10 +202,10 @@ def test_cli_bad_question_exits_2(question, tmp_path):
     assert "Error: the question" in res.output
 
 
-def test_cli_missing_index_says_what_to_do(tmp_path):
-    res = CliRunner().invoke(cli, ["ask", "外贸", "--index", str(tmp_path / "none")])
+def test_cli_missing_index_and_sources_says_what_to_do(tmp_path):
+    res = CliRunner().invoke(cli, ["ask", "外贸", "--index", str(tmp_path / "none"), "--data", str(tmp_path / "nodata")])
     assert res.exit_code == 1
-    assert "qa build" in res.output
+    assert "data folder" in res.output and "does not exist" in res.output
 
 
 # ------------------------------------------------------------- real documents

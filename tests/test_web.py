@@ -55,7 +55,8 @@ def client(site):
 
 def test_api_answers_with_the_json_of_qa_ask(client, site):
     result = client.predict(QUESTION, api_name="/ask")
-    assert set(result) == {"question", "abstained", "hits", "related"}
+    assert set(result) == {"question", "understood_as", "abstained", "hits", "related", "sources"}
+    assert result["understood_as"] is None and result["sources"] is None
     assert result["question"] == QUESTION and len(result["hits"]) == 3
     # The small model is English-only, so the answer need not rank first; it must be quoted and highlighted.
     hit = next(h for h in result["hits"] if ANSWER_SENTENCE in h["text"])
@@ -84,9 +85,40 @@ def test_chat_shows_a_refused_question_as_its_reason(site):
     # The handler behind the text box: too long is a reply saying why, and the text stays to be shortened.
     demo = build_app(site[1])
     respond = next(fn.fn for fn in demo.fns.values() if fn.fn.__name__ == "respond")
-    box, turns, messages = respond("问" * 600, [], 3, "original")
+    box, turns, messages, fresh = respond("问" * 600, [], 3, "original")
     assert box == "问" * 600 and turns[-1].error.startswith("the question is 600 characters long")
-    assert "limit is 500" in messages[-1]["content"]
+    assert "limit is 500" in messages[-1]["content"] and fresh is False
+
+
+def test_chat_reads_a_follow_up_with_the_topic_and_forgets_it_after_new_topic(site):
+    from qa.web import build_app
+
+    demo = build_app(site[1])
+    respond = next(fn.fn for fn in demo.fns.values() if fn.fn.__name__ == "respond")
+    _, turns, _, _ = respond("敦化的外贸进出口目标是多少？", [], 3, "original")
+    _, turns, messages, _ = respond("那社会消费品零售总额呢？", turns, 3, "original")
+    assert turns[-1].answer.understood_as == "敦化 目标 社会消费品零售总额？"
+    assert "理解为：敦化 目标 社会消费品零售总额？" in messages[-1]["content"]
+    # "New topic": the next question is read alone, and the chat shows where the topic changed.
+    _, turns, messages, fresh = respond("那社会消费品零售总额呢？", turns, 3, "original", None, True)
+    assert turns[-1].new_topic and turns[-1].answer.understood_as is None and fresh is False
+    assert "新话题" in messages[-3]["content"]  # divider, question, answer
+    _, turns, _, _ = respond("医药方面呢？", turns, 3, "original")  # history restarts at the new topic
+    assert "外贸" not in (turns[-1].answer.understood_as or "")
+
+
+def test_api_takes_the_earlier_questions(client, site):
+    result = client.predict("那社会消费品零售总额呢？", None, ["敦化的外贸进出口目标是多少？"], api_name="/ask")
+    assert result["understood_as"] == "敦化 目标 社会消费品零售总额？"
+    assert result == site[1].answer("那社会消费品零售总额呢？", 3, None, ["敦化的外贸进出口目标是多少？"]).to_dict()
+    alone = client.predict("那社会消费品零售总额呢？", api_name="/ask")
+    assert alone["understood_as"] is None
+
+
+def test_api_lists_the_documents(client):
+    docs = client.predict(api_name="/documents")
+    plan = next(d for d in docs if d["file"] == "000_35bfb118311f446a.txt")
+    assert plan["status"] == "indexed" and plan["paragraphs"] == 8 and plan["about"] == ["敦化"]
 
 
 # ------------------------------------------------------------------ rendering
@@ -155,12 +187,14 @@ def test_abstained_answer_says_so_plainly_and_lists_related_reading(site):
 
 
 def test_index_tab_shows_files_sections_model_and_build_time(site):
+    from qa.render import documents_table
     from qa.web import index_info
 
     info = index_info(site[1])
     m = site[1].manifest()
-    assert "000_35bfb118311f446a.txt" in info and m.model in info and m.built_at in info
-    assert f"{m.counts['paragraphs']} paragraphs" in info
+    assert m.model in info and m.built_at in info and f"{m.counts['paragraphs']} paragraphs" in info
+    rows = {row[1]: row for row in documents_table(site[1].documents())}
+    assert rows["000_35bfb118311f446a.txt"][4] == m.counts["paragraphs"] and "indexed" in rows["000_35bfb118311f446a.txt"][6]
 
 
 # ------------------------------------------------------------------ hardening
@@ -265,9 +299,10 @@ def test_uploaded_gbk_file_is_answered_after_rebuild_and_old_index_serves_meanwh
     during = client.predict(question, api_name="/ask")
     assert service.state.running, "the question was not answered while the rebuild ran; make the file larger"
     assert all(h["source"] == "000_35bfb118311f446a.txt" for h in during["hits"])  # the old index
-    message, info, files = job.result(timeout=300)
+    message, info, table, files = job.result(timeout=300)
     assert "saved `特色农业_GBK.txt`" in message and "Built index: 2 files" in message, message
-    assert files is None and "特色农业_GBK.txt" in info and "gb18030" in info
+    rows = {row[1]: row for row in table["data"]}
+    assert files is None and "2 files" in info and "gb18030" in rows["特色农业_GBK.txt"][2]
     assert service.retriever.index.path.name != old_version
     after = client.predict(question, api_name="/ask")
     top = next(h for h in after["hits"] if h["source"] == "特色农业_GBK.txt")
@@ -287,7 +322,7 @@ def test_binary_oversize_and_wrong_type_uploads_are_refused(client, site, tmp_pa
     version = service.retriever.index.path.name
     binary = tmp_path / "image.txt"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
-    message, _, _ = client.predict([handle_file(str(binary))], api_name="/upload")
+    message, _, _, _ = client.predict([handle_file(str(binary))], api_name="/upload")
     assert "❌ image.txt: looks binary" in message and "Built" not in message
     # Over 5 MB: the client checks the app's limit, and the server's upload route refuses it too.
     big = tmp_path / "big.txt"

@@ -1,0 +1,163 @@
+"""Follow-up questions, read in the light of the conversation, without generating anything.
+
+「敦化的外贸进出口目标是多少？」 then 「那社会消费品零售总额呢？」: the second
+question leans on the first for its place and for what it asks (a target).
+A question leans on the earlier ones when it has
+
+- an ellipsis: 「那…呢？」, 「…呢？」, 「还有…」, "And …?", "What about …?";
+- a pronoun: 它, 其, 其中, 这些, 该, 为此, "it", "its", "this", "these";
+- too little to stand alone: no topic of its own (「浙江呢？」, "And Henan's?").
+
+Such a question is read with what the conversation was about carried over:
+the place and the year when it names none; when it names only a place or a
+year, the earlier question with that place or year put in; after a pronoun,
+the earlier question's topic; after an ellipsis with a topic of its own, the
+earlier question's general words (目标, 增长, 安排), which say what is asked.
+A question that stands alone (a complete question, an off-topic one) is read
+as it is, so it gets exactly the answer it gets when asked first.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from .keywords import salience, segmenter, tokenize
+from .scope import PROVINCES, names_in
+from .text import fold_script, has_cjk
+
+#: Words that open or close an ellipsis, in folded script.
+_OPENERS = ("那么", "那", "还有", "另外", "and what about", "and how about", "what about", "how about", "and")
+_CLOSER = "呢"
+#: Pronouns and words that point back.
+PRONOUNS = frozenset("它 它们 其 其中 这些 那些 该 此 为此 上述 这个 那个 它的 他们 its it this that these those they their them".split())
+#: "this year" points at the report's year, not back at the conversation.
+_NOT_POINTING = re.compile(r"\b(this|that)\s+(year|month|week|time)\b", re.IGNORECASE)
+#: An earlier question's words this general say what is asked (目标 8.6, 增长 8.0, 安排 8.9), not
+#: what about (赤字 12.1, 机械制造 16.5); in jieba's dictionary's salience (:func:`qa.keywords.salience`).
+FRAME_SALIENCE = 9.0
+_YEAR_WORDS = re.compile(r"20\d\d\s*年?|今年|去年|明年|上年|本年|this year|last year|next year", re.IGNORECASE)
+_PUNCT = re.compile(r"[\s?？!！。，,、:：;；“”\"'‘’「」()（）]+")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a question was read.
+
+    Attributes:
+        text: What is searched: the question, or with the conversation's place, year and topic put in.
+        understood: ``text`` when the conversation changed it, for the reader to check; else None.
+        own: The question's own topic words, which a quote must hold some of; empty when it has none.
+    """
+
+    text: str
+    understood: str | None
+    own: list[str]
+
+
+@dataclass(frozen=True)
+class _Parts:
+    places: set[str]
+    years: list[str]
+    topic: list[str]
+    pointing: bool
+    elliptic: bool
+
+
+def _parts(question: str, known: Collection[str]) -> _Parts:
+    """The places (provinces and ``known`` ones), years and topic words of a question, and whether it points back or leaves words out."""
+    folded = fold_script(question)
+    bare = _PUNCT.sub(" ", folded).strip()
+    places = {p for p in names_in(question)[0] if p in PROVINCES or p in known}  # not 城镇, which jieba tags a place
+    years = [m.group().strip() for m in _YEAR_WORDS.finditer(folded)]
+    tokens = tokenize(folded)
+    place_words = places | {PROVINCES.get(p, "") for p in places}
+    # Pronouns are stopwords to the keyword side, so they are looked for among all the words.
+    pointing = any(w.strip() in PRONOUNS for w in segmenter().lcut(_NOT_POINTING.sub(" ", folded)))
+    elliptic = bare.endswith(_CLOSER) or any(bare == o or bare.startswith(o + ("" if has_cjk(o) else " ")) for o in _OPENERS)
+    skip = PRONOUNS | set(_OPENERS) | {_CLOSER}
+    topic = [
+        t for t in tokens
+        if t not in skip and not any(t in w or w in t for w in place_words if w) and not _YEAR_WORDS.fullmatch(t)
+        and not (t.isascii() and len(t) < 2) and t != "年"
+    ]
+    return _Parts(places, years, topic, pointing, elliptic)
+
+
+def leans(question: str, known: Collection[str] = ()) -> bool:
+    """Whether a question leans on the earlier ones: an ellipsis, a pointing word, or no topic of its own.
+
+    Args:
+        question: The question.
+        known: Place names besides the provinces (those the library is about).
+    """
+    p = _parts(question, known)
+    return p.elliptic or p.pointing or not p.topic
+
+
+def _put_in(earlier: str, p: _Parts, e: _Parts) -> str:
+    """The earlier question with this one's places and years in place of its own."""
+    text = fold_script(earlier) if has_cjk(earlier) else earlier
+    if p.places and e.places:
+        new_zh = sorted(p.places)
+        for old in sorted(e.places):
+            text = text.replace(old, new_zh[0])  # one place for another: 福建 → 四川
+            en = PROVINCES.get(old)
+            if en:
+                text = re.sub(re.escape(en), PROVINCES.get(new_zh[0], new_zh[0]).title(), text, flags=re.IGNORECASE)
+    elif p.places:
+        text = " ".join(sorted(p.places)) + " " + text
+    if p.years and e.years:
+        text = text.replace(e.years[0], p.years[0])
+    elif p.years:
+        text = p.years[0] + " " + text
+    return text
+
+
+def _resolve(question: str, earlier: str | None, known: Collection[str]) -> str:
+    """``question`` read after ``earlier`` (itself already read)."""
+    if earlier is None or not leans(question, known):
+        return question
+    p, e = _parts(question, known), _parts(earlier, known)
+    if not p.topic:  # 「那四川呢？」: the earlier question, about Sichuan
+        return _put_in(earlier, p, e)
+    carried = []
+    if not p.places:  # in the question's language: 「四川」, "Sichuan"
+        carried += sorted(e.places) if has_cjk(question) else [PROVINCES.get(x, x).title() for x in sorted(e.places)]
+    if not p.years:
+        carried += e.years[:1]
+    if p.pointing:  # 「其中多少用于以旧换新？」: what 其 points at is the earlier topic
+        carried += e.topic
+    else:  # 「赤字规模呢？」: the earlier question's general words say what is asked
+        carried += [t for t in e.topic if salience(t) < FRAME_SALIENCE and t not in p.topic]
+    return " ".join(carried + [_bare(question)]) if carried else question
+
+
+def _bare(question: str) -> str:
+    """The question without the words that only mark an ellipsis: 「那社会消费品零售总额呢？」 → 「社会消费品零售总额？」."""
+    q = question.strip()
+    for opener in ("那么", "那", "还有", "另外"):
+        if q.startswith(opener) and len(q) > len(opener) + 1:
+            q = q[len(opener):].lstrip("，, ")
+            break
+    return re.sub(r"呢([？?！!。]*)$", r"\1", q)
+
+
+def read_question(question: str, history: list[str] | None = None, places: Collection[str] = ()) -> Reading:
+    """Read a question in the light of the earlier ones.
+
+    Args:
+        question: The question as asked.
+        history: The conversation's earlier questions, oldest first.
+        places: Place names besides the provinces: those the library is about (敦化).
+
+    Returns:
+        How it was read; ``understood`` is None when the history changed nothing.
+    """
+    earlier = None
+    for h in history or []:  # each earlier question as it was itself read
+        if isinstance(h, str) and h.strip():
+            earlier = _resolve(h.strip(), earlier, places)
+    text = _resolve(question, earlier, places)
+    own = _parts(question, places).topic
+    return Reading(text, text if text != question else None, own)
