@@ -37,6 +37,10 @@ _EXPORTS = {
     "to_markdown": "qa.render",
     "to_html": "qa.render",
     "ChatService": "qa.service",
+    "list_documents": "qa.library",
+    "remove_document": "qa.library",
+    "DocumentInfo": "qa.library",
+    "read_question": "qa.conversation",
 }
 
 

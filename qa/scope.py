@@ -253,6 +253,13 @@ class Scope:
         self._unit_doc = para_doc[units[:, 0]]
         self._unit_year = para_year[units[:, 0]]
 
+    def preferred_units(self, question: str) -> np.ndarray | None:
+        """The ids of the units of the documents a question is about (:func:`preferred`); None when none are."""
+        docs = preferred(question, self.places)
+        if not docs:
+            return None
+        return np.flatnonzero(np.isin(self._unit_doc, [self._doc_id[d] for d in docs]))
+
     def lift(self, question: str, ids: np.ndarray) -> np.ndarray:
         """For units ``ids``: 1 for each of "in a document the question is about" and "under the year it asks about"."""
         lift = np.zeros(len(ids))

@@ -130,7 +130,13 @@ def _within(dense_index, allowed: np.ndarray):
 
 
 def score_units(
-    dense_index, bm25, qvec: np.ndarray, tokens: list[str], fusion: Fusion = Fusion(), allowed: np.ndarray | None = None
+    dense_index,
+    bm25,
+    qvec: np.ndarray,
+    tokens: list[str],
+    fusion: Fusion = Fusion(),
+    allowed: np.ndarray | None = None,
+    also: np.ndarray | None = None,
 ) -> UnitScores:
     """Score the candidate units for one question.
 
@@ -144,40 +150,48 @@ def score_units(
         tokens: The question's keyword tokens.
         fusion: How the two sides are combined.
         allowed: Only these units (ids) are candidates; None for all.
+        also: Units (ids) whose own top units are candidates too: those of the
+            documents a question is about, which the whole library's top units
+            may leave out when many documents say the same.
     """
-    n = dense_index.ntotal if allowed is None else len(allowed)
-    take = min(fusion.candidates, n)
-    if take == 0:
+    total = dense_index.ntotal
+    known = [t for t in tokens if t in bm25.vocab_dict]
+    kw_all = bm25.get_scores(known) if known else np.zeros(total, dtype=np.float32)
+    if allowed is not None:  # the others score nothing, so they are never keyword candidates
+        kw_all = np.where(_mask(total, allowed), kw_all, 0).astype(np.float32)
+        also = None if also is None else np.intersect1d(also, allowed)
+    dense: dict[int, float | None] = {}
+    for pool in [allowed] + ([also] if also is not None and len(also) else []):
+        take = min(fusion.candidates, total if pool is None else len(pool))
+        if take == 0:
+            continue
+        params = None if pool is None else _within(dense_index, pool)
+        d_scores, d_ids = dense_index.search(qvec.reshape(1, -1), take, params=params)
+        dense.update((i, d) for i, d in zip(d_ids[0].tolist(), d_scores[0].tolist()) if i >= 0)
+        if take < total:
+            pool_kw = kw_all if pool is None or pool is allowed else np.where(_mask(total, pool), kw_all, 0)
+            kw_top = np.argpartition(-pool_kw, take - 1)[:take]
+            dense.update((i, None) for i in kw_top[pool_kw[kw_top] > 0].tolist() if i not in dense)
+        else:
+            dense.update((i, None) for i in np.flatnonzero(kw_all > 0).tolist() if i not in dense)
+    if not dense:
         empty = np.zeros(0)
         return UnitScores(np.zeros(0, dtype=np.int64), empty, empty, empty)
-    params = None if allowed is None else _within(dense_index, allowed)
-    d_scores, d_ids = dense_index.search(qvec.reshape(1, -1), take, params=params)
-    d_ids, d_scores = d_ids[0], d_scores[0]
-    keep = d_ids >= 0
-    d_ids, d_scores = d_ids[keep], d_scores[keep]
-
-    known = [t for t in tokens if t in bm25.vocab_dict]
-    kw_all = bm25.get_scores(known) if known else np.zeros(dense_index.ntotal, dtype=np.float32)
-    if allowed is not None:  # the others score nothing, so they are never keyword candidates
-        mask = np.zeros(len(kw_all), dtype=bool)
-        mask[allowed] = True
-        kw_all = np.where(mask, kw_all, 0).astype(np.float32)
-    if take < dense_index.ntotal:
-        kw_top = np.argpartition(-kw_all, take - 1)[:take]
-        kw_top = kw_top[kw_all[kw_top] > 0]
-        ids = np.union1d(d_ids, kw_top)
-        # Dense scores of keyword-only candidates, from the stored vectors.
-        dense = dict(zip(d_ids.tolist(), d_scores.tolist()))
-        missing = [i for i in ids.tolist() if i not in dense]
-        if missing:
-            vecs = dense_index.reconstruct_batch(np.asarray(missing, dtype=np.int64))
-            dense.update(zip(missing, (vecs @ qvec).tolist()))
-        dense_arr = np.array([dense[i] for i in ids.tolist()], dtype=np.float64)
-    else:
-        order = np.argsort(d_ids)
-        ids, dense_arr = d_ids[order], d_scores[order].astype(np.float64)
+    # Dense scores of keyword-only candidates, from the stored vectors.
+    missing = [i for i, d in dense.items() if d is None]
+    if missing:
+        vecs = dense_index.reconstruct_batch(np.asarray(missing, dtype=np.int64))
+        dense.update(zip(missing, (vecs @ qvec).tolist()))
+    ids = np.array(sorted(dense), dtype=np.int64)
+    dense_arr = np.array([dense[i] for i in ids.tolist()], dtype=np.float64)
     keyword = kw_all[ids].astype(np.float64)
     return UnitScores(ids, dense_arr, keyword, fuse(dense_arr, keyword, fusion.method, fusion.dense_weight))
+
+
+def _mask(n: int, ids: np.ndarray) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[ids] = True
+    return mask
 
 
 def rank_sections(units: np.ndarray, scored: UnitScores) -> list[tuple[int, float]]:

@@ -196,3 +196,49 @@ def test_uploaded_pdf_is_indexed_and_quoted_with_its_page(browser, tmp_path, sma
         page.close()
     finally:
         demo.close()
+
+
+def test_a_follow_up_is_read_with_the_question_before_until_a_new_topic(browser, small_site):
+    page = _ask(browser, small_site, "敦化的外贸进出口目标是多少？")
+    page.locator("#qa-chat .qa-hit").first.wait_for(timeout=30_000)
+    box = page.locator("#qa-question textarea")
+    box.fill("那社会消费品零售总额呢？")
+    page.locator("#qa-send").click()
+    understood = page.locator("#qa-chat .qa-understood", has_text="理解为：敦化 目标 社会消费品零售总额")
+    understood.wait_for(timeout=30_000)
+    page.locator("#qa-new-topic").click()
+    box.fill("那社会消费品零售总额呢？")
+    page.locator("#qa-send").click()
+    page.locator("#qa-chat .qa-topic", has_text="新话题").wait_for(timeout=30_000)
+    page.locator("#qa-chat .qa-hit").nth(6).wait_for(timeout=30_000)  # the third reply's first card
+    assert page.locator("#qa-chat .qa-understood").count() == 1  # read alone after "new topic"
+    page.close()
+
+
+def test_index_table_lists_the_documents_and_deletes_one(browser, tmp_path, small_model):
+    root = tmp_path / "site"
+    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copy(ROOT.parent / "shared" / "corpus" / "documents" / "2025年浙江省政府工作报告.docx", root / "data")
+    demo = _serve(root, small_model)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 960})
+        page.goto(demo.local_url)
+        page.get_by_role("tab", name="索引 Index").click()
+        table = page.locator("#qa-docs")
+        row = table.get_by_text("2025年浙江省政府工作报告.docx")
+        row.wait_for(timeout=30_000)
+        assert "000_35bfb118311f446a.txt" in table.inner_text() and "indexed" in table.inner_text()
+        row.click()
+        page.locator("#qa-chosen textarea, #qa-chosen input").first.wait_for()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#qa-chosen textarea, #qa-chosen input')].some(e => e.value.includes('浙江'))",
+            timeout=10_000,
+        )
+        page.locator("#qa-delete").click()
+        page.locator("#qa-index-result", has_text="Removed 2025年浙江省政府工作报告.docx").wait_for(timeout=120_000)
+        page.wait_for_function("() => !document.querySelector('#qa-docs').innerText.includes('浙江')", timeout=30_000)
+        assert "000_35bfb118311f446a.txt" in table.inner_text()
+        assert not (root / "data" / "2025年浙江省政府工作报告.docx").exists()
+        page.close()
+    finally:
+        demo.close()

@@ -1,0 +1,85 @@
+"""Follow-up questions in a library: the last turn of each conversation asked alone, with the
+earlier turns joined to it, and with the history as the product reads it.
+
+The conversations are ``../shared/eval/conversations-dev.jsonl`` and
+``questions/conversations.jsonl``; the library is the one ``documents.py`` indexes
+(or ``--index``). Prints, per kind, the share whose answering sentence is
+highlighted first (follow-ups), answered exactly as when asked alone (topic
+switches) and abstained (out-of-scope last turns).
+
+    python benchmarks/conversations.py [--index PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, SHARED, write_results  # noqa: E402
+
+FILES = [SHARED / "eval" / "conversations-dev.jsonl", ROOT / "benchmarks" / "questions" / "conversations.jsonl"]
+WAYS = ("alone", "joined", "history")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", type=Path, default=ROOT / "benchmarks" / ".work" / "documents" / "index")
+    args = ap.parse_args()
+
+    from qa import Retriever
+    from qa.answer import MAX_QUESTION_CHARS
+    from qa.evaluate import contains_answer
+
+    r = Retriever(args.index)
+    conversations = [json.loads(line) for f in FILES for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def ask(turns: list[str], way: str):
+        if way == "alone":
+            return r.answer(turns[-1], k=10)
+        if way == "joined":
+            return r.answer(" ".join(turns)[-MAX_QUESTION_CHARS:], k=10)
+        return r.answer(turns[-1], k=10, history=turns[:-1])
+
+    rows, misses = {}, []
+    for c in conversations:
+        answers = {w: ask(c["turns"], w) for w in WAYS}
+        kind = c["kind"]
+        for w, a in answers.items():
+            ranked = a.hits or a.related
+            if c["answers"]:
+                ok = bool(ranked and ranked[0].highlights and contains_answer(ranked[0].highlights[0], c["answers"]))
+            else:
+                ok = a.abstained
+            if kind == "switch":  # also: exactly the answer it gets alone
+                ok = ok, a.to_dict()["hits"] == answers["alone"].to_dict()["hits"]
+            rows.setdefault(kind, {}).setdefault(w, []).append(ok)
+        if c["answers"] and kind in ("ellipsis", "pronoun") and not rows[kind]["history"][-1]:
+            misses.append({"turns": c["turns"], "understood_as": answers["history"].understood_as})
+
+    def share(xs, i=None):
+        xs = [x[i] if i is not None else x for x in xs]
+        return sum(map(bool, xs)) / len(xs)
+
+    lines = ["| last turn | n | measure | alone | earlier turns joined | with history (product) |", "|---|---:|---|---:|---:|---:|"]
+    follow = {w: rows.get("ellipsis", {}).get(w, []) + rows.get("pronoun", {}).get(w, []) for w in WAYS}
+    lines.append(f"| follow-up (ellipsis + pronoun) | {len(follow['history'])} | answering sentence first | "
+                 + " | ".join(f"{share(follow[w]):.3f}" for w in WAYS) + " |")
+    for kind in ("ellipsis", "pronoun"):
+        if kind in rows:
+            lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
+                         + " | ".join(f"{share(rows[kind][w]):.3f}" for w in WAYS) + " |")
+    if "switch" in rows:
+        lines.append(f"| switch | {len(rows['switch']['history'])} | answering sentence first | "
+                     + " | ".join(f"{share(rows['switch'][w], 0):.3f}" for w in WAYS) + " |")
+        lines.append(f"| switch | {len(rows['switch']['history'])} | same answer as asked alone | "
+                     + " | ".join(f"{share(rows['switch'][w], 1):.3f}" for w in WAYS) + " |")
+    if "switch-oos" in rows:
+        lines.append(f"| switch-oos | {len(rows['switch-oos']['history'])} | abstained | "
+                     + " | ".join(f"{share(rows['switch-oos'][w]):.3f}" for w in WAYS) + " |")
+    write_results("conversations", {"conversations": len(conversations), "misses": misses}, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

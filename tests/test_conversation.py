@@ -1,0 +1,130 @@
+"""Follow-up questions: how they are read, the chat in the terminal, and conversations in `qa eval`."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DATA, ROOT, minilm_path
+
+CONVERSATIONS = ROOT.parent / "shared" / "eval" / "conversations-dev.jsonl"
+NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院政府工作报告.txt"
+
+
+@pytest.mark.parametrize("history, question, understood", [
+    # an ellipsis with a topic of its own keeps the place and what is asked
+    (["敦化的外贸进出口目标是多少？"], "那社会消费品零售总额呢？", "敦化 目标 社会消费品零售总额？"),
+    # only a place: the earlier question, about that place
+    (["上海2025年GDP增长目标是多少？"], "那北京呢？", "北京2025年gdp增长目标是多少?"),
+    (["What is Sichuan's grain output target for 2025?"], "And Henan's?", "What is Henan's grain output target for 2025?"),
+    (["Which rail lines will Chongqing complete in 2025?"], "What about Shanghai?", "Which rail lines will Shanghai complete in 2025?"),
+    # a chain: each turn read with the one before as it was read
+    (["福建2025年地区生产总值增长目标是多少？", "粮食产量呢？"], "那四川呢？", "四川 2025年 地区 增长 目标 粮食产量?"),
+    # a pronoun: the earlier topic is what it points at
+    (["河南今年汽车产量目标是多少？"], "其中新能源汽车要达到多少？", "河南 今年 汽车产量 目标 其中新能源汽车要达到多少？"),
+    (["敦化有哪些国家级农业产业化龙头企业？"], "除了这些，还有哪些重点涉农企业？",
+     "敦化 国家级 农业 产业化 龙头企业 除了这些，还有哪些重点涉农企业？"),
+    # standing alone: read as asked
+    (["2025年赤字率拟按多少安排？"], "敦化的外贸目标是多少？", None),
+    (["What is the 2025 deficit ratio?"], "Which railway section will Tibet start building this year?", None),
+    (["福建今年粮食产量目标是多少？"], "怎么做糖醋排骨？", None),
+    ([], "那社会消费品零售总额呢？", None),  # nothing to lean on
+])
+def test_how_a_follow_up_is_read(history, question, understood):
+    from qa.conversation import read_question
+
+    reading = read_question(question, history, {"敦化"})
+    assert reading.understood == understood
+    assert reading.text == (understood or question)
+
+
+def test_the_own_words_of_a_follow_up_are_kept_apart():
+    from qa.conversation import leans, read_question
+
+    assert read_question("赤字规模呢？", ["2025年赤字率拟按多少安排？"]).own == ["赤字", "规模"]
+    assert read_question("浙江呢？", ["四川今年城镇新增就业目标是多少？"]).own == []  # 城镇 is no place of its own
+    assert leans("它已经保持了多少年？") and leans("浙江呢？") and not leans("浙江今年研发投入强度目标是多少？")
+
+
+def test_history_must_be_a_list_of_questions(plan_index, small_model):
+    from qa import QueryError, Retriever
+
+    r = Retriever(plan_index / "index", small_model)
+    with pytest.raises(QueryError, match="list of the earlier questions"):
+        r.answer("那社会消费品零售总额呢？", history="敦化的外贸进出口目标是多少？")
+    with pytest.raises(QueryError, match="the question is empty"):
+        r.answer("那社会消费品零售总额呢？", history=["  "])
+    long = ["无关的问题？"] * 30 + ["敦化的外贸进出口目标是多少？"]  # only the latest ones are read
+    assert r.answer("那社会消费品零售总额呢？", history=long).understood_as == "敦化 目标 社会消费品零售总额？"
+
+
+def test_qa_chat_reads_follow_ups_and_starts_over_on_new(plan_index):
+    from qa.cli import cli
+
+    args = ["--data", str(plan_index / "data"), "--index", str(plan_index / "index"), "--model", minilm_path(), "-k", "1"]
+    lines = "敦化的外贸进出口目标是多少？\n那社会消费品零售总额呢？\n\n" + "问" * 600 + "\n/new\n那社会消费品零售总额呢？\n/quit\n"
+    result = CliRunner().invoke(cli, ["chat", *args], input=lines)
+    assert result.exit_code == 0, result.output
+    replies = result.stdout.split("? ")
+    assert result.stdout.count("理解为：敦化 目标 社会消费品零售总额？") == 1  # the second question only
+    assert "理解为" not in replies[-2]  # read alone after /new
+    assert "the limit is 500" in result.stderr and "(new topic)" in result.stderr
+    assert "**" in result.stdout  # piped: plain Markdown, no colour codes
+    assert "\x1b[" not in result.stdout
+
+
+def test_terminal_reply_colours_the_answer_and_dims_where_it_stands(plan_index, small_model):
+    from rich.console import Console
+
+    from qa import Retriever
+    from qa.render import to_terminal
+
+    answer = Retriever(plan_index / "index", small_model).answer(
+        "那社会消费品零售总额呢？", k=1, history=["敦化的外贸进出口目标是多少？"])
+    console = Console(force_terminal=True, color_system="standard", width=200)
+    with console.capture() as cap:
+        console.print(to_terminal(answer))
+    out = cap.get()
+    assert "\x1b[1;33m" in out  # the answering sentence, bold yellow
+    assert "\x1b[2m" in out  # document and path, dim
+    assert "理解为：敦化 目标 社会消费品零售总额？" in out and "**" not in out
+
+
+def test_qa_eval_reads_conversations_and_reports_them_by_kind(plan_index, tmp_path):
+    from qa.cli import cli
+
+    lines = [
+        {"turns": ["敦化的机械制造有哪些企业？", "医药方面呢？"], "answers": ["鼓勵凱萊英擴大訂單、滿負荷運轉"], "kind": "ellipsis"},
+        {"turns": ["敦化的医药产业集群是什么级别的？", "外贸进出口总额的目标是多少？"], "answers": ["外貿進出口總額達到40億元"], "kind": "switch"},
+        {"turns": ["敦化的外贸目标是多少？", "Who won the 2022 FIFA World Cup?"], "answers": [], "kind": "switch-oos"},
+    ]
+    path = tmp_path / "conversations.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", str(path), "--index", str(plan_index / "index"), "--json", "--details"])
+    out = json.loads(result.stdout)
+    assert out["kind:ellipsis"]["n"] == 1 and out["kind:switch"]["n"] == 1
+    assert out["out_of_scope"]["kind:switch-oos"] == {"n": 1, "abstained": 1.0}  # FIFA is in no document
+    assert out["same_as_alone"]["switch"] == {"n": 1, "share": 1.0}
+    assert out["details"][0]["understood_as"] == "敦化 企业 医药方面？"
+    table = CliRunner().invoke(cli, ["eval", str(path), "--index", str(plan_index / "index")]).stdout
+    assert "kind:ellipsis" in table and "switch turns answered as when asked alone: 1.000 of 1" in table
+
+
+@pytest.mark.slow
+def test_conversations_with_the_default_model(tmp_path_factory):
+    """The shared conversations over the plan and the national report, as shipped."""
+    from qa import Retriever, build_index
+    from qa.evaluate import evaluate, load_questions
+
+    root = tmp_path_factory.mktemp("conversations")
+    shutil.copytree(DATA, root / "data")
+    shutil.copy(NATIONAL, root / "data")
+    build_index(root / "data", root / "index")
+    result = evaluate(Retriever(root / "index"), load_questions(CONVERSATIONS))
+    assert result["same_as_alone"]["switch"]["share"] == 1.0
+    assert result["out_of_scope"]["abstained"] == 1.0
+    follow_ups = [d for d in result["details"] if d["kind"] in ("ellipsis", "pronoun")]
+    assert all(d["understood_as"] for d in follow_ups)
+    assert sum(d["rank"] is not None and d["rank"] <= 3 for d in follow_ups) >= 5  # measured: 6 of 6
