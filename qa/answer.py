@@ -392,8 +392,9 @@ class Retriever:
         if len(scored.ids) == 0:
             return Evidence(0.0, 0.0, [])
         units, paragraphs = self.index.units, self.index.paragraphs
-        # The words that were matched: a place that picked the documents is not looked for in the sentence.
-        tokens = cover or self.keywords(question)
+        # A place the library is about (敦化 in the plan) is not looked for in the sentence.
+        named = self.scope.named_places(question)
+        tokens = cover or [t for t in tokenize(question) if not any(p in t for p in named)] or tokenize(question)
         cover = 0.0
         for uid in scored.ids[np.argsort(-scored.fused)[:EVIDENCE_TOP]].tolist():
             pi, s0, s1 = (int(x) for x in units[uid])

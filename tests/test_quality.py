@@ -28,7 +28,8 @@ def test_dev_set_meets_the_targets(retriever):
 
 @pytest.mark.parametrize(
     "question",
-    ["外贸进出口总额的目标是多少？", "外貿進出口總額的目標是多少？", "What is the target for foreign trade?"],
+    ["外贸进出口总额的目标是多少？", "外貿進出口總額的目標是多少？", "What is the target for foreign trade?",
+     "敦化的外贸进出口目标是多少？"],  # naming the place the plan is about
 )
 def test_export_target_is_found_in_either_script_and_in_english(retriever, question):
     ans = retriever.answer(question, k=3)
