@@ -228,6 +228,26 @@ def unit_text(para: Paragraph, title: str, s0: int, s1: int) -> str:
 
 # ------------------------------------------------------------------ build
 
+def lock_index(index_dir: Path):
+    """Take the index's build lock (a ``filelock.FileLock``; the caller releases it), creating the folder if need be.
+
+    Raises:
+        IndexBusy: another build holds it.
+        IndexFailure: the folder cannot be written.
+    """
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(index_dir / ".lock"))
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise IndexBusy(f"another build of {index_dir}/ is running; wait for it to finish and try again") from None
+    except OSError as e:
+        raise write_error(index_dir, e) from e
+    return lock
+
+
 def build_index(
     data_dir: str | os.PathLike = "data",
     index_dir: str | os.PathLike = "index",
@@ -264,8 +284,6 @@ def build_index(
         IndexBusy: another build is running on ``index_dir``.
         IndexFailure: the index cannot be written.
     """
-    from filelock import FileLock, Timeout
-
     from .model import DEFAULT_MODEL
 
     t0 = time.perf_counter()
@@ -277,14 +295,7 @@ def build_index(
         backend = backend_of(model)
     elif backend is not None:
         check_backend(model_name, backend)  # before the lock and the reading: a bad pair fails at once
-    lock = FileLock(str(index_dir / ".lock"))
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise IndexBusy(f"another build of {index_dir}/ is running; wait for it to finish and try again") from None
-    except OSError as e:
-        raise write_error(index_dir, e) from e
+    lock = lock_index(index_dir)
     try:
         hashes = source_hashes(data_dir)
         try:

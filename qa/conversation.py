@@ -91,7 +91,10 @@ def leans(question: str, known: Collection[str] = ()) -> bool:
         question: The question.
         known: Place names besides the provinces (those the library is about).
     """
-    p = _parts(question, known)
+    return _leans(_parts(question, known))
+
+
+def _leans(p: _Parts) -> bool:
     return p.elliptic or p.pointing or not p.topic
 
 
@@ -114,11 +117,11 @@ def _put_in(earlier: str, p: _Parts, e: _Parts) -> str:
     return text
 
 
-def _resolve(question: str, earlier: str | None, known: Collection[str]) -> str:
-    """``question`` read after ``earlier`` (itself already read)."""
-    if earlier is None or not leans(question, known):
+def _resolve(question: str, p: _Parts, earlier: str | None, known: Collection[str]) -> str:
+    """``question`` (whose parts are ``p``) read after ``earlier`` (itself already read)."""
+    if earlier is None or not _leans(p):
         return question
-    p, e = _parts(question, known), _parts(earlier, known)
+    e = _parts(earlier, known)
     if not p.topic:  # 「那四川呢？」: the earlier question, about Sichuan
         return _put_in(earlier, p, e)
     carried = []
@@ -136,7 +139,7 @@ def _resolve(question: str, earlier: str | None, known: Collection[str]) -> str:
 def _bare(question: str) -> str:
     """The question without the words that only mark an ellipsis: 「那社会消费品零售总额呢？」 → 「社会消费品零售总额？」."""
     q = question.strip()
-    for opener in ("那么", "那", "还有", "另外"):
+    for opener in (o for o in _OPENERS if has_cjk(o)):
         if q.startswith(opener) and len(q) > len(opener) + 1:
             q = q[len(opener):].lstrip("，, ")
             break
@@ -157,7 +160,7 @@ def read_question(question: str, history: list[str] | None = None, places: Colle
     earlier = None
     for h in history or []:  # each earlier question as it was itself read
         if isinstance(h, str) and h.strip():
-            earlier = _resolve(h.strip(), earlier, places)
-    text = _resolve(question, earlier, places)
-    own = _parts(question, places).topic
-    return Reading(text, text if text != question else None, own)
+            earlier = _resolve(h.strip(), _parts(h.strip(), places), earlier, places)
+    parts = _parts(question, places)
+    text = _resolve(question, parts, earlier, places)
+    return Reading(text, text if text != question else None, parts.topic)

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import files
-from .build import BuildReport, build_index, list_sources, source_hashes
-from .errors import IndexBusy, IndexFailure, NoSources, QueryError, SourceError
+from .build import BuildReport, build_index, list_sources, lock_index, source_hashes
+from .errors import IndexFailure, NoSources, QueryError, SourceError
 from .index import Manifest, current_version, read_manifest
 from .text import fold_script
 
@@ -195,15 +195,9 @@ def remove_document(
 
 def _drop_index(index_dir: Path) -> None:
     """Unpublish the index (its pointer first, so no reader sees a half-removed one), then delete its versions."""
-    from filelock import FileLock, Timeout
-
     if not (index_dir / "CURRENT").exists():
         return
-    lock = FileLock(str(index_dir / ".lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise IndexBusy(f"another build of {index_dir}/ is running; wait for it to finish and try again") from None
+    lock = lock_index(index_dir)
     try:
         (index_dir / "CURRENT").unlink()
         files.fsync_dir(index_dir)

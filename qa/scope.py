@@ -23,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .keywords import segmenter
+from .keywords import segmenter, tokenize
 from .split import Paragraph
 from .text import fold_script, has_cjk
 
@@ -301,8 +301,6 @@ class Scope:
             ``context``) and the other names (in no document) of the question; empty
             when it names nothing the library lacks.
         """
-        from .keywords import tokenize
-
         places, names = names_in(question)
         missing = [p for p in sorted(places) if p not in self.about and p not in context]
         asked = question_year(question)

@@ -61,8 +61,12 @@ def index_info(service: ChatService) -> str:
 
 
 def search_choices(service: ChatService) -> list[tuple[str, str]]:
-    """The "search in" choices: each indexed document, as (title, file)."""
-    return [(f"{d.title} ({d.file})", d.file) for d in service.documents() if d.status == "indexed"]
+    """The "search in" choices: each document of the index being served, as (title, file).
+
+    Read from its manifest: listing the data folder would hash every file again.
+    """
+    m = service.manifest()
+    return [(f"{m.title(n)} ({n})", n) for n, rec in sorted(m.sources.items()) if rec.status == "indexed"] if m else []
 
 
 def library_views(service: ChatService) -> tuple[str, list[list]]:
