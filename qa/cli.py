@@ -208,7 +208,9 @@ def ls(as_json: bool, data_dir: str, index_dir: str) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*head)
+        table = Table()
+        for name in head:  # wrapped, never cut: `qa rm` needs the whole file name
+            table.add_column(name, overflow="fold")
         for row in rows:
             table.add_row(*row)
         Console().print(table)
