@@ -34,7 +34,7 @@ EVAL = SHARED / "eval"
 QUESTIONS = {
     "plan": [EVAL / "dev.jsonl", HERE / "questions" / "offtopic.jsonl"],
     "library": [EVAL / "dev.jsonl", EVAL / "documents-dev.jsonl", HERE / "questions" / "documents.jsonl",
-                HERE / "questions" / "offtopic.jsonl"],
+                HERE / "questions" / "documents-en.jsonl", HERE / "questions" / "offtopic.jsonl"],
     "synthetic": [EVAL / "dev.jsonl", HERE / "questions" / "offtopic.jsonl"],
 }
 

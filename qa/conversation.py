@@ -23,7 +23,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .keywords import salience, segmenter, tokenize
-from .scope import PROVINCES, names_in
+from .scope import PROVINCES, names_in, question_places, romanized
 from .text import fold_script, has_cjk
 
 #: Words that open or close an ellipsis, in folded script.
@@ -36,6 +36,8 @@ _NOT_POINTING = re.compile(r"\b(this|that)\s+(year|month|week|time)\b", re.IGNOR
 #: An earlier question's words this general say what is asked (目标 8.6, 增长 8.0, 安排 8.9), not
 #: what about (赤字 12.1, 机械制造 16.5); in jieba's dictionary's salience (:func:`qa.keywords.salience`).
 FRAME_SALIENCE = 9.0
+#: English words that say what is asked, which jieba's dictionary cannot weigh.
+ENGLISH_FRAME = frozenset("target targets goal goals aim growth increase rate share number total amount plan".split())
 _YEAR_WORDS = re.compile(r"20\d\d\s*年?|今年|去年|明年|上年|本年|this year|last year|next year", re.IGNORECASE)
 _PUNCT = re.compile(r"[\s?？!！。，,、:：;；“”\"'‘’「」()（）]+")
 
@@ -69,9 +71,11 @@ def _parts(question: str, known: Collection[str]) -> _Parts:
     folded = fold_script(question)
     bare = _PUNCT.sub(" ", folded).strip()
     places = {p for p in names_in(question)[0] if p in PROVINCES or p in known}  # not 城镇, which jieba tags a place
+    if not has_cjk(question):  # the library's places by their pinyin: "Dunhua"
+        places |= question_places(question, set(known))
     years = [m.group().strip() for m in _YEAR_WORDS.finditer(folded)]
     tokens = tokenize(folded)
-    place_words = places | {PROVINCES.get(p, "") for p in places}
+    place_words = places | {_english(p).lower() for p in places}
     # Pronouns are stopwords to the keyword side, so they are looked for among all the words.
     pointing = any(w.strip() in PRONOUNS for w in segmenter().lcut(_NOT_POINTING.sub(" ", folded)))
     elliptic = bare.endswith(_CLOSER) or any(bare == o or bare.startswith(o + ("" if has_cjk(o) else " ")) for o in _OPENERS)
@@ -105,9 +109,7 @@ def _put_in(earlier: str, p: _Parts, e: _Parts) -> str:
         new_zh = sorted(p.places)
         for old in sorted(e.places):
             text = text.replace(old, new_zh[0])  # one place for another: 福建 → 四川
-            en = PROVINCES.get(old)
-            if en:
-                text = re.sub(re.escape(en), PROVINCES.get(new_zh[0], new_zh[0]).title(), text, flags=re.IGNORECASE)
+            text = re.sub(re.escape(_english(old)), _english(new_zh[0]), text, flags=re.IGNORECASE)
     elif p.places:
         text = " ".join(sorted(p.places)) + " " + text
     if p.years and e.years:
@@ -126,24 +128,36 @@ def _resolve(question: str, p: _Parts, earlier: str | None, known: Collection[st
         return _put_in(earlier, p, e)
     carried = []
     if not p.places:  # in the question's language: 「四川」, "Sichuan"
-        carried += sorted(e.places) if has_cjk(question) else [PROVINCES.get(x, x).title() for x in sorted(e.places)]
+        carried += sorted(e.places) if has_cjk(question) else [_english(x) for x in sorted(e.places)]
     if not p.years:
         carried += e.years[:1]
     if p.pointing:  # 「其中多少用于以旧换新？」: what 其 points at is the earlier topic
         carried += e.topic
     else:  # 「赤字规模呢？」: the earlier question's general words say what is asked
-        carried += [t for t in e.topic if salience(t) < FRAME_SALIENCE and t not in p.topic]
+        carried += [t for t in e.topic if _frame(t) and t not in p.topic]
     return " ".join(carried + [_bare(question)]) if carried else question
 
 
 def _bare(question: str) -> str:
-    """The question without the words that only mark an ellipsis: 「那社会消费品零售总额呢？」 → 「社会消费品零售总额？」."""
+    """The question without the words that only mark an ellipsis: 「那社会消费品零售总额呢？」 →
+    「社会消费品零售总额？」, "And for new urban jobs?" → "for new urban jobs?"."""
     q = question.strip()
-    for opener in (o for o in _OPENERS if has_cjk(o)):
-        if q.startswith(opener) and len(q) > len(opener) + 1:
+    for opener in _OPENERS:  # longest first
+        cjk = has_cjk(opener)
+        if q.lower().startswith(opener if cjk else opener + " ") and len(q) > len(opener) + 1:
             q = q[len(opener):].lstrip("，, ")
             break
     return re.sub(r"呢([？?！!。]*)$", r"\1", q)
+
+
+def _english(place: str) -> str:
+    """A place as an English question names it: 四川 → Sichuan, 敦化 → Dunhua."""
+    return (PROVINCES.get(place) or romanized({place}).pop()).title()
+
+
+def _frame(token: str) -> bool:
+    """Whether an earlier question's word says what is asked (目标, "target"), not what about."""
+    return token in ENGLISH_FRAME if token.isascii() else salience(token) < FRAME_SALIENCE
 
 
 def read_question(question: str, history: list[str] | None = None, places: Collection[str] = ()) -> Reading:

@@ -5,6 +5,8 @@ import functools
 import math
 import re
 
+import numpy as np
+
 from .text import fold_script
 
 # Question words and particles: they say what is asked, not what it is about,
@@ -54,3 +56,9 @@ def coverage(tokens: list[str], text: str) -> float:
     weights = [salience(t) for t in tokens]
     total = sum(weights)
     return sum(w for t, w in zip(tokens, weights) if t in text) / total if total else 0.0
+
+
+def token_usage(bm25) -> dict[str, int]:
+    """Each token of a ``bm25s.BM25`` index with the number of units that hold it."""
+    counts = np.diff(bm25.scores["indptr"])
+    return {token: int(counts[i]) if i < len(counts) else 0 for token, i in bm25.vocab_dict.items()}

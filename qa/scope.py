@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -158,6 +158,8 @@ def question_places(question: str, known: set[str]) -> set[str]:
     folded = fold_script(question)  # also lower case and NFKC width
     named = set(_find(known | set(PROVINCES), folded))
     named |= {p for p, en in PROVINCES.items() if re.search(rf"(?<![a-z]){en}(?![a-z])", folded)}
+    if not has_cjk(folded):  # the other places by their pinyin: "Dunhua" is 敦化
+        named |= {p for p in known if has_cjk(p) and re.search(rf"(?<![a-z]){_pinyin_of(p)}(?![a-z])", folded)}
     return named
 
 
@@ -191,13 +193,29 @@ _YEAR = re.compile(r"(?<!\d)(20\d\d)\s*年")
 _LATIN_YEAR = re.compile(r"(?<![\d.,])(20\d\d)(?![\d%]|[.,]\d)")
 #: Words for the document's own year, and the year before, in questions.
 _THIS_YEAR = ("今年", "本年", "this year")
-_LAST_YEAR = ("去年", "上年", "last year")
+#: 现在 and 目前 ask where things stand, which a report says in its review of the year before.
+_LAST_YEAR = ("去年", "上年", "last year", "现在", "目前")
+#: Headings of a report's review and of its plan that name no year (广西: 「一、过去一年工作回顾」).
+_REVIEW, _PLAN = re.compile(r"过去一年|去年|回顾"), re.compile(r"今年|本年")
 
 
 def first_year(text: str) -> int:
     """The first year (2000-2099) a text names, 0 when none."""
     m = _YEAR.search(text)
     return int(m.group(1)) if m else 0
+
+
+def path_year(path: list[str], doc_year: int) -> int:
+    """The year a paragraph is about, from its headings: the first they name, else the year
+    before ``doc_year`` under a review (「过去一年工作回顾」) or ``doc_year`` under 「今年…」; 0 when unknown."""
+    heads = " ".join(path)
+    if year := first_year(heads):
+        return year
+    if doc_year and _REVIEW.search(heads):
+        return doc_year - 1
+    if doc_year and _PLAN.search(heads):
+        return doc_year
+    return 0
 
 
 def question_year(question: str) -> tuple[int, int] | None:
@@ -217,9 +235,14 @@ def question_year(question: str) -> tuple[int, int] | None:
 
 def romanized(places: set[str]) -> set[str]:
     """The pinyin of place names, without tones or spaces, as English questions write them: 敦化 → dunhua."""
+    return {_pinyin_of(p) for p in places}
+
+
+@lru_cache(maxsize=65536)
+def _pinyin_of(word: str) -> str:
     from pypinyin import lazy_pinyin
 
-    return {"".join(lazy_pinyin(p)) for p in places}
+    return "".join(lazy_pinyin(word))
 
 
 class Scope:
@@ -247,9 +270,9 @@ class Scope:
         self._vocabulary = vocabulary
         doc_id = {name: i for i, name in enumerate(places)}
         para_doc = np.array([doc_id[p.source] for p in paragraphs], dtype=np.int64)
-        para_year = np.array([first_year(" ".join(p.path)) for p in paragraphs], dtype=np.int64)
         self._doc_id = doc_id
         self._doc_year = np.array([first_year(titles.get(name, name)) for name in places], dtype=np.int64)
+        para_year = np.array([path_year(p.path, self._doc_year[doc_id[p.source]]) for p in paragraphs], dtype=np.int64)
         self._unit_doc = para_doc[units[:, 0]]
         self._unit_year = para_year[units[:, 0]]
 
@@ -264,14 +287,17 @@ class Scope:
         """For units ``ids``: 1 for each of "in a document the question is about" and "under the year it asks about"."""
         lift = np.zeros(len(ids))
         docs = preferred(question, self.places)
+        inside = np.isin(self._unit_doc[ids], [self._doc_id[d] for d in docs]) if docs else np.ones(len(ids), dtype=bool)
         if docs:
-            lift += np.isin(self._unit_doc[ids], [self._doc_id[d] for d in docs])
+            lift += inside
         asked = question_year(question)
         if asked:
             year, offset = asked
             wanted = np.full(len(self._doc_year), year) if year else np.where(self._doc_year > 0, self._doc_year + offset, -1)
             unit_year = self._unit_year[ids]
-            lift += (unit_year > 0) & (unit_year == wanted[self._unit_doc[ids]])
+            # Only where the question's documents are: 「敦化今年…」 is not about Jilin's 2025.
+            on_year = (unit_year > 0) & (unit_year == wanted[self._unit_doc[ids]])
+            lift += on_year & inside
         return lift
 
     def named_places(self, question: str) -> set[str]:

@@ -283,6 +283,8 @@ def split_document(doc: Document) -> Outline:
     for block in blocks[start:]:
         text = block.text.strip()
         found = _heading(block)
+        if found and found[0] not in _TOP_KINDS and any(k == "名词解释" for k, _ in stack):
+            found = None  # a glossary's numbered entries (「13.EFlops：是…。」) are its paragraphs, not headings
         if found:
             kind, head, runs_on = found
             kinds = [k for k, _ in stack]
@@ -312,8 +314,10 @@ def split_document(doc: Document) -> Outline:
 
 # ------------------------------------------------------------------ units
 
-#: How the matched units are made; recorded in the index, a change rebuilds all.
-CHUNKING = {"unit_sentences": [1, 2], "min_sentence_chars": MIN_SENTENCE_CHARS}
+#: How the matched units are made; recorded in the index, a change rebuilds all (texts
+#: already embedded keep their vectors). ``structure`` counts changes to how documents are
+#: outlined: 2 keeps a glossary's one-sentence entries as paragraphs.
+CHUNKING = {"unit_sentences": [1, 2], "min_sentence_chars": MIN_SENTENCE_CHARS, "structure": 2}
 
 
 def make_units(paragraphs: list[Paragraph]) -> list[tuple[int, int, int]]:

@@ -20,6 +20,13 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     (["上海2025年GDP增长目标是多少？"], "那北京呢？", "北京2025年gdp增长目标是多少?"),
     (["What is Sichuan's grain output target for 2025?"], "And Henan's?", "What is Henan's grain output target for 2025?"),
     (["Which rail lines will Chongqing complete in 2025?"], "What about Shanghai?", "Which rail lines will Shanghai complete in 2025?"),
+    # in English: the library's places by their pinyin, the words that say what is asked
+    (["Which pumped-storage projects will Dunhua start building this year?"],
+     "What about the Jiaze zero-carbon energy storage industrial park?",
+     "Dunhua this year the Jiaze zero-carbon energy storage industrial park?"),
+    (["What is Dunhua's trade target?"], "What about Chengdu?", "What is Chengdu's trade target?"),
+    (["What is China's 2025 target for the surveyed urban unemployment rate?"], "And for new urban jobs?",
+     "2025 target rate for new urban jobs?"),
     # a chain: each turn read with the one before as it was read
     (["福建2025年地区生产总值增长目标是多少？", "粮食产量呢？"], "那四川呢？", "四川 2025年 地区 增长 目标 粮食产量?"),
     # a pronoun: the earlier topic is what it points at
@@ -35,7 +42,7 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
 def test_how_a_follow_up_is_read(history, question, understood):
     from qa.conversation import read_question
 
-    reading = read_question(question, history, {"敦化"})
+    reading = read_question(question, history, {"敦化", "成都"})
     assert reading.understood == understood
     assert reading.text == (understood or question)
 

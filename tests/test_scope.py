@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from qa import Fusion, Retriever, build_index
-from qa.scope import document_places, first_year, place_name, preferred, question_places, question_year
+from qa.scope import document_places, first_year, path_year, place_name, preferred, question_places, question_year
 from qa.read import read_source
 from qa.split import split_document
 
@@ -43,6 +43,10 @@ def test_question_places_in_either_script_and_in_english():
     assert question_places("浙江西部的目标？", known) == {"浙江"}
     assert question_places("上海南站改造？", known) == {"上海"}
     assert question_places("在sichuan的目标", known) == {"四川"}
+    # the other places a library is about, by their pinyin, in English questions only
+    assert question_places("How will Dunhua support its pharmaceutical industry?", known) == {"敦化"}
+    assert question_places("Chengdu's metro lines?", known) == {"成都"}
+    assert question_places("dunhua的目标", known) == set()
 
 
 @pytest.mark.parametrize("question, docs", [
@@ -87,12 +91,21 @@ def test_year_asked():
     assert question_year("How large is the deficit planned for 2025?") == (2025, 0)
     assert question_year("今年新增多少養老床位？") == (0, 0)
     assert question_year("去年GDP增长多少？") == (0, -1)
-    assert question_year("山西现在有多少座智能化煤矿？") is None
+    assert question_year("山西现在有多少座智能化煤矿？") == (0, -1)  # where things stand: the review of last year
+    assert question_year("目前有多少座智能化煤矿？") == (0, -1)
     assert question_year("第20250号文件") is None
     assert question_year("今年新增2000个养老床位？") == (0, 0)  # an amount is not a year
     assert question_year("2050亿元用在哪里？") is None
     assert question_year("What did Fujian do in 2024.") == (2024, 0)
     assert first_year("二、2025年工作安排") == 2025 and first_year("（一）大力推进") == 0
+
+
+def test_year_of_headings():
+    assert path_year(["二、2025年目标任务和重点工作", "（一）扩大内需"], 2025) == 2025
+    assert path_year(["一、过去一年工作回顾"], 2025) == 2024  # 广西 names no year
+    assert path_year(["二、今年工作安排"], 2025) == 2025
+    assert path_year(["一、牢记殷殷嘱托，在接续奋斗中新福建建设取得新成效"], 2025) == 0
+    assert path_year(["一、过去一年工作回顾"], 0) == 0  # a document without a year in its title
 
 
 def test_units_are_raised_by_the_preference_for_each_of_document_and_year(tmp_path, small_model):
@@ -112,7 +125,8 @@ def test_units_are_raised_by_the_preference_for_each_of_document_and_year(tmp_pa
         found: dict[tuple[str, int], set[float]] = {}
         for uid, a, b in zip(plain.ids.tolist(), plain.fused, preferring.fused):
             para = r.index.paragraphs[r.index.units[uid, 0]]
-            found.setdefault((para.source, first_year(" ".join(para.path))), set()).add(round(float(b - a), 6))
+            year = path_year(para.path, first_year(r.titles[para.source]))
+            found.setdefault((para.source, year), set()).add(round(float(b - a), 6))
         return found
 
     assert set().union(*lift("四川粮食产量目标是多少？").values()) == {0.0, 1.5}
@@ -120,8 +134,10 @@ def test_units_are_raised_by_the_preference_for_each_of_document_and_year(tmp_pa
         assert lifts == ({1.5} if source == SICHUAN.name else {0.0}), (source, year)
     for (source, year), lifts in lift("粮食产量目标是多少？").items():
         assert lifts == ({1.5} if source == NATIONAL.name else {0.0}), (source, year)
-    # 今年 is the year in each report's title (2025); the plan's paragraphs name no year
+    # 今年 is the year in each report's title (2025), raised only in the documents the question is
+    # about: 「四川今年…」 is not about the national report's 2025; the plan's paragraphs name no year
     for (source, year), lifts in lift("四川今年粮食产量目标是多少？").items():
-        expected = (1.5 if source == SICHUAN.name else 0.0) + (1.5 if year == 2025 else 0.0)
+        expected = (1.5 + (1.5 if year == 2025 else 0.0)) if source == SICHUAN.name else 0.0
         assert lifts == {expected}, (source, year)
-    assert any(year == 2025 for _, year in lift("四川今年粮食产量目标是多少？"))
+    assert any(year == 2025 and source == NATIONAL.name for source, year in lift("四川今年粮食产量目标是多少？"))
+    assert any(year == 2025 and source == SICHUAN.name for source, year in lift("四川今年粮食产量目标是多少？"))

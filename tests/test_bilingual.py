@@ -1,0 +1,58 @@
+"""English questions over Chinese documents: their words' Chinese meanings, from CC-CEDICT."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from qa import Fusion, Retriever, build_index
+from qa.bilingual import Glossary, meanings_found
+
+from conftest import ROOT
+
+NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院政府工作报告.txt"
+#: A library's words and how many units use each: of 粮食 and 谷物 for "grain", reports say 粮食.
+USAGE = {"赤字": 12, "研发": 40, "强度": 9, "粮食": 170, "谷物": 3, "游客": 20, "人次": 30, "目标": 300, "指标": 50,
+         "法国": 1, "四川": 80, "发展": 900, "动态": 4}
+
+
+@pytest.fixture(scope="module")
+def glossary():
+    return Glossary(USAGE)
+
+
+def test_english_words_get_the_library_s_chinese_words(glossary):
+    assert glossary.chinese("How large is the deficit planned for 2025?") == ["赤字"]
+    # a phrase before its words, an abbreviation spelled out
+    assert glossary.meanings("What R&D intensity is planned?") == [["研发"], ["强度"], []]
+    assert glossary.meanings("What is the research and development target?") == [["研发"], ["目标", "指标"]]
+    # inflected forms; the most used translation first
+    assert glossary.meanings("How many tourists visited?")[0] == ["游客"]
+    assert glossary.meanings("What grain output is targeted?")[0] == ["谷物"]  # only 谷物 means "grain" to CC-CEDICT
+    assert glossary.meanings("Which targets?") == [["目标", "指标"]]
+
+
+def test_names_question_words_and_chinese_questions_get_nothing(glossary):
+    assert glossary.meanings("What did Sichuan build?") == [[]]  # no meaning of "build" in this library; Sichuan is a name
+    assert glossary.meanings("What is the capital of France?") == [[]]  # France is a name, found by qa.scope
+    assert glossary.meanings("Who are they and what is it?") == []
+    assert glossary.chinese("赤字是多少？") == [] and glossary.meanings("2025年deficit") == []
+    assert glossary.meanings("") == []
+
+
+def test_share_of_words_found():
+    assert meanings_found([["赤字"], ["目标", "指标"]], "今年赤字率拟按4%左右安排") == 0.5
+    assert meanings_found([["赤字"], []], "赤字") == 0.5  # a word without a meaning is never found
+    assert meanings_found([], "赤字") == 0.0
+
+
+def test_an_english_question_finds_the_chinese_sentence_by_its_words(tmp_path, small_model):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(NATIONAL, data)
+    build_index(data, tmp_path / "index", small_model)
+    r = Retriever(tmp_path / "index", small_model, fusion=Fusion(dense_weight=0.0))  # the keyword side alone: the small model knows no Chinese
+    assert r.english_terms("How large is the deficit planned for 2025?")[-1] == "赤字"
+    assert r.english_terms("赤字是多少？") == []
+    hit = r.search("How large is the deficit planned for 2025?", k=1)[0]
+    assert "赤字" in hit.highlights[0]
