@@ -145,13 +145,15 @@ def main() -> None:
 
     from qa import Retriever, build_index
     from qa.answer import calibration
-    from qa.embed import backend_of, vector_space
+    from qa.embed import backend_of, default_backend, vector_space
 
     if not (args.library / "index" / "CURRENT").exists():
         sys.exit(f"no library index in {args.library}; run benchmarks/documents.py first")
     if not (args.work / "data").exists():
         shutil.copytree(ROOT / "data", args.work / "data")
-    build_index(args.work / "data", args.work / "index", args.model, backend=args.backend, force=True)
+    # the backend named (or the model's default), never the one an earlier run left in the work folder
+    backend = args.backend or default_backend(args.model)
+    build_index(args.work / "data", args.work / "index", args.model, backend=backend, force=True)
     cmrc = json.loads((SHARED / "benchmarks" / "cmrc2018_dev.json").read_text(encoding="utf-8"))["data"]
     cmrc_q = [{"q": qa["question"], "answers": []} for a in cmrc for p in a["paragraphs"] for qa in p["qas"]][: args.cmrc]
 

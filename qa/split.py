@@ -42,7 +42,8 @@ _MARKERS = [
     ("节", re.compile(rf"^第({_NUM}|{_DIGITS})[節节]")),
     ("条", re.compile(rf"^第({_NUM}|{_DIGITS})[條条]")),
     ("附件", re.compile(rf"^附\s*件\s*({_DIGITS}|{_NUM})?\s*[:：]?")),
-    ("名词解释", re.compile(r"^(名词解释|名詞解釋|注释|註釋|附注|附註)[:：]?$")),
+    # a glossary: 「名词解释」, or a short line ending so (「《政府工作报告》有关内容名词注释」)
+    ("名词解释", re.compile(r"^.{0,30}?(名[词詞][解注註][释釋]|注释|註釋|附注|附註)[:：]?$")),
     ("一、", re.compile(rf"^{_NUM}[、.．]\s*\S")),
     ("（一）", re.compile(rf"^[（(]{_NUM}[)）]\s*\S")),
     ("1.", re.compile(rf"^{_DIGITS}(?:[、.．](?![0-9])|\s)\s*\S")),
@@ -316,8 +317,8 @@ def split_document(doc: Document) -> Outline:
 
 #: How the matched units are made; recorded in the index, a change rebuilds all (texts
 #: already embedded keep their vectors). ``structure`` counts changes to how documents are
-#: outlined: 2 keeps a glossary's one-sentence entries as paragraphs.
-CHUNKING = {"unit_sentences": [1, 2], "min_sentence_chars": MIN_SENTENCE_CHARS, "structure": 2}
+#: outlined: 3 keeps a glossary's one-sentence entries as paragraphs.
+CHUNKING = {"unit_sentences": [1, 2], "min_sentence_chars": MIN_SENTENCE_CHARS, "structure": 3}
 
 
 def make_units(paragraphs: list[Paragraph]) -> list[tuple[int, int, int]]:

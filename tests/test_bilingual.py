@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from qa import Fusion, Retriever, build_index
-from qa.bilingual import Glossary, meanings_found
+from qa.bilingual import Glossary, Meaning, meanings_found
 
 from conftest import ROOT
 
@@ -21,28 +21,39 @@ def glossary():
     return Glossary(USAGE)
 
 
+def words(meanings):
+    return [m.words for m in meanings]
+
+
 def test_english_words_get_the_library_s_chinese_words(glossary):
     assert glossary.chinese("How large is the deficit planned for 2025?") == ["赤字"]
     # a phrase before its words, an abbreviation spelled out
-    assert glossary.meanings("What R&D intensity is planned?") == [["研发"], ["强度"], []]
-    assert glossary.meanings("What is the research and development target?") == [["研发"], ["目标", "指标"]]
+    assert words(glossary.meanings("What R&D intensity is planned?")) == [["研发"], ["强度"], []]
+    assert words(glossary.meanings("What is the research and development target?")) == [["研发"], ["目标", "指标"]]
     # inflected forms; the most used translation first
-    assert glossary.meanings("How many tourists visited?")[0] == ["游客"]
-    assert glossary.meanings("What grain output is targeted?")[0] == ["谷物"]  # only 谷物 means "grain" to CC-CEDICT
-    assert glossary.meanings("Which targets?") == [["目标", "指标"]]
+    assert words(glossary.meanings("How many tourists visited?"))[0] == ["游客"]
+    assert words(glossary.meanings("What grain output is targeted?"))[0] == ["谷物"]  # only 谷物 means "grain" to CC-CEDICT
+    assert words(glossary.meanings("Which targets?")) == [["目标", "指标"]]
+    assert words(glossary.meanings("pumped-storage")) == [[], []]  # two words
+
+
+def test_words_weigh_what_they_say(glossary):
+    plan, deficit, sourdough = glossary.meanings("planned deficit sourdough")
+    assert plan.weight < deficit.weight < sourdough.weight  # 计划 is common, 赤字 less, sourdough not in the dictionary
 
 
 def test_names_question_words_and_chinese_questions_get_nothing(glossary):
-    assert glossary.meanings("What did Sichuan build?") == [[]]  # no meaning of "build" in this library; Sichuan is a name
-    assert glossary.meanings("What is the capital of France?") == [[]]  # France is a name, found by qa.scope
+    assert words(glossary.meanings("What did Sichuan build?")) == [[]]  # no meaning of "build" here; Sichuan is a name
+    assert words(glossary.meanings("What is the capital of France?")) == [[]]  # France is a name, found by qa.scope
     assert glossary.meanings("Who are they and what is it?") == []
     assert glossary.chinese("赤字是多少？") == [] and glossary.meanings("2025年deficit") == []
     assert glossary.meanings("") == []
 
 
 def test_share_of_words_found():
-    assert meanings_found([["赤字"], ["目标", "指标"]], "今年赤字率拟按4%左右安排") == 0.5
-    assert meanings_found([["赤字"], []], "赤字") == 0.5  # a word without a meaning is never found
+    deficit, target, bread = Meaning(["赤字"], 12.0), Meaning(["目标", "指标"], 8.0), Meaning([], 16.0)
+    assert meanings_found([deficit, target], "今年赤字率拟按4%左右安排") == 0.6
+    assert meanings_found([deficit, bread], "赤字") == 12 / 28  # a word without a meaning is never found
     assert meanings_found([], "赤字") == 0.0
 
 
@@ -52,7 +63,7 @@ def test_an_english_question_finds_the_chinese_sentence_by_its_words(tmp_path, s
     shutil.copy(NATIONAL, data)
     build_index(data, tmp_path / "index", small_model)
     r = Retriever(tmp_path / "index", small_model, fusion=Fusion(dense_weight=0.0))  # the keyword side alone: the small model knows no Chinese
-    assert r.english_terms("How large is the deficit planned for 2025?")[-1] == "赤字"
+    assert "赤字" in r.english_terms("How large is the deficit planned for 2025?")
     assert r.english_terms("赤字是多少？") == []
     hit = r.search("How large is the deficit planned for 2025?", k=1)[0]
     assert "赤字" in hit.highlights[0]

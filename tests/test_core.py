@@ -241,6 +241,11 @@ def test_outline_of_real_reports():
     # entry (「13.EFlops：是…运算。」) is not taken for a heading and lost
     assert [p.text.split(".", 1)[0] for p in glossary] == [str(i) for i in range(1, 51)]
     assert all(p.path == ["名词解释"] for p in glossary)
+    # a glossary whose heading says more: 「《政府工作报告》有关内容名词注释」 under 附件
+    jiangxi = split_document(read_source(DOCS / "2025年江西省政府工作报告.docx", DOCS))
+    glossary = [p for p in jiangxi.paragraphs if p.path == ["《政府工作报告》有关内容名词注释"]]
+    assert [p.text.split(".", 1)[0] for p in glossary] == [str(i) for i in range(1, 18)]
+    assert any(p.text.startswith("12.“三通一码”：赣服通") for p in glossary)  # one sentence, once taken for a heading
 
 
 def test_long_paragraph_is_quoted_around_the_answer():
