@@ -390,8 +390,7 @@ class Retriever:
         tokens = tokenize(question) + self.english_terms(question)
         if not preferred(question, self.scope.places):
             return tokens
-        named = self.scope.named_places(question)
-        return [t for t in tokens if not any(p in t for p in named)] or tokens
+        return without_places(tokens, self.scope.named_places(question))
 
     def search_many(self, questions: list[str], k: int = 3, *, fusion: Fusion | None = None) -> list[list[Hit]]:
         """:meth:`search` for many questions, embedded in batches: faster than one by one.
@@ -420,8 +419,7 @@ class Retriever:
             return Evidence(0.0, 0.0, [])
         units, paragraphs = self.index.units, self.index.paragraphs
         # A place the library is about (敦化 in the plan) is not looked for in the sentence.
-        named = self.scope.named_places(question)
-        tokens = cover or [t for t in tokenize(question) if not any(p in t for p in named)] or tokenize(question)
+        tokens = cover or without_places(tokenize(question), self.scope.named_places(question))
         # An English question's words are looked for by their Chinese meanings, each word alike.
         meanings = None if has_cjk(question) else self._glossary.meanings(" ".join(cover) if cover else question)
         share = 0.0
@@ -484,6 +482,11 @@ class Retriever:
         if self.abstains(reading.text, scored, cover=reading.own if reading.understood else None):
             return Answer(question, [], True, related=hits, sources=files, understood_as=reading.understood)
         return Answer(question, hits, False, sources=files, understood_as=reading.understood)
+
+
+def without_places(tokens: list[str], places: set[str]) -> list[str]:
+    """``tokens`` without those holding one of ``places``; all of them when nothing else is left."""
+    return [t for t in tokens if not any(p in t for p in places)] or tokens
 
 
 def quote_sentences(para: Paragraph, answer: list[int]) -> tuple[int, int]:

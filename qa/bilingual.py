@@ -10,7 +10,8 @@ the library uses are kept, the most used few per English word. They join the
 question on both sides of search, and abstaining measures how many of the
 question's words a quote holds by them. Nothing is shown to the reader.
 
-The dictionary is read when the first English question comes (about a second).
+The dictionary is read when the first English question comes (about 2 s; the web service reads it
+in the background as soon as it loads an index).
 """
 from __future__ import annotations
 
