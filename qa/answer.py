@@ -19,10 +19,10 @@ from .bilingual import meanings_found
 from .errors import IndexMismatch, QueryError
 from .index import LoadedIndex, load_index
 from .keywords import coverage, token_usage, tokenize
-from .scope import Scope, document_places, head_lines, preferred
-from .search import Fusion, UnitScores, rank_sections, score_units
+from .scope import Scope, document_places, head_lines, without_names
+from .search import Fusion, UnitScores, fuse, rank_sections, score_units
 from .split import Paragraph, lead_sentence
-from .text import fold_script, has_cjk
+from .text import converter, fold_script, has_cjk
 
 if TYPE_CHECKING:
     from .bilingual import Glossary
@@ -46,6 +46,8 @@ LEAD_HANDICAP = 1.0
 MAX_WHOLE_QUOTE = 800
 #: The run of sentences quoted from a long paragraph grows around the answer up to this.
 QUOTE_CHARS = 450
+#: :meth:`Retriever.place_neutral` re-scores only when a unit naming the question's place is among this many best.
+PLACE_NEUTRAL_TOP = 20
 #: The best units, and sections, that abstaining looks at: an answer is among the first few.
 EVIDENCE_TOP = 3
 
@@ -314,7 +316,52 @@ class Retriever:
         scored = score_units(self.index.dense, self.index.bm25, vector, tokens, fusion, allowed, also)
         if fusion.method != "z" or not fusion.prefer:  # the baselines see the library as it is
             return scored
-        return scored._replace(fused=scored.fused + fusion.prefer * self.scope.lift(question, scored.ids))
+        dense = self.place_neutral(question, scored)
+        fused = scored.fused if dense is None else fuse(dense, scored.keyword, fusion.method, fusion.dense_weight)
+        return scored._replace(fused=fused + fusion.prefer * self.scope.lift(question, scored.ids))
+
+    def place_neutral(self, question: str, scored: UnitScores) -> np.ndarray | None:
+        """Dense scores for ranking, without what a sentence gains by naming the question's place.
+
+        Once 「敦化」 has picked the plan, 「敦化市堅持…」 should not outrank the sentence
+        about 社会消费品零售总额 because it says 敦化: in the question's documents, a unit
+        that names its place is scored by the question without the place, plus the mean
+        gap the place makes to the units that do not name it. Abstaining keeps the
+        plain cosine. Measured on 30 reports: follow-ups first 0.750 → 0.844, held-out ones
+        0.900 unchanged, text hit@1 0.968 → 1.000, Word hit@3 0.979 → 0.958 (one answer in a
+        long sentence that also says 「视察山东」). Only units that name the place: lowering
+        every unit of the documents lost two held-out follow-ups.
+
+        Args:
+            question: The question as searched.
+            scored: Its unit scores (:meth:`score`).
+
+        Returns:
+            The adjusted dense scores, or None when nothing changes.
+        """
+        places = self.scope.named_places(question)
+        inside = self.scope.inside(question, scored.ids) if places else None
+        if inside is None or not inside.any():
+            return None
+        rest = without_names(question, places)
+        if not rest:
+            return None
+        units, paragraphs = self.index.units, self.index.paragraphs
+        names = places | {converter("s2t").convert(p) for p in places}  # the text as written: 廣西 as well as 广西
+        naming = inside & np.array([
+            any(n in paragraphs[pi].sentence(s0, s1) for n in names) for pi, s0, s1 in units[scored.ids].tolist()
+        ], dtype=bool)
+        others = inside & ~naming
+        # Only worth a second embedding when a unit naming the place is among the best.
+        if not naming[np.argsort(-scored.fused)[:PLACE_NEUTRAL_TOP]].any() or not others.any():
+            return None
+        without = self.encode([rest])[0]
+        cosine = np.zeros(len(scored.ids))
+        cosine[inside] = self.index.dense.reconstruct_batch(scored.ids[inside].astype(np.int64)) @ without
+        gap = float((scored.dense[others] - cosine[others]).mean())
+        dense = scored.dense.copy()
+        dense[naming] = np.minimum(cosine[naming] + gap, scored.dense[naming])
+        return dense
 
     def rank(self, scored: UnitScores, k: int) -> list[Hit]:
         """The ``k`` best sections for these unit scores, with their answering sentences."""
@@ -388,7 +435,7 @@ class Retriever:
         measured on 30 reports, taking it out there lost more than it won.)
         """
         tokens = tokenize(question) + self.english_terms(question)
-        if not preferred(question, self.scope.places):
+        if not self.scope.documents(question):
             return tokens
         return without_places(tokens, self.scope.named_places(question))
 

@@ -119,7 +119,8 @@ _EN_NAME = re.compile(r"(?<![\w&'’])(?:[A-Z][\w&]*|[a-z]+[A-Z]\w*)")
 _SENTENCE_START = re.compile(r"(^|[.?!:;]\s*|[\"“(]\s*)$")
 
 
-def names_in(question: str) -> tuple[set[str], set[str]]:
+@lru_cache(maxsize=4096)  # a question is read several times: for its documents, its follow-ups, abstaining
+def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
     """The places and the other proper names a question uses.
 
     Chinese: the places jieba tags (``ns``) and the provinces, in short form
@@ -144,13 +145,13 @@ def names_in(question: str) -> tuple[set[str], set[str]]:
                 places.add(place_name(w.word))
             elif w.flag.startswith(_NAME_TAGS):
                 names.add(w.word)
-        return places, names
+        return frozenset(places), frozenset(names)
     english = {part for en in PROVINCES.values() for part in en.split()}
     for m in _EN_NAME.finditer(question):
         word = m.group().lower()
         if word not in english and word not in NATIONAL and word != "i" and not _SENTENCE_START.search(question[: m.start()]):
             names.add(word)
-    return places, names
+    return frozenset(places), frozenset(names)
 
 
 def question_places(question: str, known: set[str]) -> set[str]:
@@ -238,6 +239,16 @@ def romanized(places: set[str]) -> set[str]:
     return {_pinyin_of(p) for p in places}
 
 
+def without_names(question: str, places: Collection[str]) -> str:
+    """The question, script-folded, without the names of ``places`` in Chinese or English: 「敦化的外贸目标是多少？」 → 「的外贸目标是多少？」."""
+    text = fold_script(question)
+    for place in sorted(places, key=len, reverse=True):
+        text = text.replace(place, " ")
+        for name in {PROVINCES.get(place), _pinyin_of(place)} - {None}:
+            text = re.sub(rf"(?<![a-z]){re.escape(name)}(?![a-z])", " ", text)
+    return " ".join(text.split())
+
+
 @lru_cache(maxsize=65536)
 def _pinyin_of(word: str) -> str:
     from pypinyin import lazy_pinyin
@@ -254,6 +265,10 @@ class Scope:
         paragraphs: The index's paragraphs.
         units: The index's units (paragraph, first and last sentence).
         vocabulary: The library's keyword tokens.
+
+    Attributes:
+        documents: ``documents(question)``, the documents it is about (:func:`preferred`), cached.
+        named_places: ``named_places(question)``, the places it names that some document is about, cached.
     """
 
     def __init__(
@@ -275,21 +290,30 @@ class Scope:
         para_year = np.array([path_year(p.path, self._doc_year[doc_id[p.source]]) for p in paragraphs], dtype=np.int64)
         self._unit_doc = para_doc[units[:, 0]]
         self._unit_year = para_year[units[:, 0]]
+        # Searching reads a question's documents and places several times.
+        self.documents = lru_cache(maxsize=1024)(lambda question: frozenset(preferred(question, places)))
+        self.named_places = lru_cache(maxsize=1024)(lambda question: frozenset(question_places(question, self.about) & self.about))
 
     def preferred_units(self, question: str) -> np.ndarray | None:
         """The ids of the units of the documents a question is about (:func:`preferred`); None when none are."""
-        docs = preferred(question, self.places)
+        docs = self.documents(question)
         if not docs:
             return None
         return np.flatnonzero(np.isin(self._unit_doc, [self._doc_id[d] for d in docs]))
 
+    def inside(self, question: str, ids: np.ndarray) -> np.ndarray | None:
+        """For units ``ids``: whether each is in a document the question is about (:func:`preferred`); None when none are."""
+        docs = self.documents(question)
+        return np.isin(self._unit_doc[ids], [self._doc_id[d] for d in docs]) if docs else None
+
     def lift(self, question: str, ids: np.ndarray) -> np.ndarray:
         """For units ``ids``: 1 for each of "in a document the question is about" and "under the year it asks about"."""
         lift = np.zeros(len(ids))
-        docs = preferred(question, self.places)
-        inside = np.isin(self._unit_doc[ids], [self._doc_id[d] for d in docs]) if docs else np.ones(len(ids), dtype=bool)
-        if docs:
+        inside = self.inside(question, ids)
+        if inside is not None:
             lift += inside
+        else:
+            inside = np.ones(len(ids), dtype=bool)
         asked = question_year(question)
         if asked:
             year, offset = asked
@@ -299,10 +323,6 @@ class Scope:
             on_year = (unit_year > 0) & (unit_year == wanted[self._unit_doc[ids]])
             lift += on_year & inside
         return lift
-
-    def named_places(self, question: str) -> set[str]:
-        """The places a question names that some document is about."""
-        return question_places(question, self.about) & self.about
 
     @cached_property
     def _pinyin(self) -> set[str]:

@@ -7,7 +7,11 @@ import numpy as np
 import pytest
 
 from qa import Fusion, Retriever, build_index
-from qa.scope import document_places, first_year, path_year, place_name, preferred, question_places, question_year
+from qa.scope import (
+    document_places, first_year, path_year, place_name, preferred, question_places, question_year, without_names,
+)
+from qa.search import fuse
+from qa.text import fold_script
 from qa.read import read_source
 from qa.split import split_document
 
@@ -108,13 +112,24 @@ def test_year_of_headings():
     assert path_year(["一、过去一年工作回顾"], 0) == 0  # a document without a year in its title
 
 
-def test_units_are_raised_by_the_preference_for_each_of_document_and_year(tmp_path, small_model):
-    data = tmp_path / "data"
-    data.mkdir()
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, small_model) -> Retriever:
+    """The plan, the national report and Sichuan's, indexed with the small model."""
+    root = tmp_path_factory.mktemp("scope")
+    (root / "data").mkdir()
     for path in (PLAN, NATIONAL, SICHUAN):
-        shutil.copy(path, data)
-    build_index(data, tmp_path / "index", small_model)
-    r = Retriever(tmp_path / "index", small_model)
+        shutil.copy(path, root / "data")
+    build_index(root / "data", root / "index", small_model)
+    return Retriever(root / "index", small_model)
+
+
+def _names(r: Retriever, uid: int, place: str) -> bool:
+    pi, s0, s1 = r.index.units[uid].tolist()
+    return place in fold_script(r.index.paragraphs[pi].sentence(s0, s1))
+
+
+def test_units_are_raised_by_the_preference_for_each_of_document_and_year(library):
+    r = library
     assert r.scope.places[PLAN.name] == ["敦化"] and r.scope.places[NATIONAL.name] == []
     assert "四川" in r.scope.places[SICHUAN.name]
 
@@ -122,8 +137,10 @@ def test_units_are_raised_by_the_preference_for_each_of_document_and_year(tmp_pa
         """The change in fused score, by document and by the year its headings name."""
         plain, preferring = r.score(question, Fusion(prefer=0)), r.score(question, Fusion(prefer=1.5))
         assert np.array_equal(plain.ids, preferring.ids)
+        neutral = r.place_neutral(question, plain)  # what the place adds to a sentence naming it is taken back: the next test
+        base = plain.fused if neutral is None else fuse(neutral, plain.keyword)
         found: dict[tuple[str, int], set[float]] = {}
-        for uid, a, b in zip(plain.ids.tolist(), plain.fused, preferring.fused):
+        for uid, a, b in zip(plain.ids.tolist(), base, preferring.fused):
             para = r.index.paragraphs[r.index.units[uid, 0]]
             year = path_year(para.path, first_year(r.titles[para.source]))
             found.setdefault((para.source, year), set()).add(round(float(b - a), 6))
@@ -141,3 +158,31 @@ def test_units_are_raised_by_the_preference_for_each_of_document_and_year(tmp_pa
         assert lifts == {expected}, (source, year)
     assert any(year == 2025 and source == NATIONAL.name for source, year in lift("四川今年粮食产量目标是多少？"))
     assert any(year == 2025 and source == SICHUAN.name for source, year in lift("四川今年粮食产量目标是多少？"))
+
+
+def test_a_sentence_gains_nothing_by_naming_the_place_that_picked_its_document(library):
+    r = library
+    question = "四川粮食产量目标是多少？"
+    scored = r.score(question)
+    dense = r.place_neutral(question, scored)
+    inside = r.scope.inside(question, scored.ids)
+    naming = np.array([_names(r, uid, "四川") for uid in scored.ids.tolist()]) & inside
+    assert naming.any() and (inside & ~naming).any()
+    # only the units of Sichuan's report that say 四川 change, and only down
+    assert np.array_equal(dense[~naming], scored.dense[~naming])
+    assert np.all(dense[naming] <= scored.dense[naming]) and np.any(dense[naming] < scored.dense[naming])
+    # each by the place's share of its cosine: what the question without 四川 scores, plus the mean gap
+    without = r.index.dense.reconstruct_batch(scored.ids[inside]) @ r.encode([without_names(question, {"四川"})])[0]
+    gap = np.mean((scored.dense[inside] - without)[~naming[inside]])
+    assert np.allclose(dense[naming], np.minimum(without[naming[inside]] + gap, scored.dense[naming]))
+    # abstaining keeps the plain cosine; a question naming no place, or naming one with nothing else, is left alone
+    assert np.array_equal(r.score(question).dense, scored.dense)
+    assert r.place_neutral("粮食产量目标是多少？", r.score("粮食产量目标是多少？")) is None
+    assert r.place_neutral("四川", r.score("四川")) is None
+
+
+def test_a_question_without_its_places():
+    assert without_names("敦化的外贸目标是多少？", {"敦化"}) == "的外贸目标是多少?"
+    assert without_names("四川省和內蒙古的糧食", {"四川", "内蒙古"}) == "省和 的粮食"
+    assert without_names("What is Sichuan's grain target? And Dunhua?", {"四川", "敦化"}) == "what is 's grain target? and ?"
+    assert without_names("Inner Mongolia's dairy", {"内蒙古"}) == "'s dairy"
