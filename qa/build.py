@@ -113,10 +113,16 @@ def unchanged(manifest: Manifest, hashes: dict[str, str], model_name: str, backe
     )
 
 
+def indexed_folder(manifest: Manifest, index_dir: str | os.PathLike) -> Path | None:
+    """The folder of source files an index was built from; None for an index from before it was kept."""
+    return (Path(index_dir).resolve() / manifest.data).resolve() if manifest.data else None
+
+
 def index_status(
     data_dir: str | os.PathLike, index_dir: str | os.PathLike, model_name: str | None = None, backend: str | None = None
 ) -> str:
-    """``"missing"``, ``"stale"`` (sources, model, backend or settings changed) or ``"ok"``.
+    """``"missing"``, ``"elsewhere"`` (it indexes another folder), ``"stale"`` (sources, model,
+    backend or settings changed) or ``"ok"``.
 
     A None model or backend accepts the index's.
     """
@@ -124,6 +130,8 @@ def index_status(
         manifest = read_manifest(current_version(index_dir))
     except IndexFailure:
         return "missing"
+    if indexed_folder(manifest, index_dir) not in (None, Path(data_dir).resolve()):
+        return "elsewhere"
     ok = unchanged(manifest, source_hashes(Path(data_dir)), model_name or manifest.model, backend)
     return "ok" if ok else "stale"
 
@@ -347,6 +355,7 @@ def build_index(
                 "units": len(units),
             },
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            data=os.path.relpath(data_dir.resolve(), index_dir.resolve()),
         )
         if progress:
             progress("write", 0, 1)

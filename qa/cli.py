@@ -73,10 +73,13 @@ def build(data_dir: str, index_dir: str, model: str | None, backend: str | None,
 
 
 def _ensure_index(data_dir: str, index_dir: str, model: str | None, backend: str | None) -> None:
-    """Build the index first when it is missing or its data folder has changed, as ``qa serve`` does."""
+    """Build the index first when it is missing or its data folder has changed, as ``qa serve`` does.
+
+    An index built from another folder is used as it is: rebuilding it from this one would replace
+    its documents (``qa ask --index other`` with the default ``--data``)."""
     from pathlib import Path
 
-    from .build import build_index, index_status
+    from .build import build_index, index_status, indexed_folder
     from .errors import IndexFailure
     from .index import current_version, read_manifest
 
@@ -86,7 +89,12 @@ def _ensure_index(data_dir: str, index_dir: str, model: str | None, backend: str
         model = model or read_manifest(current_version(index_dir)).model
     except IndexFailure:
         pass
-    if index_status(data_dir, index_dir, model) != "ok":
+    status = index_status(data_dir, index_dir, model)
+    if status == "elsewhere":  # never rebuilt from another folder unasked: `qa build` does that
+        folder = indexed_folder(read_manifest(current_version(index_dir)), index_dir)
+        click.echo(f"Answering from {index_dir} as it is: it indexes {folder}, not {data_dir} "
+                   f"(`qa build --data {data_dir} --index {index_dir}` indexes that folder instead).", err=True)
+    elif status != "ok":
         click.echo(f"Building the index of {data_dir}/ first…", err=True)
         with console_bar() as progress:
             report = build_index(data_dir, index_dir, model, backend=backend, progress=progress)

@@ -89,6 +89,8 @@ class Manifest:
         files: sha256 of every file of the version.
         format_version: The layout's version.
         backend: What ran the model: ``"onnx"`` (int8) or ``"torch"``.
+        data: The folder of source files it indexes, relative to the index folder, so that the
+            two can move together; empty for an index from before it was kept.
     """
 
     model: str
@@ -100,6 +102,7 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     backend: str = "torch"  # indexes from before the ONNX backend were all torch
+    data: str = ""
 
     def source_hashes(self) -> dict[str, str]:
         """sha256 of every source file the build saw, indexed or skipped."""

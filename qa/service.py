@@ -83,7 +83,7 @@ class ChatService:
     # -- startup
 
     def start(self, progress: Progress | None = None) -> str:
-        """Build the index if it is missing or stale, then load it.
+        """Build the index if it is missing or stale (not when it indexes another folder), then load it.
 
         Returns:
             What was done, for the console.
@@ -91,7 +91,9 @@ class ChatService:
         model, backend = self._model, self._backend
         status = index_status(self.data_dir, self.index_dir, name_of(model), backend)
         summary = f"Index is {status}"
-        if status != "ok":
+        if status == "elsewhere":  # another folder's index is used as it is, not replaced by this one's
+            summary = f"The index in {self.index_dir} indexes another folder than {self.data_dir}: used as it is"
+        elif status != "ok":
             summary = build_index(self.data_dir, self.index_dir, model, backend=backend, progress=progress).summary()
         try:
             self._use(Retriever(self.index_dir, model, backend=backend))

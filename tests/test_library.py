@@ -146,6 +146,31 @@ def test_qa_ask_on_a_fresh_checkout_builds_the_index_first(tmp_path):
     assert json.loads(result.stdout)["hits"][0]["source"] == PLAN
 
 
+def test_an_index_of_another_folder_is_used_as_it_is_never_rebuilt_from_this_one(copy, tmp_path_factory, small_model):
+    """`qa ask --index X` with the default --data once replaced X's documents with those of data/."""
+    from qa.build import index_status
+    from qa.service import ChatService
+
+    other = tmp_path_factory.mktemp("other")
+    shutil.copy(DATA / PLAN, other)
+    current = (copy / "index" / "CURRENT").read_text()
+    # the index moved with its folder (the fixture copies both) still knows it
+    assert index_status(copy / "data", copy / "index") == "ok"
+    assert index_status(other, copy / "index") == "elsewhere"
+    result = run("ask", "四川粮食产量目标是多少？", "--json", "--data", other, "--index", copy / "index", "--model", minilm_path())
+    assert result.exit_code == 0, result.stderr
+    assert "as it is" in result.stderr and str((copy / "data").resolve()) in result.stderr
+    assert (copy / "index" / "CURRENT").read_text() == current
+    assert json.loads(result.stdout)["hits"][0]["source"] == SICHUAN  # a document only the index has
+    service = ChatService(other, copy / "index", small_model)
+    assert "another folder" in service.start()
+    assert (copy / "index" / "CURRENT").read_text() == current and SICHUAN in service.retriever.titles
+    # its own folder, changed, is indexed again as before
+    (copy / "data" / ZHEJIANG).unlink()
+    result = run("ask", "四川粮食产量目标是多少？", "--data", copy / "data", "--index", copy / "index", "--model", minilm_path())
+    assert result.exit_code == 0 and "Built index: 2 files" in result.stderr
+
+
 def test_refresh_embeds_only_that_file_again(copy, small_model):
     from qa import build_index
     from qa.index import read_manifest, current_version
