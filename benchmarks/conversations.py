@@ -2,8 +2,8 @@
 earlier turns joined to it, and with the history as the product reads it.
 
 The conversations are ``../shared/eval/conversations-dev.jsonl`` and
-``questions/conversations.jsonl``, and the follow-ups of ``questions/conversations-heldout.jsonl``
-(written later, on a row of their own); the library is the one ``documents.py`` indexes
+``questions/conversations.jsonl``, and the follow-ups of ``questions/conversations-heldout.jsonl`` and
+``questions/definitions-conversations.jsonl`` (written later, on rows of their own); the library is the one ``documents.py`` indexes
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first (follow-ups), answered exactly as when asked alone (topic
 switches) and abstained (out-of-scope last turns).
@@ -22,7 +22,9 @@ from common import ROOT, SHARED, write_results  # noqa: E402
 
 FILES = [SHARED / "eval" / "conversations-dev.jsonl", ROOT / "benchmarks" / "questions" / "conversations.jsonl"]
 #: Follow-ups written after the reading and ranking were tuned on those above: a row of their own.
-HELD_OUT = ROOT / "benchmarks" / "questions" / "conversations-heldout.jsonl"
+HELD_OUT = {"held out": ROOT / "benchmarks" / "questions" / "conversations-heldout.jsonl",
+            # what another term means, written after follow-ups came to carry that (12)
+            "held out: definitions": ROOT / "benchmarks" / "questions" / "definitions-conversations.jsonl"}
 WAYS = ("alone", "joined", "history")
 
 
@@ -37,8 +39,8 @@ def main() -> None:
 
     r = Retriever(args.index)
     conversations = [json.loads(line) for f in FILES for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
-    conversations += [dict(json.loads(line), held_out=True) for line in HELD_OUT.read_text(encoding="utf-8").splitlines()
-                      if line.strip()]
+    conversations += [dict(json.loads(line), held_out=label) for label, path in HELD_OUT.items()
+                      for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
     def ask(turns: list[str], way: str):
         if way == "alone":
@@ -50,7 +52,7 @@ def main() -> None:
     rows, misses = {}, []
     for c in conversations:
         answers = {w: ask(c["turns"], w) for w in WAYS}
-        kind = "held out" if c.get("held_out") else c["kind"]
+        kind = c.get("held_out") or c["kind"]
         for w, a in answers.items():
             ranked = a.hits or a.related
             if c["answers"]:
@@ -60,7 +62,7 @@ def main() -> None:
             if kind == "switch":  # also: exactly the answer it gets alone
                 ok = ok, a.to_dict()["hits"] == answers["alone"].to_dict()["hits"]
             rows.setdefault(kind, {}).setdefault(w, []).append(ok)
-        if c["answers"] and kind in ("ellipsis", "pronoun", "held out") and not rows[kind]["history"][-1]:
+        if c["answers"] and (kind in ("ellipsis", "pronoun") or kind in HELD_OUT) and not rows[kind]["history"][-1]:
             misses.append({"turns": c["turns"], "understood_as": answers["history"].understood_as, "kind": kind})
 
     def share(xs, i=None):
@@ -75,9 +77,10 @@ def main() -> None:
         if kind in rows:
             lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[kind][w]):.3f}" for w in WAYS) + " |")
-    if "held out" in rows:
-        lines.append(f"| held-out follow-up | {len(rows['held out']['history'])} | answering sentence first | "
-                     + " | ".join(f"{share(rows['held out'][w]):.3f}" for w in WAYS) + " |")
+    for label in HELD_OUT:
+        if label in rows:
+            lines.append(f"| {label.replace('held out', 'held-out follow-up')} | {len(rows[label]['history'])} | answering sentence first | "
+                         + " | ".join(f"{share(rows[label][w]):.3f}" for w in WAYS) + " |")
     if "switch" in rows:
         lines.append(f"| switch | {len(rows['switch']['history'])} | answering sentence first | "
                      + " | ".join(f"{share(rows['switch'][w], 0):.3f}" for w in WAYS) + " |")

@@ -23,7 +23,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .keywords import salience, segmenter, tokenize
-from .scope import PROVINCES, names_in, question_places, romanized
+from .scope import PROVINCES, asks_meaning, names_in, question_places, romanized
 from .text import fold_script, has_cjk
 
 #: Words that open or close an ellipsis, in folded script.
@@ -135,6 +135,9 @@ def _resolve(question: str, p: _Parts, earlier: str | None, known: Collection[st
         carried += e.topic
     else:  # 「赤字规模呢？」: the earlier question's general words say what is asked
         carried += [t for t in e.topic if _frame(t) and t not in p.topic]
+        if asks_meaning(earlier) and not asks_meaning(question):  # 「“编外院长”呢？」 asks what it means too
+            tail = "是什么意思" if has_cjk(question) else " meaning"
+            question = re.sub(r"([?？]*)$", lambda m: tail + m.group(1), _bare(question).rstrip(), count=1)
     return " ".join(carried + [_bare(question)]) if carried else question
 
 

@@ -24,7 +24,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from .keywords import segmenter, tokenize
-from .split import Paragraph
+from .split import Paragraph, glossary_terms, is_glossary
 from .text import fold_script, has_cjk
 
 #: Provincial-level names, short forms, with the English names questions use.
@@ -200,6 +200,15 @@ _LAST_YEAR = ("去年", "上年", "last year", "现在", "目前")
 _REVIEW, _PLAN = re.compile(r"过去一年|去年|回顾"), re.compile(r"今年|本年")
 
 
+#: A question asking what a term means, which a glossary's entry answers where a document has one.
+_MEANING = re.compile(r"什么意思|指什么|指的是什么|是指|什么叫|何谓|含义|意思是|\bmean(s|ing)?\b|\bmeant\b|stands? for|refers? to")
+
+
+def asks_meaning(question: str) -> bool:
+    """Whether a question asks what a term means: 「“编外校长”是什么意思？」, "What does EFlops mean?"."""
+    return bool(_MEANING.search(fold_script(question)))
+
+
 def first_year(text: str) -> int:
     """The first year (2000-2099) a text names, 0 when none."""
     m = _YEAR.search(text)
@@ -290,6 +299,9 @@ class Scope:
         para_year = np.array([path_year(p.path, self._doc_year[doc_id[p.source]]) for p in paragraphs], dtype=np.int64)
         self._unit_doc = para_doc[units[:, 0]]
         self._unit_year = para_year[units[:, 0]]
+        self._unit_paragraph = units[:, 0]
+        #: What each glossary entry defines, by paragraph: 「12.“编外院长”：…」 → 编外院长.
+        self._glossary = {i: glossary_terms(p.text) for i, p in enumerate(paragraphs) if is_glossary(p.path)}
         # Searching reads a question's documents and places several times.
         self.documents = lru_cache(maxsize=1024)(lambda question: frozenset(preferred(question, places)))
         self.named_places = lru_cache(maxsize=1024)(lambda question: frozenset(question_places(question, self.about) & self.about))
@@ -307,7 +319,9 @@ class Scope:
         return np.isin(self._unit_doc[ids], [self._doc_id[d] for d in docs]) if docs else None
 
     def lift(self, question: str, ids: np.ndarray) -> np.ndarray:
-        """For units ``ids``: 1 for each of "in a document the question is about" and "under the year it asks about"."""
+        """For units ``ids``: 1 for each of "in a document the question is about", "under the year it asks
+        about" and, for a question asking what a term means (:func:`asks_meaning`), "the glossary's entry for
+        a term it names"."""
         lift = np.zeros(len(ids))
         inside = self.inside(question, ids)
         if inside is not None:
@@ -322,6 +336,10 @@ class Scope:
             # Only where the question's documents are: 「敦化今年…」 is not about Jilin's 2025.
             on_year = (unit_year > 0) & (unit_year == wanted[self._unit_doc[ids]])
             lift += on_year & inside
+        if asks_meaning(question):  # the glossary's entry for the term, not a sentence that only uses it
+            asked = fold_script(question)
+            entries = [i for i, terms in self._glossary.items() if any(t in asked for t in terms)]
+            lift += np.isin(self._unit_paragraph[ids], entries) & inside
         return lift
 
     @cached_property

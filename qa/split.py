@@ -20,7 +20,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
-from .text import Block, Document, has_cjk
+from .text import Block, Document, fold_script, has_cjk
 
 #: Longest paragraph taken as a heading line; longer ones are body text.
 MAX_HEADING_CHARS = 60
@@ -179,6 +179,28 @@ def _marker(text: str) -> str | None:
         if pattern.match(text):
             return kind
     return None
+
+
+def is_glossary(path: list[str]) -> bool:
+    """Whether a paragraph with these headings above it is a glossary's entry (under 「名词解释」)."""
+    return any(_marker(h) == "名词解释" for h in path)
+
+
+_ENTRY_TERM = re.compile(r"^\s*(?:\d{1,3}\s*[.．、]\s*)?([^：:]{1,40})[：:]")
+_QUOTED = re.compile(r"[“「『\"]([^”」』\"]{1,20})[”」』\"]")
+
+
+def glossary_terms(entry: str) -> list[str]:
+    """What a glossary entry defines, script-folded: its quoted terms, else all before the colon.
+
+    「12.“编外院长”：各级领导干部…」 → ["编外院长"]; 「1.六大优势产业：省委…」 → ["六大优势产业"];
+    「13.EFlops：是衡量…」 → ["eflops"]; none for an entry without a colon.
+    """
+    m = _ENTRY_TERM.match(entry)
+    if not m:
+        return []
+    term = fold_script(m.group(1).strip())
+    return _QUOTED.findall(term) or [term]
 
 
 def _marker_heading(line: str) -> bool:

@@ -27,6 +27,9 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     (["What is Dunhua's trade target?"], "What about Chengdu?", "What is Chengdu's trade target?"),
     (["What is China's 2025 target for the surveyed urban unemployment rate?"], "And for new urban jobs?",
      "2025 target rate for new urban jobs?"),
+    # what is asked of another term: what it means
+    (["云南报告里的“编外校长”是什么意思？"], "“编外院长”呢？", "云南 报告 里 “编外院长”是什么意思？"),
+    (["What does EFlops mean in Sichuan's report?"], "And 7nm?", "Sichuan 7nm meaning?"),
     # a chain: each turn read with the one before as it was read
     (["福建2025年地区生产总值增长目标是多少？", "粮食产量呢？"], "那四川呢？", "四川 2025年 地区 增长 目标 粮食产量?"),
     # a pronoun: the earlier topic is what it points at

@@ -8,12 +8,13 @@ import pytest
 
 from qa import Fusion, Retriever, build_index
 from qa.scope import (
-    document_places, first_year, path_year, place_name, preferred, question_places, question_year, without_names,
+    asks_meaning, document_places, first_year, path_year, place_name, preferred, question_places, question_year,
+    without_names,
 )
 from qa.search import fuse
 from qa.text import fold_script
 from qa.read import read_source
-from qa.split import split_document
+from qa.split import glossary_terms, is_glossary, split_document
 
 from conftest import PLAN, ROOT
 
@@ -186,3 +187,41 @@ def test_a_question_without_its_places():
     assert without_names("四川省和內蒙古的糧食", {"四川", "内蒙古"}) == "省和 的粮食"
     assert without_names("What is Sichuan's grain target? And Dunhua?", {"四川", "敦化"}) == "what is 's grain target? and ?"
     assert without_names("Inner Mongolia's dairy", {"内蒙古"}) == "'s dairy"
+
+
+@pytest.mark.parametrize("question, meaning", [
+    ("云南提到的“编外校长”是什么意思？", True), ("四川报告里的“九小场所”指什么？", True), ("什么叫“两重”？", True),
+    ("“三个十大”的含义", True), ("What does EFlops mean in Sichuan's report?", True),
+    ("What is meant by 'two priorities'?", True), ("粮食产量目标是多少？", False), ("敦化發展的主線是什麼？", False),
+    ("What is the grain output target?", False),
+])
+def test_questions_asking_what_a_term_means(question, meaning):
+    assert asks_meaning(question) is meaning
+
+
+def test_a_glossary_entry_is_preferred_when_a_question_asks_what_its_term_means(library):
+    r = library
+    paragraphs = [r.index.paragraphs[pi] for pi in r.index.units[:, 0]]
+    glossary = np.array([is_glossary(p.path) for p in paragraphs])
+    assert (glossary & np.array([p.source == SICHUAN.name for p in paragraphs])).sum() >= 50 and glossary.sum() >= 50
+    entry = np.array([is_glossary(p.path) and p.text.startswith("22.“九小场所”") for p in paragraphs])
+    assert entry.any()
+    ids = np.arange(len(paragraphs))
+
+    def extra(asked: str, plain: str) -> np.ndarray:
+        return r.scope.lift(asked, ids) - r.scope.lift(plain, ids)
+
+    # its own entry only: 「22.“九小场所”：是指小型学校幼儿园…」, not the other 49, not the sentences using the term
+    assert np.array_equal(extra("四川报告里的“九小场所”是什么意思？", "四川报告里的“九小场所”怎么整治？"), entry.astype(float))
+    assert np.array_equal(extra("四川的九小场所指什么？", "四川的九小场所怎么整治？"), entry.astype(float))
+    # a term no entry defines, and a document the question is not about (no place: the national report)
+    assert not extra("四川报告里的“五张清单”是什么意思？", "四川报告里的“五张清单”怎么办？").any()
+    assert not extra("“九小场所”是什么意思？", "“九小场所”怎么整治？").any()
+
+
+def test_what_a_glossary_entry_defines():
+    assert glossary_terms("12.“编外院长”：各级领导干部挂钩联系…") == ["编外院长"]
+    assert glossary_terms("1.六大优势产业：省委十二届三次全会提出…") == ["六大优势产业"]
+    assert glossary_terms("18．农业龙头企业“三个全覆盖”：国家级…") == ["三个全覆盖"]
+    assert glossary_terms("13.EFlops：是衡量计算速度的单位") == ["eflops"]
+    assert glossary_terms("没有冒号的一句话。") == []
