@@ -3,7 +3,8 @@ earlier turns joined to it, and with the history as the product reads it.
 
 The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 ``questions/conversations.jsonl``, and the follow-ups of ``questions/conversations-heldout.jsonl`` and
-``questions/definitions-conversations.jsonl`` (written later, on rows of their own); the library is the one ``documents.py`` indexes
+``questions/definitions-conversations.jsonl``, ``questions/pronoun-conversations.jsonl`` and
+``questions/switch-conversations.jsonl`` (written later, on rows of their own); the library is the one ``documents.py`` indexes
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first (follow-ups), answered exactly as when asked alone (topic
 switches) and abstained (out-of-scope last turns).
@@ -22,9 +23,17 @@ from common import ROOT, SHARED, write_results  # noqa: E402
 
 FILES = [SHARED / "eval" / "conversations-dev.jsonl", ROOT / "benchmarks" / "questions" / "conversations.jsonl"]
 #: Follow-ups written after the reading and ranking were tuned on those above: a row of their own.
-HELD_OUT = {"held out": ROOT / "benchmarks" / "questions" / "conversations-heldout.jsonl",
-            # what another term means, written after follow-ups came to carry that (12)
-            "held out: definitions": ROOT / "benchmarks" / "questions" / "definitions-conversations.jsonl"}
+#: Written after the reading and ranking were tuned on those above, each on rows of its own:
+#: follow-ups under their label, topic switches and off-topic last turns as "held out: switch…".
+HELD_OUT = [
+    ("held out", ROOT / "benchmarks" / "questions" / "conversations-heldout.jsonl"),
+    # what another term means, written after follow-ups came to carry that (12)
+    ("held out: definitions", ROOT / "benchmarks" / "questions" / "definitions-conversations.jsonl"),
+    # pointing words (其中, 它, 这些…), written after 「其中」 came to carry only words for things (24)
+    ("held out: pronouns", ROOT / "benchmarks" / "questions" / "pronoun-conversations.jsonl"),
+    # last turns that stand alone: 16 topic switches and 14 off-topic questions
+    ("held out", ROOT / "benchmarks" / "questions" / "switch-conversations.jsonl"),
+]
 WAYS = ("alone", "joined", "history")
 
 
@@ -39,8 +48,9 @@ def main() -> None:
 
     r = Retriever(args.index)
     conversations = [json.loads(line) for f in FILES for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
-    conversations += [dict(json.loads(line), held_out=label) for label, path in HELD_OUT.items()
+    conversations += [dict(json.loads(line), held_out=label) for label, path in HELD_OUT
                       for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    follow_up_rows = ["ellipsis", "pronoun", *dict.fromkeys(label for label, _ in HELD_OUT)]
 
     def ask(turns: list[str], way: str):
         if way == "alone":
@@ -52,17 +62,19 @@ def main() -> None:
     rows, misses = {}, []
     for c in conversations:
         answers = {w: ask(c["turns"], w) for w in WAYS}
-        kind = c.get("held_out") or c["kind"]
+        kind = c["kind"]
+        if c.get("held_out"):
+            kind = f"held out: {kind}" if kind.startswith("switch") else c["held_out"]
         for w, a in answers.items():
             ranked = a.hits or a.related
             if c["answers"]:
                 ok = bool(ranked and ranked[0].highlights and contains_answer(ranked[0].highlights[0], c["answers"]))
             else:
                 ok = a.abstained
-            if kind == "switch":  # also: exactly the answer it gets alone
+            if kind.endswith("switch"):  # also: exactly the answer it gets alone
                 ok = ok, a.to_dict()["hits"] == answers["alone"].to_dict()["hits"]
             rows.setdefault(kind, {}).setdefault(w, []).append(ok)
-        if c["answers"] and (kind in ("ellipsis", "pronoun") or kind in HELD_OUT) and not rows[kind]["history"][-1]:
+        if c["answers"] and kind in follow_up_rows and not rows[kind]["history"][-1]:
             misses.append({"turns": c["turns"], "understood_as": answers["history"].understood_as, "kind": kind})
 
     def share(xs, i=None):
@@ -77,18 +89,19 @@ def main() -> None:
         if kind in rows:
             lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[kind][w]):.3f}" for w in WAYS) + " |")
-    for label in HELD_OUT:
+    for label in follow_up_rows[2:]:
         if label in rows:
             lines.append(f"| {label.replace('held out', 'held-out follow-up')} | {len(rows[label]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[label][w]):.3f}" for w in WAYS) + " |")
-    if "switch" in rows:
-        lines.append(f"| switch | {len(rows['switch']['history'])} | answering sentence first | "
-                     + " | ".join(f"{share(rows['switch'][w], 0):.3f}" for w in WAYS) + " |")
-        lines.append(f"| switch | {len(rows['switch']['history'])} | same answer as asked alone | "
-                     + " | ".join(f"{share(rows['switch'][w], 1):.3f}" for w in WAYS) + " |")
-    if "switch-oos" in rows:
-        lines.append(f"| switch-oos | {len(rows['switch-oos']['history'])} | abstained | "
-                     + " | ".join(f"{share(rows['switch-oos'][w]):.3f}" for w in WAYS) + " |")
+    for prefix in ("", "held out: "):
+        if (kind := prefix + "switch") in rows:
+            lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
+                         + " | ".join(f"{share(rows[kind][w], 0):.3f}" for w in WAYS) + " |")
+            lines.append(f"| {kind} | {len(rows[kind]['history'])} | same answer as asked alone | "
+                         + " | ".join(f"{share(rows[kind][w], 1):.3f}" for w in WAYS) + " |")
+        if (kind := prefix + "switch-oos") in rows:
+            lines.append(f"| {kind} | {len(rows[kind]['history'])} | abstained | "
+                         + " | ".join(f"{share(rows[kind][w]):.3f}" for w in WAYS) + " |")
     write_results("conversations", {"conversations": len(conversations), "misses": misses}, "\n".join(lines))
 
 

@@ -11,7 +11,7 @@ A question leans on the earlier ones when it has
 Such a question is read with what the conversation was about carried over:
 the place and the year when it names none; when it names only a place or a
 year, the earlier question with that place or year put in; after a pronoun,
-the earlier question's topic; after an ellipsis with a topic of its own, the
+the earlier question's topic (after 「其中」, "among them", only its words for things); after an ellipsis with a topic of its own, the
 earlier question's general words (目标, 增长, 安排), which say what is asked.
 A question that stands alone (a complete question, an off-topic one) is read
 as it is, so it gets exactly the answer it gets when asked first.
@@ -31,6 +31,9 @@ _OPENERS = ("那么", "那", "还有", "另外", "and what about", "and how abou
 _CLOSER = "呢"
 #: Pronouns and words that point back.
 PRONOUNS = frozenset("它 它们 其 其中 这些 那些 该 此 为此 上述 这个 那个 它的 他们 its it this that these those they their them".split())
+#: Pointing words that stand for things, not for what was done: after 「其中」 the earlier question's
+#: verbs and adverbs (发行, 已, 入选) are not carried, only what they were about (国债, 制造业 集群).
+POINTING_AT_THINGS = frozenset("其中".split())
 #: "this year" points at the report's year, not back at the conversation.
 _NOT_POINTING = re.compile(r"\b(this|that)\s+(year|month|week|time)\b", re.IGNORECASE)
 #: An earlier question's words this general say what is asked (目标 8.6, 增长 8.0, 安排 8.9), not
@@ -64,6 +67,7 @@ class _Parts:
     topic: list[str]
     pointing: bool
     elliptic: bool
+    at_things: bool
 
 
 def _parts(question: str, known: Collection[str]) -> _Parts:
@@ -76,8 +80,12 @@ def _parts(question: str, known: Collection[str]) -> _Parts:
     years = [m.group().strip() for m in _YEAR_WORDS.finditer(folded)]
     tokens = tokenize(folded)
     place_words = places | {_english(p).lower() for p in places}
-    # Pronouns are stopwords to the keyword side, so they are looked for among all the words.
-    pointing = any(w.strip() in PRONOUNS for w in segmenter().lcut(_NOT_POINTING.sub(" ", folded)))
+    # Pronouns are stopwords to the keyword side, so they are looked for among all the words; only
+    # before the question's own place: in "Which roads will Dunhua build as it grows?" "it" is Dunhua.
+    named_at = [i for i in (folded.find(w) for w in place_words if w) if i >= 0]
+    before = folded[: min(named_at)] if named_at else folded
+    words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", before))}
+    pointing = bool(words & PRONOUNS)
     elliptic = bare.endswith(_CLOSER) or any(bare == o or bare.startswith(o + ("" if has_cjk(o) else " ")) for o in _OPENERS)
     skip = PRONOUNS | set(_OPENERS) | {_CLOSER}
     topic = [
@@ -85,7 +93,7 @@ def _parts(question: str, known: Collection[str]) -> _Parts:
         if t not in skip and not any(t in w or w in t for w in place_words if w) and not _YEAR_WORDS.fullmatch(t)
         and not (t.isascii() and len(t) < 2) and t != "年"
     ]
-    return _Parts(places, years, topic, pointing, elliptic)
+    return _Parts(places, years, topic, pointing, elliptic, bool(words & POINTING_AT_THINGS))
 
 
 def leans(question: str, known: Collection[str] = ()) -> bool:
@@ -132,13 +140,24 @@ def _resolve(question: str, p: _Parts, earlier: str | None, known: Collection[st
     if not p.years:
         carried += e.years[:1]
     if p.pointing:  # 「其中多少用于以旧换新？」: what 其 points at is the earlier topic
-        carried += e.topic
+        carried += _things(earlier, e.topic) if p.at_things else e.topic
     else:  # 「赤字规模呢？」: the earlier question's general words say what is asked
         carried += [t for t in e.topic if _frame(t) and t not in p.topic]
         if asks_meaning(earlier) and not asks_meaning(question):  # 「“编外院长”呢？」 asks what it means too
             tail = "是什么意思" if has_cjk(question) else " meaning"
             question = re.sub(r"([?？]*)$", lambda m: tail + m.group(1), _bare(question).rstrip(), count=1)
     return " ".join(carried + [_bare(question)]) if carried else question
+
+
+def _things(question: str, topic: list[str]) -> list[str]:
+    """The words of ``topic`` that name things, not actions or manner: those jieba's tagger calls neither verbs nor adverbs."""
+    import jieba.posseg
+
+    segmenter()
+    tags = {}
+    for w in jieba.posseg.cut(fold_script(question)):
+        tags.setdefault(w.word, w.flag)
+    return [t for t in topic if not tags.get(t, "n").startswith(("v", "d"))]
 
 
 def _bare(question: str) -> str:

@@ -34,12 +34,21 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     (["福建2025年地区生产总值增长目标是多少？", "粮食产量呢？"], "那四川呢？", "四川 2025年 地区 增长 目标 粮食产量?"),
     # a pronoun: the earlier topic is what it points at
     (["河南今年汽车产量目标是多少？"], "其中新能源汽车要达到多少？", "河南 今年 汽车产量 目标 其中新能源汽车要达到多少？"),
+    # 「其中」 points at things: the earlier question's verbs and adverbs stay behind; 「为此」 at what was done
+    (["2025年拟发行多少超长期特别国债？"], "其中多少用于以旧换新？", "2025年 年拟 国债 其中多少用于以旧换新？"),
+    (["内蒙古哪些产业已入选国家级先进制造业集群？"], "其中乳业的产业链产值力争突破多少？",
+     "内蒙古 产业 国家级 先进 制造业 集群 其中乳业的产业链产值力争突破多少？"),
+    (["海南自贸港计划什么时候封关运作？"], "为此今年要做哪些压力测试？", "海南 自贸港 计划 时候 封关 运作 为此今年要做哪些压力测试？"),
     (["敦化有哪些国家级农业产业化龙头企业？"], "除了这些，还有哪些重点涉农企业？",
      "敦化 国家级 农业 产业化 龙头企业 除了这些，还有哪些重点涉农企业？"),
     # standing alone: read as asked
     (["2025年赤字率拟按多少安排？"], "敦化的外贸目标是多少？", None),
     (["What is the 2025 deficit ratio?"], "Which railway section will Tibet start building this year?", None),
     (["福建今年粮食产量目标是多少？"], "怎么做糖醋排骨？", None),
+    # a pronoun after the question's own place points at that place, not back
+    (["What is Jilin Province's grain output target for 2025?"],
+     "Which road projects will Dunhua start preliminary work on as it builds its outer ring road?", None),
+    (["四川的粮食产量目标是多少？"], "敦化在其城市建设中要建哪些公园？", None),
     ([], "那社会消费品零售总额呢？", None),  # nothing to lean on
 ])
 def test_how_a_follow_up_is_read(history, question, understood):

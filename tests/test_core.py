@@ -178,7 +178,8 @@ def test_cli_build_ask_json(tmp_path):
 
     res = runner.invoke(cli, ["ask", "外贸进出口总额的目标是多少？", "-k", "2", "--json", "--index", str(tmp_path / "index")])
     assert res.exit_code == 0, res.output
-    out = json.loads(res.output)
+    out = json.loads(res.stdout)
+    assert "as it is" in res.stderr  # built from tmp_path/data, asked from here: used, not rebuilt from ./data
     assert {"question", "abstained", "hits"} <= set(out)
     assert out["question"] == "外贸进出口总额的目标是多少？"
     assert isinstance(out["abstained"], bool) and len(out["hits"]) == 2
