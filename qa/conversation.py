@@ -11,8 +11,11 @@ A question leans on the earlier ones when it has
 Such a question is read with what the conversation was about carried over:
 the place and the year when it names none; when it names only a place or a
 year, the earlier question with that place or year put in; after a pronoun,
-the earlier question's topic (after 「其中」, "among them", only its words for things); after an ellipsis with a topic of its own, the
-earlier question's general words (目标, 增长, 安排), which say what is asked.
+the earlier question's topic (after 「其中」, "among them", only its words for
+things); after an ellipsis with a topic of its own, the earlier question's
+general words (目标, 增长, 安排), which say what is asked, and "what does it
+mean" when that was asked. A pronoun after the question's own place points at
+that place, not back.
 A question that stands alone (a complete question, an off-topic one) is read
 as it is, so it gets exactly the answer it gets when asked first.
 """
