@@ -113,6 +113,14 @@ def unchanged(manifest: Manifest, hashes: dict[str, str], model_name: str, backe
     )
 
 
+def _relative(data_dir: Path, index_dir: Path) -> str:
+    """``data_dir`` as seen from ``index_dir``, so that the two can move together (absolute across Windows drives)."""
+    try:
+        return os.path.relpath(data_dir.resolve(), index_dir.resolve())
+    except ValueError:
+        return str(data_dir.resolve())
+
+
 def indexed_folder(manifest: Manifest, index_dir: str | os.PathLike) -> Path | None:
     """The folder of source files an index was built from; None for an index from before it was kept."""
     return (Path(index_dir).resolve() / manifest.data).resolve() if manifest.data else None
@@ -355,7 +363,7 @@ def build_index(
                 "units": len(units),
             },
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            data=os.path.relpath(data_dir.resolve(), index_dir.resolve()),
+            data=_relative(data_dir, index_dir),
         )
         if progress:
             progress("write", 0, 1)
