@@ -106,10 +106,16 @@ class ChatService:
         return summary
 
     def _use(self, retriever: Retriever) -> None:
-        """Answer from ``retriever`` from now on; its English dictionary is read meanwhile, in the
-        background, so that the first English question does not wait for it (about 2 s)."""
+        """Answer from ``retriever`` from now on; its English dictionary and what chance reaches in it
+        (:meth:`Retriever.chance`) are measured meanwhile, in the background, so that the first
+        questions do not wait for them (about 2.5 s)."""
         self.retriever = retriever
-        threading.Thread(target=retriever.english_terms, args=("ready",), daemon=True).start()
+
+        def warm() -> None:
+            for group in ("zh", "other"):
+                retriever.chance(group)  # "other" embeds English probes with their Chinese words: the dictionary too
+
+        threading.Thread(target=warm, daemon=True).start()
 
     # -- questions
 

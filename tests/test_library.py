@@ -219,3 +219,28 @@ def test_what_a_question_names_that_the_library_is_not_about(library, small_mode
 
     r = Retriever(library / "index", small_model)
     assert r.evidence(question, r.score(question)).unknown == unknown
+
+
+def test_dense_alone_never_answers_below_what_off_topic_probes_reach_in_the_index(plan_index, small_model):
+    """The dense-alone threshold is the calibrated one or what chance reaches in this index, the higher."""
+    from importlib import resources
+
+    import numpy as np
+
+    from qa import Retriever
+    from qa.answer import PROBE_QUANTILE, question_group
+
+    r = Retriever(plan_index / "index", small_model)
+    probes = [q.strip() for q in resources.files("qa").joinpath("probes.txt").read_text(encoding="utf-8").splitlines() if q.strip()]
+    assert len(probes) >= 40 and {question_group(q) for q in probes} == {"zh", "other"}
+    for group in ("zh", "other"):
+        best, _ = r.index.dense.search(r.encode([q for q in probes if question_group(q) == group]), 1)
+        assert r.chance(group) == pytest.approx(float(np.quantile(best[:, 0], PROBE_QUANTILE)), abs=1e-6)
+    # a model calibrated to answer on the dense score alone, at any score: chance decides
+    r.thresholds = {g: {"dense_alone": -1.0, "dense": 2.0, "cover": 2.0} for g in ("zh", "other")}
+    outcomes = set()
+    for q in ("What is the target for foreign trade?", "How do I bake sourdough bread?", "Who painted the Sistine Chapel?"):
+        dense = r.evidence(q, r.score(q)).dense
+        assert r.abstains(q, r.score(q)) == (dense < r.chance("other")), q
+        outcomes.add(dense < r.chance("other"))
+    assert outcomes == {True, False}  # the small model puts the trade question above chance, the others below
