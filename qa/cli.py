@@ -85,13 +85,14 @@ def _ensure_index(data_dir: str, index_dir: str, model: str | None, backend: str
 
     if not Path(data_dir).is_dir() and (Path(index_dir) / "CURRENT").exists():
         return  # an index without its sources: use it as it is
-    try:  # an update keeps the index's own model; asking with another is refused when it loads
-        model = model or read_manifest(current_version(index_dir)).model
+    try:
+        manifest = read_manifest(current_version(index_dir))
     except IndexFailure:
-        pass
+        manifest = None
+    model = model or (manifest and manifest.model)  # an update keeps the index's own model; another is refused when it loads
     status = index_status(data_dir, index_dir, model)
     if status == "elsewhere":  # never rebuilt from another folder unasked: `qa build` does that
-        folder = indexed_folder(read_manifest(current_version(index_dir)), index_dir)
+        folder = indexed_folder(manifest, index_dir)
         click.echo(f"Answering from {index_dir} as it is: it indexes {folder}, not {data_dir} "
                    f"(`qa build --data {data_dir} --index {index_dir}` indexes that folder instead).", err=True)
     elif status != "ok":
