@@ -43,14 +43,15 @@ def main() -> None:
 
     from qa import build_index
     from qa.build import unit_text
+    from qa.split import make_units
     from qa.embed import get_model
     from qa.index import load_index
 
     plan = ROOT / "data" / "000_35bfb118311f446a.txt"
     build_index(ROOT / "data", args.work / "index", backend="onnx")
     idx = load_index(args.work / "index")
-    units = [unit_text(idx.paragraphs[p], idx.manifest.sources[idx.paragraphs[p].source].title, a, b)
-             for p, a, b in idx.units.tolist()]
+    units = [unit_text(idx.manifest.sources[idx.paragraphs[u.paragraph].source].title, u.text)
+             for u in make_units(idx.paragraphs)]
     cmrc = json.loads(CMRC.read_text(encoding="utf-8"))["data"]
     paragraphs = [p["context"] for a in cmrc for p in a["paragraphs"]]
     provinces = sorted(DOCS.glob("*.docx"))[: args.docs]

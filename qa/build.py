@@ -27,6 +27,7 @@ from . import files
 from .embed import backend_of, check_backend, encode_documents, get_model, model_dim, name_of, text_key
 from .errors import IndexBusy, IndexFailure, NoSources, SourceError
 from .index import (
+    FORMAT_VERSION,
     Manifest,
     SourceRecord,
     current_version,
@@ -107,6 +108,7 @@ def unchanged(manifest: Manifest, hashes: dict[str, str], model_name: str, backe
     """True when a version was built from these sources, model, backend (unless None) and settings."""
     return (
         manifest.model == model_name
+        and manifest.format_version == FORMAT_VERSION
         and backend in (None, manifest.backend)
         and manifest.chunking == CHUNKING
         and manifest.source_hashes() == hashes
@@ -236,9 +238,8 @@ def embed_missing(model: "Encoder", texts: list[str], rows: list[int], out: np.n
         out[rows] = encode_documents(model, texts, progress=tick)
 
 
-def unit_text(para: Paragraph, title: str, s0: int, s1: int) -> str:
-    """What is embedded and keyword-indexed for a unit: the document's title (if it has one) and the sentences."""
-    text = para.sentence(s0, s1)
+def unit_text(title: str, text: str) -> str:
+    """What is embedded and keyword-indexed for a unit's text: the document's title (if it has one) before it."""
     return f"{title}\n{text}" if title else text
 
 
@@ -335,7 +336,7 @@ def build_index(
         # A unit is matched with its document's title before it: in a library of
         # reports, 「上海…目标」 must find Shanghai's 「全市生产总值增长5%左右」.
         titles = {name: rec.title for name, rec in records.items()}
-        texts = [unit_text(paragraphs[pi], titles.get(paragraphs[pi].source, ""), s0, s1) for pi, s0, s1 in units]
+        texts = [unit_text(titles.get(paragraphs[u.paragraph].source, ""), u.text) for u in units]
         keys = [text_key(model_name, t, backend) for t in texts]
 
         # Each distinct text is embedded once, and not at all when the
@@ -345,7 +346,7 @@ def build_index(
         encoder = get_model(model, backend) if model is None or isinstance(model, str) else model  # loaded only now
         dim = model_dim(encoder)
         vectors = np.empty((len(row_of), dim), dtype=np.float32)
-        fresh = {keys[i] for i, (pi, _, _) in enumerate(units) if paragraphs[pi].source in refresh}
+        fresh = {keys[i] for i, u in enumerate(units) if paragraphs[u.paragraph].source in refresh}
         reusable = {k: row for k, row in row_of.items() if k not in fresh}
         reused = reuse_vectors(index_dir, previous, model_name, dim, backend, reusable, vectors)
         todo = [r for r in range(len(row_of)) if r not in reused]
@@ -367,7 +368,7 @@ def build_index(
         )
         if progress:
             progress("write", 0, 1)
-        version = write_version(index_dir, paragraphs, units, keys, vectors, texts, manifest)
+        version = write_version(index_dir, paragraphs, [u[:4] for u in units], keys, vectors, texts, manifest)
         if progress:
             progress("write", 1, 1)
         return BuildReport(

@@ -8,7 +8,8 @@ Layout of an index folder::
       v-<id>/            one complete version, never modified once published
         manifest.json    written last: format, model, settings, sources, sha256 of every file
         paragraphs.json  the quotable paragraphs: source, title, path, text, sentence offsets, page
-        units.npy        int32 (n, 3): paragraph, first and last sentence of each matched unit
+        units.npy        int32 (n, 4): paragraph, first and last sentence of each matched unit,
+                         and 0 or the number of its piece of a long sentence
         keys.npy         content hash of each unit's text, to skip unchanged text on rebuild
         dense.faiss      the unit vectors
         bm25/            bm25s arrays (.npy) and vocabulary (.json), no pickle
@@ -39,7 +40,10 @@ from .split import Paragraph
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+#: Formats this version reads: 3 had no piece column in ``units.npy`` (its units are all whole
+#: sentences), so an index built before pieces loads, and its vectors are reused by the rebuild.
+READABLE_FORMATS = (3, FORMAT_VERSION)
 #: From this many units on, the dense index is approximate (HNSW) instead of exact.
 HNSW_MIN_UNITS = 200_000
 #: HNSW settings measured by benchmarks/bench_recall.py on e5 vectors at 300k units:
@@ -179,7 +183,7 @@ def read_manifest(version: str | os.PathLike) -> Manifest:
     except (OSError, ValueError) as e:
         raise IndexCorrupt(f"{path} cannot be read ({e}); rebuild with `qa build --force`") from None
     found = data.get("format_version") if isinstance(data, dict) else None
-    if found != FORMAT_VERSION:
+    if found not in READABLE_FORMATS:
         raise IndexMismatch(
             f"{path} has index format {found!r}, this version of qa reads {FORMAT_VERSION}; rebuild with `qa build --force`"
         )
@@ -236,7 +240,7 @@ def write_version(
     try:
         staging.mkdir()
         files.write_durable(staging / "paragraphs.json", json.dumps([p.to_dict() for p in paragraphs], ensure_ascii=False).encode("utf-8"))
-        np.save(staging / "units.npy", np.asarray(units, dtype=np.int32).reshape(-1, 3))
+        np.save(staging / "units.npy", np.asarray(units, dtype=np.int32).reshape(-1, 4))
         np.save(staging / "keys.npy", np.asarray(keys, dtype="S32"))
         try:
             faiss.write_index(dense_index(vectors), str(staging / "dense.faiss"))
@@ -314,6 +318,10 @@ def load_index(index_dir: str | os.PathLike = "index", *, verify: bool = True) -
         bm25 = bm25s.BM25.load(str(version / "bm25"), load_corpus=False)
     except Exception as e:  # a file that passed no checksum (verify=False) may still be bad
         raise IndexCorrupt(f"index in {version} cannot be read ({type(e).__name__}: {e}); {fix}") from None
+    if units.ndim == 2 and units.shape[1] == 3:  # format 3: no pieces
+        units = np.hstack([units, np.zeros((len(units), 1), dtype=units.dtype)])
+    if units.ndim != 2 or units.shape[1] != 4:
+        raise IndexCorrupt(f"index in {version}: units.npy has shape {units.shape}, not (n, 4); {fix}")
     if dense.ntotal != len(units) or dense.d != manifest.dim:
         raise IndexCorrupt(f"index in {version}: dense vectors do not match the units; {fix}")
     if isinstance(dense, faiss.IndexHNSWFlat):

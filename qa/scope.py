@@ -297,6 +297,7 @@ class Scope:
         self._doc_id = doc_id
         self._doc_year = np.array([first_year(titles.get(name, name)) for name in places], dtype=np.int64)
         para_year = np.array([path_year(p.path, self._doc_year[doc_id[p.source]]) for p in paragraphs], dtype=np.int64)
+        self._para_doc, self._para_year = para_doc, para_year
         self._unit_doc = para_doc[units[:, 0]]
         self._unit_year = para_year[units[:, 0]]
         self._unit_paragraph = units[:, 0]
@@ -342,6 +343,11 @@ class Scope:
             lift += np.isin(self._unit_paragraph[ids], entries) & inside
         return lift
 
+    def _about_year(self, year: int, paragraphs: Collection[int]) -> bool:
+        """Whether one of ``paragraphs`` is under ``year``, or in a report of the year after (「过去一年」 is its ``year``)."""
+        ids = np.asarray(list(paragraphs), dtype=np.int64)
+        return bool(np.isin(year, self._para_year[ids]) or np.isin(year + 1, self._doc_year[self._para_doc[ids]]))
+
     @cached_property
     def _pinyin(self) -> set[str]:
         """The library's Chinese words of two to four characters in pinyin, for names in English questions.
@@ -350,7 +356,7 @@ class Scope:
         """
         return romanized(self.about | {w for w in self._vocabulary if 2 <= len(w) <= 4 and has_cjk(w)})
 
-    def unknown(self, question: str, context: str) -> list[str]:
+    def unknown(self, question: str, context: str, paragraphs: Collection[int] = ()) -> list[str]:
         """What the question names that neither the library nor its best matches are about.
 
         A quote can only answer 「广东…」 if it is about Guangdong, and 「2023年…」 if
@@ -359,6 +365,8 @@ class Scope:
         Args:
             question: The question.
             context: The titles, headings and text of the best matches, script-folded.
+            paragraphs: The best matches (places in the index): the year a paragraph is under,
+                and the year before its report's own, which the report looks back on, are theirs too.
 
         Returns:
             The places (neither a document's nor in ``context``), the year (not in
@@ -368,7 +376,7 @@ class Scope:
         places, names = names_in(question)
         missing = [p for p in sorted(places) if p not in self.about and p not in context]
         asked = question_year(question)
-        if asked and asked[0] and str(asked[0]) not in context:
+        if asked and asked[0] and str(asked[0]) not in context and not self._about_year(asked[0], paragraphs):
             missing.append(str(asked[0]))
         for name in sorted(names):
             words = tokenize(name)

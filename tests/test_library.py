@@ -181,7 +181,7 @@ def test_refresh_embeds_only_that_file_again(copy, small_model):
     from qa import Retriever
 
     r = Retriever(copy / "index", small_model)
-    for pi, _, _ in r.index.units:
+    for pi in r.index.units[:, 0]:
         units[r.index.paragraphs[pi].source] = units.get(r.index.paragraphs[pi].source, 0) + 1
     assert 0 < report.embedded <= units[SICHUAN]
     assert read_manifest(current_version(copy / "index")).sources[ZHEJIANG].indexed_at

@@ -14,7 +14,7 @@ from qa.scope import (
 from qa.search import fuse
 from qa.text import fold_script
 from qa.read import read_source
-from qa.split import glossary_terms, is_glossary, split_document
+from qa.split import LONG_SENTENCE_CHARS, PIECE_CHARS, glossary_terms, is_glossary, make_units, sentence_pieces, split_document
 
 from conftest import PLAN, ROOT
 
@@ -125,7 +125,7 @@ def library(tmp_path_factory, small_model) -> Retriever:
 
 
 def _names(r: Retriever, uid: int, place: str) -> bool:
-    pi, s0, s1 = r.index.units[uid].tolist()
+    pi, s0, s1, _ = r.index.units[uid].tolist()
     return place in fold_script(r.index.paragraphs[pi].sentence(s0, s1))
 
 
@@ -139,7 +139,7 @@ def test_units_are_raised_by_the_preference_for_each_of_document_and_year(librar
         plain, preferring = r.score(question, Fusion(prefer=0)), r.score(question, Fusion(prefer=1.5))
         assert np.array_equal(plain.ids, preferring.ids)
         neutral = r.place_neutral(question, plain)  # what the place adds to a sentence naming it is taken back: the next test
-        base = plain.fused if neutral is None else fuse(neutral, plain.keyword)
+        base = plain.fused if neutral is None else plain.fused + fuse(neutral, plain.keyword) - fuse(plain.dense, plain.keyword)
         found: dict[tuple[str, int], set[float]] = {}
         for uid, a, b in zip(plain.ids.tolist(), base, preferring.fused):
             para = r.index.paragraphs[r.index.units[uid, 0]]
@@ -225,3 +225,48 @@ def test_what_a_glossary_entry_defines():
     assert glossary_terms("18．农业龙头企业“三个全覆盖”：国家级…") == ["三个全覆盖"]
     assert glossary_terms("13.EFlops：是衡量计算速度的单位") == ["eflops"]
     assert glossary_terms("没有冒号的一句话。") == []
+
+
+# ------------------------------------------------------------------ pieces of long sentences
+
+def test_a_long_list_sentence_is_also_matched_by_its_pieces():
+    outline = split_document(read_source(GUANGXI, GUANGXI.parent))
+    targets = next(p for p in outline.paragraphs if "糖料蔗种植面积稳定在1100万亩以上" in p.text)
+    s = next(i for i in range(len(targets.sentences)) if "糖料蔗种植面积" in targets.sentence(i))
+    sentence = targets.sentence(s)
+    pieces = sentence_pieces(sentence)
+    assert len(sentence) > LONG_SENTENCE_CHARS and "".join(pieces) == sentence  # whole clauses, in order
+    assert all(len(p) <= PIECE_CHARS or p.count("；") + p.count("，") <= 1 for p in pieces)
+    assert any(p.startswith("糖料蔗种植面积稳定在1100万亩以上") for p in pieces)
+    assert sentence_pieces(sentence[:LONG_SENTENCE_CHARS]) == []
+    assert sentence_pieces("，".join(["很长的一句话没有句号"] * 3) + "。") == []  # short
+
+    units = make_units(outline.paragraphs)
+    where = outline.paragraphs.index(targets)
+    mine = [u for u in units if u.paragraph == where and u.piece]
+    assert [u.text for u in mine if u.first == s] == pieces
+    assert all(u.first == u.last for u in mine) and [u.piece for u in mine if u.first == s] == list(range(1, len(pieces) + 1))
+
+
+def test_a_piece_that_matches_highlights_its_whole_sentence(library):
+    r = library
+    # the piece is asked word for word, so it is the best unit; the reader sees the whole sentence
+    uid = next(i for i, (pi, s0, s1, piece) in enumerate(r.index.units.tolist())
+               if piece == 2 and r.index.paragraphs[pi].source == SICHUAN.name)
+    pi, s, _, _ = r.index.units[uid].tolist()
+    para = r.index.paragraphs[pi]
+    question = sentence_pieces(para.sentence(s))[1]
+    scored = r.score(question)
+    assert scored.ids[np.argmax(scored.fused)] == uid
+    hit = r.rank(scored, 1)[0]
+    assert hit.source == SICHUAN.name and hit.highlights[0] == para.sentence(s)
+
+
+def test_a_report_is_about_the_year_it_looks_back_on(library):
+    r = library
+    sichuan = [i for i, p in enumerate(r.index.paragraphs) if p.source == SICHUAN.name]
+    review = [i for i in sichuan if not any("2024" in h for h in r.index.paragraphs[i].path)]
+    assert r.scope.unknown("2024年四川接待游客多少？", "", review[:1]) == []  # the 2025 report looks back on 2024
+    assert r.scope.unknown("2023年四川接待游客多少？", "", review[:1]) == ["2023"]
+    assert r.scope.unknown("2024年四川接待游客多少？", "", []) == ["2024"]
+    assert r.scope.unknown("2023年四川接待游客多少？", "2023年", []) == []
