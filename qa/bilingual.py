@@ -103,6 +103,7 @@ class Glossary:
         common = segmenter().dt.FREQ
         found: dict[str, set[str]] = defaultdict(set)
         general: dict[str, tuple[int, str]] = {}
+        ordinary: set[str] = set()
         for entry in CcCedict().get_entries():
             word = entry["simplified"]
             if not _CJK_WORD.fullmatch(word):
@@ -114,8 +115,13 @@ class Glossary:
                         found[key].add(word)
                     if key not in general or count > general[key][0]:
                         general[key] = (count, word)
+                main = re.sub(r"\([^)]*\)", "", d).strip()  # without "(France)" in "notably Le Monde (France)"
+                if word in usage and main[:1].islower():  # "port", not "France"
+                    ordinary.update(_keys(main))
         #: English phrase → its Chinese words in the library, the most used first.
         self.words = {k: sorted(v, key=lambda w: (-usage[w], w)) for k, v in found.items()}
+        #: English words the library uses as ordinary words, not names: "port" 港口 (but not "France" 法国).
+        self._ordinary = ordinary
         #: English phrase → its commonest Chinese word anywhere, which weighs it.
         self._general = {k: w for k, (_, w) in general.items()}
 
@@ -128,6 +134,11 @@ class Glossary:
         for form in known:
             found += [w for w in self.words.get(form, []) if w not in found]
         return Meaning(found[:PER_WORD], salience(self._general[known[0]]))
+
+    def uses_word(self, word: str) -> bool:
+        """Whether the library uses an English word, capitalised in a name ("Port of Shanghai", "Pinglu Canal"),
+        as an ordinary word in Chinese: "port" 港口, "canal" 运河; not a name such as "France" 法国 or "Laos" 老挝."""
+        return any(form in self._ordinary for form in _lemmas(word.lower()))
 
     def meanings(self, question: str) -> list[Meaning]:
         """Each word or phrase of an English question that says what it is about, in Chinese.

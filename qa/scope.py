@@ -383,7 +383,7 @@ class Scope:
             if name in context or all(w in self._vocabulary or w.rstrip("s") in self._vocabulary for w in words):
                 continue
             alone = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")  # in a longer token: 「15EFlops」, not 「bus」 for US
-            if any(name in w and alone.search(w) for w in self._vocabulary) or name in self._pinyin:
+            if any(name in w and alone.search(w) for w in self._vocabulary) or (not has_cjk(name) and name in self._pinyin):
                 continue
             missing.append(name)
         return missing

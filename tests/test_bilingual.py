@@ -13,7 +13,7 @@ from conftest import ROOT
 NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院政府工作报告.txt"
 #: A library's words and how many units use each: of 粮食 and 谷物 for "grain", reports say 粮食.
 USAGE = {"赤字": 12, "研发": 40, "强度": 9, "粮食": 170, "谷物": 3, "游客": 20, "人次": 30, "目标": 300, "指标": 50,
-         "法国": 1, "四川": 80, "发展": 900, "动态": 4}
+         "法国": 1, "四川": 80, "发展": 900, "动态": 4, "运河": 2, "港口": 7, "月球": 1}
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,14 @@ def test_names_question_words_and_chinese_questions_get_nothing(glossary):
     assert glossary.meanings("Who are they and what is it?") == []
     assert glossary.chinese("赤字是多少？") == [] and glossary.meanings("2025年deficit") == []
     assert glossary.meanings("") == []
+
+
+def test_ordinary_words_are_told_from_names(glossary):
+    # capitalised in "Pinglu Canal" or "Port of Shanghai", still words the library uses, in lower case in CC-CEDICT
+    assert glossary.uses_word("Canal") and glossary.uses_word("ports") and glossary.uses_word("Moon")
+    assert not glossary.uses_word("France")  # 法国 is "France": a name, though the library uses it
+    assert not glossary.uses_word("Spain")  # only in brackets: "notably … El Mundo (Spain)"
+    assert not glossary.uses_word("harbour")  # 海港 is not a word of this library
 
 
 def test_share_of_words_found():
