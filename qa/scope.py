@@ -272,7 +272,7 @@ class Scope:
         places: Each indexed document's places (:func:`document_places`), in a fixed order.
         titles: Each document's shown title; its year is the report's "this year".
         paragraphs: The index's paragraphs.
-        units: The index's units (paragraph, first and last sentence).
+        units: The index's units (paragraph, first and last sentence, piece).
         vocabulary: The library's keyword tokens.
 
     Attributes:

@@ -231,7 +231,7 @@ def test_never_answers_below_what_off_topic_probes_reach_in_the_index(plan_index
     import numpy as np
 
     from qa import Retriever
-    from qa.answer import PROBE_QUANTILE, question_group
+    from qa.answer import COVER_QUANTILE, PROBE_QUANTILE, question_group
 
     r = Retriever(plan_index / "index", small_model)
     probes = [q.strip() for q in resources.files("qa").joinpath("probes.txt").read_text(encoding="utf-8").splitlines() if q.strip()]
@@ -240,7 +240,7 @@ def test_never_answers_below_what_off_topic_probes_reach_in_the_index(plan_index
         found = [r.evidence(q, r.score(q)) for q in probes if question_group(q) == group]
         chance = r.chance(group)
         assert chance.dense == pytest.approx(float(np.quantile([e.dense for e in found], PROBE_QUANTILE)), abs=1e-6)
-        assert chance.cover == pytest.approx(float(np.quantile([e.cover for e in found], PROBE_QUANTILE)), abs=1e-6)
+        assert chance.cover == pytest.approx(float(np.quantile([e.cover for e in found], COVER_QUANTILE)), abs=1e-6)
     questions = ("What is the target for foreign trade?", "How do I bake sourdough bread?", "Who painted the Sistine Chapel?",
                  "How many tourists visit the plan's city?", "What does the plan say about bread and cakes?")
     # a model calibrated to answer on the cover alone, at any cover: chance decides

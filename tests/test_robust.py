@@ -166,6 +166,36 @@ def test_format_and_model_mismatch_name_both_sides(built, small_model):
         Retriever(built / "index")
 
 
+def test_an_index_from_before_pieces_loads_and_its_rebuild_reuses_its_vectors(tmp_path, small_model):
+    """Format 3 had no piece column: it is read as all whole sentences, and the rebuild embeds nothing again."""
+    import json
+
+    import numpy as np
+
+    from qa import files, index_status
+    from qa.index import current_version
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "short.txt").write_text("一、产业\n外贸进出口总额达到40亿元。粮食产量稳定在百亿斤以上。\n", encoding="utf-8")
+    build_index(tmp_path / "data", tmp_path / "index", small_model)
+    version = current_version(tmp_path / "index")
+    units = np.load(version / "units.npy")
+    assert units.shape[1] == 4 and not units[:, 3].any()  # short sentences: no pieces
+    np.save(version / "units.npy", units[:, :3])  # as format 3 wrote it
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    manifest["chunking"].pop("pieces")
+    manifest["format_version"] = 3
+    manifest["files"] = {k: v for k, v in files.seal(version).items() if k != "manifest.json"}
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    old = Retriever(tmp_path / "index", small_model)
+    assert old.index.units.shape == units.shape and not old.index.units[:, 3].any()
+    assert old.answer("外贸进出口总额的目标是多少？").hits
+    assert index_status(tmp_path / "data", tmp_path / "index") == "stale"
+    report = build_index(tmp_path / "data", tmp_path / "index", small_model)
+    assert report.embedded == 0 and report.units == len(units)
+
+
 def test_load_resolves_current_once_while_a_build_publishes(built, small_model, monkeypatch):
     """A build that publishes between a load's first and later steps must not make the load fail."""
     import qa.index as qi
