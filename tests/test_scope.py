@@ -161,14 +161,20 @@ def test_units_are_raised_by_the_preference_for_each_of_document_and_year(librar
     assert any(year == 2025 and source == SICHUAN.name for source, year in lift("四川今年粮食产量目标是多少？"))
 
 
-def test_a_sentence_gains_nothing_by_naming_the_place_that_picked_its_document(library):
+def test_a_sentence_gains_nothing_by_naming_the_place_that_picked_its_document(library, monkeypatch):
+    import qa.answer
+
     r = library
     question = "四川粮食产量目标是多少？"
     scored = r.score(question)
-    dense = r.place_neutral(question, scored)
     inside = r.scope.inside(question, scored.ids)
     naming = np.array([_names(r, uid, "四川") for uid in scored.ids.tolist()]) & inside
     assert naming.any() and (inside & ~naming).any()
+    # re-scored only when a unit naming the place is among the best of its documents (a second embedding)
+    best = np.argsort(-np.where(inside, scored.fused, -np.inf))[: qa.answer.PLACE_NEUTRAL_TOP]
+    assert (r.place_neutral(question, scored) is None) == (not naming[best].any())
+    monkeypatch.setattr(qa.answer, "PLACE_NEUTRAL_TOP", len(scored.ids))  # the re-scoring itself
+    dense = r.place_neutral(question, scored)
     # only the units of Sichuan's report that say 四川 change, and only down
     assert np.array_equal(dense[~naming], scored.dense[~naming])
     assert np.all(dense[naming] <= scored.dense[naming]) and np.any(dense[naming] < scored.dense[naming])
