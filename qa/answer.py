@@ -540,7 +540,7 @@ class Retriever:
         the calibrated threshold and above what most off-topic probes reach in this
         index, :data:`PROBE_QUANTILE`), or
         when its dense score is fairly high and the best units hold enough of
-        the question's words. The thresholds are calibrated per model and per
+        the question's words (more than most probes hold, :data:`COVER_QUANTILE`). The thresholds are calibrated per model and per
         kind of question (Chinese, other) by ``benchmarks/calibrate.py``, on
         labelled questions over the plan alone and over a library of 30
         documents. With an uncalibrated model it abstains only on names.

@@ -115,8 +115,10 @@ class Glossary:
                         found[key].add(word)
                     if key not in general or count > general[key][0]:
                         general[key] = (count, word)
+                if word not in usage:
+                    continue
                 main = re.sub(r"\([^)]*\)", "", d).strip()  # without "(France)" in "notably Le Monde (France)"
-                if word in usage and main[:1].islower():  # "port", not "France"
+                if main[:1].islower():  # "port", not "France"
                     ordinary.update(_keys(main))
         #: English phrase → its Chinese words in the library, the most used first.
         self.words = {k: sorted(v, key=lambda w: (-usage[w], w)) for k, v in found.items()}
