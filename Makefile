@@ -1,11 +1,12 @@
-# Two entry points: `make run` (the assistant on the shipped plan) and `make test`.
+# Entry points: `make run` (the assistant on the shipped plan), `make test` (every tier, as CI runs it)
+# and `make test-fast` (the unit tier, under a minute).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # torch is pinned to the CPU build so pip does not pull a multi-GB CUDA one.
 TORCH := torch==2.13.0
 
-.PHONY: run test chromium typesetter
+.PHONY: run test test-fast chromium typesetter
 
 $(BIN)/qa: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +28,8 @@ typesetter:
 
 test: $(BIN)/qa chromium typesetter
 	$(BIN)/python -m pytest
+
+# The unit tier while editing: no real model (a fake encoder stands in), no server, browser or ../shared,
+# so neither Chromium nor LibreOffice is needed; tests/conftest.py fails it if torch or onnxruntime gets imported.
+test-fast: $(BIN)/qa
+	$(BIN)/python -m pytest -m "not slow and not browser and not integration and not corpus" -q

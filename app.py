@@ -12,7 +12,7 @@ from qa.embed import BACKENDS
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Web chat over the city development plan.")
+    parser = argparse.ArgumentParser(description="Web chat over the documents of the data folder.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 exposes it to the network")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--data", default="data", help="folder of source texts")

@@ -57,7 +57,7 @@ LIBRARY_QUESTIONS = PLAN_QUESTIONS + [SHARED / "eval" / "documents-dev.jsonl", H
 
 def evidence(r, questions: list[dict]) -> dict:
     """Per question group: best dense, cover, whether a name is unknown, and whether it is answerable."""
-    from qa.answer import question_group
+    from qa.abstain import question_group
 
     out = {g: {"dense": [], "cover": [], "named": [], "answerable": []} for g in GROUPS}
     for q in questions:
@@ -147,7 +147,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from qa import Retriever, build_index
-    from qa.answer import calibration
+    from qa.abstain import calibration
     from qa.embed import backend_of, default_backend, vector_space
 
     if not (args.library / "index" / "CURRENT").exists():

@@ -43,7 +43,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from qa import Retriever
-    from qa.answer import MAX_QUESTION_CHARS
+    from qa.question import MAX_QUESTION_CHARS
     from qa.evaluate import contains_answer
 
     r = Retriever(args.index)

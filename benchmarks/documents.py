@@ -67,7 +67,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=None, help="only the first N Word files (a quicker run)")
     ap.add_argument("--model", default=None)
     ap.add_argument("--reuse", action="store_true", help="keep the vectors of an earlier run (no build time figure)")
-    ap.add_argument("--prefer", default="", help="also ask with these document preferences, e.g. 0,0.5,2 (Fusion.prefer)")
+    ap.add_argument("--prefer", default="", help="also ask with these document preferences, e.g. 0,0.5,2 (qa.rescore.Prefer)")
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work" / "documents")
     args = ap.parse_args()
 
@@ -170,8 +170,10 @@ def main() -> None:
         *[f"| {n} | {f['sentences']} | {f['found'] / f['sentences']:.4f} |" for n, f in fidelity.items()],
     ]
     sweep = {}
+    from qa.rescore import PieceHandicap, PlaceNeutral, Prefer
+
     for amount in [float(x) for x in args.prefer.split(",") if x]:
-        r.fusion = Fusion(prefer=amount)
+        r.rescorers = (PlaceNeutral(), PieceHandicap(), Prefer(amount)) if amount else (PieceHandicap(), Prefer(0))
         sweep[amount] = {g: figures(rs) for g, rs in sorted(ask_all(r)[0].items())}
         lines.append(f"prefer {amount}: " + ", ".join(
             f"{g} {f['hit@1']:.3f}/{f['hit@3']:.3f}/{f['highlight@1']:.3f}" for g, f in sweep[amount].items()))

@@ -30,7 +30,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from qa import Fusion, Retriever, build_index
-    from qa.answer import check_question
+    from qa.question import check_question
     from qa.split import split_document
     from qa.read import read_source
 
@@ -64,7 +64,7 @@ def main() -> None:
     for n, (q, text, qvec) in enumerate(zip(questions, asked, qvecs), 1):
         gold = paragraphs[q["source"]].index(q["paragraph"])
         for m in METHODS:
-            hits = r.rank(r.score(text, fusions[m], vector=qvec), 5)
+            hits = r.rank(r.score(text, fusions[m], vector=qvec, rescorers=None if m == "z" else ()), 5)
             ranks[m].append(next((i for i, h in enumerate(hits, 1) if h.source == q["source"] and h.paragraph == gold), None))
         if n % 500 == 0:
             print(f"{n}/{len(questions)} questions, {time.perf_counter() - t0:.0f}s", flush=True)

@@ -21,26 +21,22 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from .keywords import salience, segmenter
+from .places import PROVINCES
 from .text import has_cjk
+from .words import ENGLISH_STOPWORDS, NATIONAL
 
 #: Chinese words kept per English word or phrase: its translations the library uses most.
 PER_WORD = 3
 #: Longest English phrase looked up as one ("research and development").
 MAX_PHRASE = 3
-#: English words that say what is asked, not what it is about.
-ENGLISH_STOPWORDS = frozenset(
-    """
-    a an the of to in on for and or is are was were be been being do does did what which who whom whose how when
-    where why many much has have had with by from at as that this these those it its their there than then into
-    about over under per any some all will would shall should can could may might must i you he she we they me my
-    our your his her them us s according say says said tell please
-    """.split()
-)
 #: Abbreviations the dictionary does not list, spelled out.
 ABBREVIATION = {"r&d": "research and development"}
 ABBREVIATIONS = re.compile("|".join(map(re.escape, ABBREVIATION)), re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z&]*(?:'[A-Za-z]+)*")  # "pumped-storage" is two words
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+#: A capitalised word or an acronym of an English question, and where a sentence starts.
+_EN_NAME = re.compile(r"(?<![\w&'’])(?:[A-Z][\w&]*|[a-z]+[A-Z]\w*)")
+_SENTENCE_START = re.compile(r"(^|[.?!:;]\s*|[\"“(]\s*)$")
 #: Definitions that give no translation of their own.
 _NOT_A_MEANING = ("CL:", "variant of", "old variant", "surname ", "see ", "also written", "used in", "Taiwan pr.", "abbr. for")
 
@@ -184,3 +180,21 @@ def meanings_found(meanings: list[Meaning], text: str) -> float:
     """The share of an English question's words (:meth:`Glossary.meanings`), by weight, that ``text`` holds a meaning of; 0 without words."""
     total = sum(m.weight for m in meanings)
     return sum(m.weight for m in meanings if any(w in text for w in m.words)) / total if total else 0.0
+
+
+def english_names(question: str) -> set[str]:
+    """The names of an English question, in lower case: its capitalised words and acronyms, but not a
+    sentence's first word, the provinces' English names (places, :mod:`qa.places`) or words for the whole country."""
+    provinces = {part for en in PROVINCES.values() for part in en.split()}
+    names = set()
+    for m in _EN_NAME.finditer(question):
+        word = m.group().lower()
+        if word not in provinces and word not in NATIONAL and word != "i" and not _SENTENCE_START.search(question[: m.start()]):
+            names.add(word)
+    return names
+
+
+def in_longer_name(question: str, word: str) -> bool:
+    """Whether ``word`` is capitalised in ``question`` as part of a longer name: "Pinglu Canal", "Port of Shanghai"; not "the Moon"."""
+    w = re.escape(word)
+    return bool(re.search(rf"(?i:\b{w}\b)\s+(?:of\s+(?:the\s+)?)?[A-Z]|[A-Z][\w’'-]*\s+(?i:\b{w}\b)", question))

@@ -30,15 +30,15 @@ from .index import (
     FORMAT_VERSION,
     Manifest,
     SourceRecord,
+    current_manifest,
     current_version,
     load_index,
-    read_manifest,
     stored_keys,
     stored_vectors,
     write_error,
     write_version,
 )
-from .scope import document_places, head_lines
+from .places import document_places, head_lines
 from .progress import Progress
 from .split import CHUNKING, Paragraph, make_units, split_document
 from .read import SUFFIXES, read_source
@@ -136,9 +136,8 @@ def index_status(
 
     A None model or backend accepts the index's.
     """
-    try:
-        manifest = read_manifest(current_version(index_dir))
-    except IndexFailure:
+    manifest = current_manifest(index_dir)
+    if manifest is None:
         return "missing"
     if indexed_folder(manifest, index_dir) not in (None, Path(data_dir).resolve()):
         return "elsewhere"
@@ -315,10 +314,7 @@ def build_index(
     lock = lock_index(index_dir)
     try:
         hashes = source_hashes(data_dir)
-        try:
-            previous = read_manifest(current_version(index_dir))
-        except IndexFailure:
-            previous = None
+        previous = current_manifest(index_dir)
         if backend is None:  # keep the backend the index was built with, else the model's default
             backend = check_backend(model_name, previous.backend if previous and previous.model == model_name else None)
         refresh = set(refresh)

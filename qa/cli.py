@@ -41,7 +41,7 @@ def _guard(func):
 @click.version_option(package_name="qa-plan")
 @click.option("-v", "--verbose", is_flag=True, help="Show library log messages.")
 def cli(verbose: bool) -> None:
-    """Ask questions about a city development plan; answers are quotes from it."""
+    """Ask questions about development plans and work reports; answers are quotes from them."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
 
 
@@ -72,34 +72,18 @@ def build(data_dir: str, index_dir: str, model: str | None, backend: str | None,
     click.echo(report.summary())
 
 
-def _ensure_index(data_dir: str, index_dir: str, model: str | None, backend: str | None) -> None:
-    """Build the index first when it is missing or its data folder has changed, as ``qa serve`` does.
+def _open(data_dir: str, index_dir: str, model: str | None, backend: str | None):
+    """The Retriever, after building the index first when it needs it (:func:`qa.startup.ensure_index`)."""
+    from .search import single_query_threads
+    from .startup import ensure_index
 
-    An index built from another folder is used as it is: rebuilding it from this one would replace
-    its documents (``qa ask --index other`` with the default ``--data``)."""
-    from pathlib import Path
-
-    from .build import build_index, index_status, indexed_folder
-    from .errors import IndexFailure
-    from .index import current_version, read_manifest
-
-    if not Path(data_dir).is_dir() and (Path(index_dir) / "CURRENT").exists():
-        return  # an index without its sources: use it as it is
-    try:
-        manifest = read_manifest(current_version(index_dir))
-    except IndexFailure:
-        manifest = None
-    model = model or (manifest and manifest.model)  # an update keeps the index's own model; another is refused when it loads
-    status = index_status(data_dir, index_dir, model)
-    if status == "elsewhere":  # never rebuilt from another folder unasked: `qa build` does that
-        folder = indexed_folder(manifest, index_dir)
-        click.echo(f"Answering from {index_dir} as it is: it indexes {folder}, not {data_dir} "
-                   f"(`qa build --data {data_dir} --index {index_dir}` indexes that folder instead).", err=True)
-    elif status != "ok":
-        click.echo(f"Building the index of {data_dir}/ first…", err=True)
-        with console_bar() as progress:
-            report = build_index(data_dir, index_dir, model, backend=backend, progress=progress)
-        click.echo(report.summary(), err=True)
+    with console_bar() as progress:
+        retriever, summary = ensure_index(
+            data_dir, index_dir, model, backend, progress=progress, say=lambda m: click.echo(m, err=True))
+    if not summary.startswith("Index is ok"):
+        click.echo(summary, err=True)
+    single_query_threads()
+    return retriever
 
 
 @cli.command()
@@ -118,13 +102,10 @@ def ask(
     model: str | None, backend: str | None,
 ) -> None:
     """Answer QUESTION with quotes from the documents (builds the index first if needed)."""
-    from .answer import Retriever, check_question
-    from .search import single_query_threads
+    from .question import check_question
 
     check_question(question)  # refuse a bad question before loading anything
-    _ensure_index(data_dir, index_dir, model, backend)
-    single_query_threads()
-    answer = Retriever(index_dir, model, backend=backend).answer(question, k=k, sources=list(sources) or None)
+    answer = _open(data_dir, index_dir, model, backend).answer(question, k=k, sources=list(sources) or None)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -158,17 +139,13 @@ def chat(k: int, sources: tuple[str, ...], data_dir: str, index_dir: str, model:
     Type /new to start a new topic and /quit (or Ctrl-D) to leave; arrow keys
     edit the line and recall earlier questions.
     """
-    from .answer import Retriever
     from .errors import QueryError
-    from .search import single_query_threads
 
     try:
         import readline  # noqa: F401  line editing and history for input(), where the platform has it
     except ImportError:
         pass
-    _ensure_index(data_dir, index_dir, model, backend)
-    single_query_threads()
-    retriever = Retriever(index_dir, model, backend=backend)
+    retriever = _open(data_dir, index_dir, model, backend)
     click.echo("Ask about the documents. /new starts a new topic, /quit leaves.", err=True)
     history: list[str] = []
     while True:

@@ -25,25 +25,17 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .keywords import salience, segmenter, tokenize
-from .scope import PROVINCES, asks_meaning, names_in, question_places, romanized
-from .text import fold_script, has_cjk
+from .keywords import salience, segmenter
+from .places import PROVINCES, english_place
+from .question import Lexicon, Question
+from .text import has_cjk
+from .words import CLOSER, ENGLISH_FRAME, OPENERS, POINTING_AT_THINGS, PRONOUNS
 
-#: Words that open or close an ellipsis, in folded script.
-_OPENERS = ("那么", "那", "还有", "另外", "and what about", "and how about", "what about", "how about", "and")
-_CLOSER = "呢"
-#: Pronouns and words that point back.
-PRONOUNS = frozenset("它 它们 其 其中 这些 那些 该 此 为此 上述 这个 那个 它的 他们 its it this that these those they their them".split())
-#: Pointing words that stand for things, not for what was done: after 「其中」 the earlier question's
-#: verbs and adverbs (发行, 已, 入选) are not carried, only what they were about (国债, 制造业 集群).
-POINTING_AT_THINGS = frozenset("其中".split())
 #: "this year" points at the report's year, not back at the conversation.
 _NOT_POINTING = re.compile(r"\b(this|that)\s+(year|month|week|time)\b", re.IGNORECASE)
 #: An earlier question's words this general say what is asked (目标 8.6, 增长 8.0, 安排 8.9), not
 #: what about (赤字 12.1, 机械制造 16.5); in jieba's dictionary's salience (:func:`qa.keywords.salience`).
 FRAME_SALIENCE = 9.0
-#: English words that say what is asked, which jieba's dictionary cannot weigh.
-ENGLISH_FRAME = frozenset("target targets goal goals aim growth increase rate share number total amount plan".split())
 _YEAR_WORDS = re.compile(r"20\d\d\s*年?|今年|去年|明年|上年|本年|this year|last year|next year", re.IGNORECASE)
 _PUNCT = re.compile(r"[\s?？!！。，,、:：;；“”\"'‘’「」()（）]+")
 
@@ -73,54 +65,54 @@ class _Parts:
     at_things: bool
 
 
-def _parts(question: str, known: Collection[str]) -> _Parts:
-    """The places (provinces and ``known`` ones), years and topic words of a question, and whether it points back or leaves words out."""
-    folded = fold_script(question)
+def _parts(q: Question) -> _Parts:
+    """The places (provinces and the library's), years and topic words of a question, and whether it points back or leaves words out."""
+    known = q.lexicon.about
+    folded = q.folded
     bare = _PUNCT.sub(" ", folded).strip()
-    places = {p for p in names_in(question)[0] if p in PROVINCES or p in known}  # not 城镇, which jieba tags a place
-    if not has_cjk(question):  # the library's places by their pinyin: "Dunhua"
-        places |= question_places(question, set(known))
+    places = {p for p in q.named_places if p in PROVINCES or p in known}  # not 城镇, which jieba tags a place
+    if not q.chinese:  # the library's places by their pinyin: "Dunhua"
+        places |= q.mentioned
     years = [m.group().strip() for m in _YEAR_WORDS.finditer(folded)]
-    tokens = tokenize(folded)
-    place_words = places | {_english(p).lower() for p in places}
+    place_words = places | {english_place(p).lower() for p in places}
     # Pronouns are stopwords to the keyword side, so they are looked for among all the words; only
     # before the question's own place: in "Which roads will Dunhua build as it grows?" "it" is Dunhua.
     named_at = [i for i in (folded.find(w) for w in place_words if w) if i >= 0]
     before = folded[: min(named_at)] if named_at else folded
     words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", before))}
     pointing = bool(words & PRONOUNS)
-    elliptic = bare.endswith(_CLOSER) or any(bare == o or bare.startswith(o + ("" if has_cjk(o) else " ")) for o in _OPENERS)
-    skip = PRONOUNS | set(_OPENERS) | {_CLOSER}
+    elliptic = bare.endswith(CLOSER) or any(bare == o or bare.startswith(o + ("" if has_cjk(o) else " ")) for o in OPENERS)
+    skip = PRONOUNS | set(OPENERS) | {CLOSER}
     topic = [
-        t for t in tokens
+        t for t in q.tokens
         if t not in skip and not any(t in w or w in t for w in place_words if w) and not _YEAR_WORDS.fullmatch(t)
         and not (t.isascii() and len(t) < 2) and t != "年"
     ]
     return _Parts(places, years, topic, pointing, elliptic, bool(words & POINTING_AT_THINGS))
 
 
-def leans(question: str, known: Collection[str] = ()) -> bool:
+def leans(question: str | Question, known: Collection[str] = ()) -> bool:
     """Whether a question leans on the earlier ones: an ellipsis, a pointing word, or no topic of its own.
 
     Args:
         question: The question.
-        known: Place names besides the provinces (those the library is about).
+        known: Place names besides the provinces (those the library is about), for a question given as text.
     """
-    return _leans(_parts(question, known))
+    return _leans(_parts(_read(question, Lexicon(about=known))))
 
 
 def _leans(p: _Parts) -> bool:
     return p.elliptic or p.pointing or not p.topic
 
 
-def _put_in(earlier: str, p: _Parts, e: _Parts) -> str:
+def _put_in(earlier: Question, p: _Parts, e: _Parts) -> str:
     """The earlier question with this one's places and years in place of its own."""
-    text = fold_script(earlier) if has_cjk(earlier) else earlier
+    text = earlier.folded if earlier.chinese else earlier.text
     if p.places and e.places:
         new_zh = sorted(p.places)
         for old in sorted(e.places):
             text = text.replace(old, new_zh[0])  # one place for another: 福建 → 四川
-            text = re.sub(re.escape(_english(old)), _english(new_zh[0]), text, flags=re.IGNORECASE)
+            text = re.sub(re.escape(english_place(old)), english_place(new_zh[0]), text, flags=re.IGNORECASE)
     elif p.places:
         text = " ".join(sorted(p.places)) + " " + text
     if p.years and e.years:
@@ -130,35 +122,36 @@ def _put_in(earlier: str, p: _Parts, e: _Parts) -> str:
     return text
 
 
-def _resolve(question: str, p: _Parts, earlier: str | None, known: Collection[str]) -> str:
-    """``question`` (whose parts are ``p``) read after ``earlier`` (itself already read)."""
+def _resolve(q: Question, p: _Parts, earlier: Question | None) -> str:
+    """Question ``q`` (whose parts are ``p``) read after ``earlier`` (itself already read)."""
+    question = q.text
     if earlier is None or not _leans(p):
         return question
-    e = _parts(earlier, known)
+    e = _parts(earlier)
     if not p.topic:  # 「那四川呢？」: the earlier question, about Sichuan
         return _put_in(earlier, p, e)
     carried = []
     if not p.places:  # in the question's language: 「四川」, "Sichuan"
-        carried += sorted(e.places) if has_cjk(question) else [_english(x) for x in sorted(e.places)]
+        carried += sorted(e.places) if q.chinese else [english_place(x) for x in sorted(e.places)]
     if not p.years:
         carried += e.years[:1]
     if p.pointing:  # 「其中多少用于以旧换新？」: what 其 points at is the earlier topic
         carried += _things(earlier, e.topic) if p.at_things else e.topic
     else:  # 「赤字规模呢？」: the earlier question's general words say what is asked
         carried += [t for t in e.topic if _frame(t) and t not in p.topic]
-        if asks_meaning(earlier) and not asks_meaning(question):  # 「“编外院长”呢？」 asks what it means too
-            tail = "是什么意思" if has_cjk(question) else " meaning"
+        if earlier.asks_meaning and not q.asks_meaning:  # 「“编外院长”呢？」 asks what it means too
+            tail = "是什么意思" if q.chinese else " meaning"
             question = re.sub(r"([?？]*)$", lambda m: tail + m.group(1), _bare(question).rstrip(), count=1)
     return " ".join(carried + [_bare(question)]) if carried else question
 
 
-def _things(question: str, topic: list[str]) -> list[str]:
+def _things(question: Question, topic: list[str]) -> list[str]:
     """The words of ``topic`` that name things, not actions or manner: those jieba's tagger calls neither verbs nor adverbs."""
     import jieba.posseg
 
     segmenter()
     tags = {}
-    for w in jieba.posseg.cut(fold_script(question)):
+    for w in jieba.posseg.cut(question.folded):
         tags.setdefault(w.word, w.flag)
     return [t for t in topic if not tags.get(t, "n").startswith(("v", "d"))]
 
@@ -167,7 +160,7 @@ def _bare(question: str) -> str:
     """The question without the words that only mark an ellipsis: 「那社会消费品零售总额呢？」 →
     「社会消费品零售总额？」, "And for new urban jobs?" → "for new urban jobs?"."""
     q = question.strip()
-    for opener in _OPENERS:  # longest first
+    for opener in OPENERS:  # longest first
         cjk = has_cjk(opener)
         if q.lower().startswith(opener if cjk else opener + " ") and len(q) > len(opener) + 1:
             q = q[len(opener):].lstrip("，, ")
@@ -175,31 +168,39 @@ def _bare(question: str) -> str:
     return re.sub(r"呢([？?！!。]*)$", r"\1", q)
 
 
-def _english(place: str) -> str:
-    """A place as an English question names it: 四川 → Sichuan, 敦化 → Dunhua."""
-    return (PROVINCES.get(place) or romanized({place}).pop()).title()
-
-
 def _frame(token: str) -> bool:
     """Whether an earlier question's word says what is asked (目标, "target"), not what about."""
     return token in ENGLISH_FRAME if token.isascii() else salience(token) < FRAME_SALIENCE
 
 
-def read_question(question: str, history: list[str] | None = None, places: Collection[str] = ()) -> Reading:
+def read_question(
+    question: str | Question, history: list[str | Question] | None = None, places: Collection[str] = ()
+) -> Reading:
     """Read a question in the light of the earlier ones.
 
     Args:
         question: The question as asked.
         history: The conversation's earlier questions, oldest first.
-        places: Place names besides the provinces: those the library is about (敦化).
+        places: Place names besides the provinces: those the library is about (敦化); for
+            questions given as text (a :class:`qa.question.Question` knows its library).
 
     Returns:
         How it was read; ``understood`` is None when the history changed nothing.
     """
+    lexicon = question.lexicon if isinstance(question, Question) else Lexicon(about=places)
     earlier = None
     for h in history or []:  # each earlier question as it was itself read
-        if isinstance(h, str) and h.strip():
-            earlier = _resolve(h.strip(), _parts(h.strip(), places), earlier, places)
-    parts = _parts(question, places)
-    text = _resolve(question, parts, earlier, places)
-    return Reading(text, text if text != question else None, parts.topic)
+        if isinstance(h, str) and not h.strip():
+            continue
+        h = _read(h.strip() if isinstance(h, str) else h, lexicon)
+        text = _resolve(h, _parts(h), earlier)
+        earlier = h if text == h.text else lexicon.read(text)
+    q = _read(question, lexicon)
+    parts = _parts(q)
+    text = _resolve(q, parts, earlier)
+    return Reading(text, text if text != q.text else None, parts.topic)
+
+
+def _read(question: str | Question, lexicon: Lexicon) -> Question:
+    """A question as read against ``lexicon``: text is taken as it is (the caller checked it, or it was made here)."""
+    return question if isinstance(question, Question) else lexicon.read(question)

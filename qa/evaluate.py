@@ -60,7 +60,7 @@ def evaluate(retriever, questions: list[dict], fusion: Fusion | None = None) -> 
         retriever: A :class:`qa.Retriever`.
         questions: From :func:`load_questions`.
         fusion: None answers each question as the product does, abstaining
-            included; a :class:`~qa.search.Fusion` only ranks with it (a baseline).
+            included; a :class:`~qa.search.Fusion` only ranks with it, without re-scorers (a baseline).
 
     Returns:
         ``{lang: {n, hit@1, hit@3, mrr, sentence@1, ...}, "out_of_scope": {...},
@@ -77,7 +77,7 @@ def evaluate(retriever, questions: list[dict], fusion: Fusion | None = None) -> 
             ans = retriever.answer(item["q"], k=RANK_DEPTH, history=history)
             ranked, abstained = (ans.hits or ans.related), ans.abstained
         else:  # a baseline: rank only, no abstaining
-            ranked, abstained = retriever.search(item["q"], k=RANK_DEPTH, fusion=fusion), False
+            ranked, abstained = retriever.search(item["q"], k=RANK_DEPTH, fusion=fusion, rescorers=()), False
         latencies.append((time.perf_counter() - t0) * 1000)
         kind = item.get("kind")
         detail = {"q": item["q"], "history": history, "kind": kind}

@@ -9,7 +9,7 @@ Layout of an index folder::
         manifest.json    written last: format, model, settings, sources, sha256 of every file
         paragraphs.json  the quotable paragraphs: source, title, path, text, sentence offsets, page
         units.npy        int32 (n, 4): paragraph, first and last sentence of each matched unit,
-                         and 0 or the number of its piece of a long sentence
+                         and 0 or the number of its piece of a long sentence (UNIT_COLUMNS)
         keys.npy         content hash of each unit's text, to skip unchanged text on rebuild
         dense.faiss      the unit vectors
         bm25/            bm25s arrays (.npy) and vocabulary (.json), no pickle
@@ -17,7 +17,7 @@ Layout of an index folder::
 A build writes a new version folder, fsyncs it, writes its manifest last and
 then replaces ``CURRENT`` atomically, so a reader never sees a half-built
 index and a crash at any point leaves the previous one as it was. The build
-itself, in steps, is in :mod:`qa.build`.
+itself, in steps, is in :mod:`qa.build`; reading older formats, in :mod:`qa.migrations`.
 """
 from __future__ import annotations
 
@@ -36,14 +36,15 @@ import numpy as np
 from . import files
 from .errors import IndexCorrupt, IndexFailure, IndexMismatch, IndexMissing
 from .keywords import tokenize
+from .migrations import FORMAT_VERSION, READABLE_FORMATS, backfill_places, upgrade_units
 from .split import Paragraph
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4
-#: Formats this version reads: 3 had no piece column in ``units.npy`` (its units are all whole
-#: sentences), so an index built before pieces loads, and its vectors are reused by the rebuild.
-READABLE_FORMATS = (3, FORMAT_VERSION)
+#: The columns of ``units.npy``: a unit's paragraph (its place in ``paragraphs.json``), its first and
+#: last sentence, and 0 or the number of its piece of a long sentence (:class:`qa.split.Unit`).
+UNIT_COLUMNS = ("paragraph", "first", "last", "piece")
+UNIT_PARAGRAPH, UNIT_FIRST, UNIT_LAST, UNIT_PIECE = range(len(UNIT_COLUMNS))
 #: From this many units on, the dense index is approximate (HNSW) instead of exact.
 HNSW_MIN_UNITS = 200_000
 #: HNSW settings measured by benchmarks/bench_recall.py on e5 vectors at 300k units:
@@ -193,6 +194,14 @@ def read_manifest(version: str | os.PathLike) -> Manifest:
         raise IndexCorrupt(f"{path} is damaged ({e}); rebuild with `qa build --force`") from None
 
 
+def current_manifest(index_dir: str | os.PathLike) -> Manifest | None:
+    """The manifest of the published version of ``index_dir``; None when there is none or it cannot be read."""
+    try:
+        return read_manifest(current_version(index_dir))
+    except IndexFailure:
+        return None
+
+
 # ------------------------------------------------------------------ write
 
 def dense_index(vectors: np.ndarray):
@@ -240,7 +249,7 @@ def write_version(
     try:
         staging.mkdir()
         files.write_durable(staging / "paragraphs.json", json.dumps([p.to_dict() for p in paragraphs], ensure_ascii=False).encode("utf-8"))
-        np.save(staging / "units.npy", np.asarray(units, dtype=np.int32).reshape(-1, 4))
+        np.save(staging / "units.npy", np.asarray(units, dtype=np.int32).reshape(-1, len(UNIT_COLUMNS)))
         np.save(staging / "keys.npy", np.asarray(keys, dtype="S32"))
         try:
             faiss.write_index(dense_index(vectors), str(staging / "dense.faiss"))
@@ -318,14 +327,14 @@ def load_index(index_dir: str | os.PathLike = "index", *, verify: bool = True) -
         bm25 = bm25s.BM25.load(str(version / "bm25"), load_corpus=False)
     except Exception as e:  # a file that passed no checksum (verify=False) may still be bad
         raise IndexCorrupt(f"index in {version} cannot be read ({type(e).__name__}: {e}); {fix}") from None
-    if units.ndim == 2 and units.shape[1] == 3:  # format 3: no pieces
-        units = np.hstack([units, np.zeros((len(units), 1), dtype=units.dtype)])
-    if units.ndim != 2 or units.shape[1] != 4:
-        raise IndexCorrupt(f"index in {version}: units.npy has shape {units.shape}, not (n, 4); {fix}")
+    units = upgrade_units(units)
+    if units.ndim != 2 or units.shape[1] != len(UNIT_COLUMNS):
+        raise IndexCorrupt(f"index in {version}: units.npy has shape {units.shape}, not (n, {len(UNIT_COLUMNS)}); {fix}")
     if dense.ntotal != len(units) or dense.d != manifest.dim:
         raise IndexCorrupt(f"index in {version}: dense vectors do not match the units; {fix}")
     if isinstance(dense, faiss.IndexHNSWFlat):
         dense.hnsw.efSearch = HNSW_EF_SEARCH
+    backfill_places(manifest, paragraphs)
     return LoadedIndex(version, manifest, paragraphs, units, dense, bm25)
 
 

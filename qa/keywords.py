@@ -8,18 +8,8 @@ import re
 import numpy as np
 
 from .text import fold_script
+from .words import STOPWORDS
 
-# Question words and particles: they say what is asked, not what it is about,
-# so they are dropped from keyword queries (and, for symmetry, from documents).
-STOPWORDS = frozenset(
-    """
-    什么 什么样 甚么 哪些 哪个 哪里 哪儿 哪 多少 几 几个 怎么 怎么样 怎样 如何 为什么 为何 何时 什么时候
-    是否 是不是 有没有 吗 呢 吧 啊 呀 么 嘛 请问 请 告诉 我 我们 你 你们 的 了 着 过 地 得 是 有 在 和 与 及
-    要 会 能 可以 关于 对于 哪方面 方面 一下 都 也 还 就 这 那 这个 那个 这些 那些 其 之
-    what which who whom whose where when why how is are was were be been do does did the a an of to in on for
-    and or with about by as at from that this these those it its there their they any some much many
-    """.split()
-)
 _TOKEN = re.compile(r"\w", re.UNICODE)
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from . import files
 from .build import BuildReport, build_index, list_sources, lock_index, source_hashes
-from .errors import IndexFailure, NoSources, QueryError, SourceError
-from .index import Manifest, current_version, read_manifest
+from .errors import NoSources, QueryError, SourceError
+from .index import current_manifest
 from .text import fold_script
 
 if TYPE_CHECKING:
@@ -65,17 +65,10 @@ def _format(name: str) -> str:
     return {".txt": "text", ".md": "text", ".htm": "html"}.get(suffix, suffix.lstrip("."))
 
 
-def _manifest(index_dir: str | os.PathLike) -> Manifest | None:
-    try:
-        return read_manifest(current_version(index_dir))
-    except IndexFailure:
-        return None
-
-
 def list_documents(data_dir: str | os.PathLike = "data", index_dir: str | os.PathLike = "index") -> list[DocumentInfo]:
     """Every file of the data folder and of the index, with what the index holds of it, by file name."""
     data_dir = Path(data_dir)
-    manifest = _manifest(index_dir)
+    manifest = current_manifest(index_dir)
     recorded = manifest.sources if manifest else {}
     hashes = source_hashes(data_dir) if data_dir.is_dir() else {}
     docs = []
@@ -164,7 +157,7 @@ def remove_document(
     """
     data_dir = Path(data_dir)
     present = {p.relative_to(data_dir).as_posix() for p in list_sources(data_dir)} if data_dir.is_dir() else set()
-    manifest = _manifest(index_dir)
+    manifest = current_manifest(index_dir)
     titles = {n: (manifest.title(n) if manifest and n in manifest.sources else "") for n in present}
     try:
         found = match_sources([name], titles)

@@ -1,4 +1,4 @@
-"""Stage 5: search both ways and fuse.
+"""Scoring: search both ways and fuse.
 
 Dense (FAISS inner product over normalised vectors) and keyword (BM25 over
 jieba tokens) scores are taken for the same candidate units, each turned
@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .index import UNIT_PARAGRAPH
+
 #: Units taken from each side before fusing.
 CANDIDATES = 100
 #: Weight of the dense side in the fused score; the keyword side gets the rest.
@@ -21,11 +23,6 @@ CANDIDATES = 100
 DENSE_WEIGHT = 0.6
 #: Fusion methods: z-score interpolation (the product's), and the baselines.
 METHODS = ("z", "rrf", "dense", "keyword")
-#: Added to the fused z-score of a unit for each of: in a document the question is
-#: about, under the year it asks about (:mod:`qa.scope`). Measured by
-#: ``benchmarks/documents.py`` on 30 documents (hit@1): 0 → 0.646, 0.5 → 0.814,
-#: 1 → 0.832, 2 → 0.858, 3 → 0.867; 2 leaves room for what the words say.
-PREFER = 2.0
 
 
 @dataclass(frozen=True)
@@ -37,15 +34,14 @@ class Fusion:
             fusion), ``"dense"`` or ``"keyword"`` (one side alone).
         dense_weight: Weight of the dense side, for ``"z"`` and ``"rrf"``.
         candidates: Units taken from each side before fusing.
-        prefer: Added to the fused score of a unit for each of: in a document
-            the question is about (its place, or national documents when it
-            names none), under the year it asks about; z-scores only.
+
+    What the product adds to the fused scores (the document and year preference and
+    the like) is not fusion: it is :mod:`qa.rescore`.
     """
 
     method: str = "z"
     dense_weight: float = DENSE_WEIGHT
     candidates: int = CANDIDATES
-    prefer: float = PREFER
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -198,7 +194,7 @@ def rank_sections(units: np.ndarray, scored: UnitScores) -> list[tuple[int, floa
     """Sections ranked by their best unit: ``[(section, score), ...]``."""
     best: dict[int, float] = {}
     for uid, s in zip(scored.ids.tolist(), scored.fused.tolist()):
-        sec = int(units[uid, 0])
+        sec = int(units[uid, UNIT_PARAGRAPH])
         if s > best.get(sec, -np.inf):
             best[sec] = s
     return sorted(best.items(), key=lambda kv: -kv[1])

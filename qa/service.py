@@ -19,11 +19,12 @@ from . import files
 from .answer import Answer, Hit, Retriever
 from .build import build_index, index_status
 from .embed import name_of
-from .errors import IndexCorrupt, QueryError, SourceError, UploadError
+from .errors import QueryError, SourceError, UploadError
 from .index import Manifest
 from .library import DocumentInfo, list_documents, remove_document
 from .progress import BuildState, Progress
 from .read import SUFFIXES, check_size, parse_source
+from .startup import ensure_index
 
 if TYPE_CHECKING:
     from .embed import Encoder
@@ -83,26 +84,13 @@ class ChatService:
     # -- startup
 
     def start(self, progress: Progress | None = None) -> str:
-        """Build the index if it is missing or stale (not when it indexes another folder), then load it.
+        """Build the index if it needs it, then load it, as :func:`qa.startup.ensure_index` decides.
 
         Returns:
             What was done, for the console.
         """
-        model, backend = self._model, self._backend
-        status = index_status(self.data_dir, self.index_dir, name_of(model), backend)
-        summary = f"Index is {status}"
-        if status == "elsewhere":  # another folder's index is used as it is, not replaced by this one's
-            summary = f"The index in {self.index_dir} indexes another folder than {self.data_dir}: used as it is"
-        elif status != "ok":
-            summary = build_index(self.data_dir, self.index_dir, model, backend=backend, progress=progress).summary()
-        try:
-            self._use(Retriever(self.index_dir, model, backend=backend))
-        except IndexCorrupt as e:  # a damaged file: rebuild from the sources once
-            log.warning("%s; rebuilding", e)
-            summary = build_index(
-                self.data_dir, self.index_dir, model, backend=backend, force=True, progress=progress
-            ).summary()
-            self._use(Retriever(self.index_dir, model, backend=backend))
+        retriever, summary = ensure_index(self.data_dir, self.index_dir, self._model, self._backend, progress=progress)
+        self._use(retriever)
         return summary
 
     def _use(self, retriever: Retriever) -> None:

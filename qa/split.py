@@ -20,7 +20,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
-from .text import Block, Document, fold_script, has_cjk
+from .read.document import Block, Document
+from .text import fold_script, has_cjk
 
 #: Longest paragraph taken as a heading line; longer ones are body text.
 MAX_HEADING_CHARS = 60

@@ -1,9 +1,10 @@
-"""Stage 1: read source files and clean them.
+"""Text utilities: decoding source bytes, pinyin glosses, folding for comparison.
 
-Scraped Chinese text arrives in several encodings and with debris around the
-content: pinyin glosses after characters (``現(xiàn)代化``), a byline, an
-editor's credit. Cleaning removes the debris but keeps every original
-character of the content, so that quotes stay verbatim.
+Scraped Chinese text arrives in several encodings and with pinyin glosses
+after characters (``現(xiàn)代化``): :func:`decode` and :func:`strip_glosses`
+serve every reader of :mod:`qa.read`. Removing a gloss keeps every original
+character of the content, so that quotes stay verbatim. The folding functions
+compare text across scripts, widths and cases.
 """
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import codecs
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
 from .errors import SourceError
 
@@ -25,62 +25,6 @@ _GLOSS = re.compile(rf"(?<=[\u3400-\u9fff])[(（](?=[a-z]*[{_TONED}])([{_PINYIN}
 # The scrape also damaged a few glosses into mojibake; "?xùn)|" stands where
 # 東 and its two glosses, (dòng) and (dōng), were. Known repairs only.
 _DAMAGED = {"?xùn)|": ("東", 2)}
-
-# Footer and byline patterns (metadata, not content).
-_EDITOR = re.compile(r"^\s*[(（]?\s*(責任編輯|责任编辑|編輯|编辑|來源|来源)\s*[/／:：]\s*(.*?)\s*[)）]?\s*$")
-_AUTHOR_NOTE = re.compile(r"[(（]\s*(作者系[^()（）]*?|作者為[^()（）]*?|作者为[^()（）]*?)\s*[)）]\s*[■□]?\s*$")
-_END_MARK = re.compile(r"\s*[■□]\s*$")
-_BYLINE = re.compile(r"[\u4e00-\u9fff]{2,4}")
-_NOT_NAMES = frozenset("前言 引言 序言 總則 总则 概述 目錄 目录 摘要 附則 附则 說明 说明 正文 全文".split())
-
-
-@dataclass
-class Block:
-    """A paragraph (or, in plain text, a line) as a reader found it.
-
-    Attributes:
-        text: Its text, verbatim after cleaning.
-        page: The page it starts on (PDF), else None.
-        heading: Its heading level, where the format says so (Word heading
-            styles and outline levels, HTML ``h1``-``h6``), else None.
-        bold: The whole paragraph is bold (a heading, in many Word files).
-        lead: Bold text opening the paragraph that runs on in normal weight
-            (a lead phrase naming the paragraph), else "".
-    """
-
-    text: str
-    page: int | None = None
-    heading: int | None = None
-    bold: bool = False
-    lead: str = ""
-
-
-@dataclass
-class Document:
-    """A cleaned source document.
-
-    Attributes:
-        source: Path relative to the data folder, with ``/`` separators.
-        blocks: Its paragraphs (or lines) in order; blank lines are empty blocks.
-        meta: Format, encoding, byline, author note, editor, pages.
-        glosses_removed: Number of pinyin glosses removed while cleaning.
-    """
-
-    source: str
-    blocks: list[Block]
-    meta: dict = field(default_factory=dict)
-    glosses_removed: int = 0
-
-    @property
-    def text(self) -> str:
-        """The cleaned content, a block a line."""
-        return "\n".join(b.text for b in self.blocks)
-
-    @classmethod
-    def from_text(cls, source: str, text: str, **kw) -> "Document":
-        """A document of plain text, a block per line."""
-        return cls(source, [Block(line) for line in text.split("\n")], **kw)
-
 
 def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     """Decode source bytes, detecting UTF-8/UTF-16 BOMs, GB18030 and Big5.
@@ -155,46 +99,6 @@ def strip_glosses(text: str) -> tuple[str, int]:
         text = text.replace(bad, good)
     text, n = _GLOSS.subn("", text)
     return text, removed + n
-
-
-def clean(raw: str, source: str = "") -> Document:
-    """Clean scraped text: glosses out, byline and footer into metadata.
-
-    Args:
-        raw: Decoded text.
-        source: The document's name.
-
-    Returns:
-        The cleaned document. Content characters are kept as they are.
-    """
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    # Lone surrogates and other unencodable debris would break JSON output.
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    text, removed = strip_glosses(text)
-
-    meta: dict = {}
-    lines = [ln.strip() for ln in text.split("\n")]
-    # Byline: a first line that is just a name (2-4 Han characters) above a
-    # real paragraph; a short title such as 前言 stays.
-    first = next((i for i, ln in enumerate(lines) if ln), None)
-    if first is not None and _BYLINE.fullmatch(lines[first]) and lines[first] not in _NOT_NAMES:
-        if any(len(ln) >= 50 for ln in lines[first + 1 :]):
-            meta["byline"] = lines[first]
-            lines[first] = ""
-    # Footer: editor credits at the end, an author note closing the last paragraph.
-    while lines and not lines[-1]:
-        lines.pop()
-    while lines and (m := _EDITOR.match(lines[-1])):
-        meta["editor"] = m.group(2)
-        lines.pop()
-        while lines and not lines[-1]:
-            lines.pop()
-    if lines:
-        if m := _AUTHOR_NOTE.search(lines[-1]):
-            meta["author_note"] = m.group(1).strip()
-            lines[-1] = lines[-1][: m.start()].rstrip()
-        lines[-1] = _END_MARK.sub("", lines[-1])
-    return Document.from_text(source, "\n".join(lines).strip("\n"), meta=meta, glosses_removed=removed)
 
 
 # ---------------------------------------------------------------- folding

@@ -165,9 +165,9 @@ def build_app(service: ChatService) -> gr.Blocks:
 
     with gr.Blocks(title="规划问答 · Plan QA", analytics_enabled=False) as demo:
         gr.Markdown(
-            "## 规划问答 · Ask the development plan\n"
-            "Answers are quoted verbatim from the plan; the answering sentence is highlighted. "
-            "回答均为规划原文引用，高亮句为答案所在。"
+            "## 规划问答 · Ask the plans and reports\n"
+            "Answers are quoted verbatim from the documents; the answering sentence is highlighted. "
+            "回答均为文件原文引用，高亮句为答案所在。"
         )
         turns = gr.State([])
         with gr.Tab("问答 Ask"):

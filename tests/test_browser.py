@@ -125,7 +125,7 @@ def test_too_long_question_gets_a_clear_reply(browser, small_site):
 
 
 def _needs_calibration():
-    from qa.answer import calibration
+    from qa.abstain import calibration
     from qa.model import DEFAULT_MODEL
 
     if not calibration().get(DEFAULT_MODEL):
@@ -215,6 +215,7 @@ def test_a_follow_up_is_read_with_the_question_before_until_a_new_topic(browser,
     page.close()
 
 
+@pytest.mark.corpus
 def test_index_table_lists_the_documents_and_deletes_one(browser, tmp_path, small_model):
     root = tmp_path / "site"
     shutil.copytree(ROOT / "data", root / "data")

@@ -67,10 +67,10 @@ def test_the_own_words_of_a_follow_up_are_kept_apart():
     assert leans("它已经保持了多少年？") and leans("浙江呢？") and not leans("浙江今年研发投入强度目标是多少？")
 
 
-def test_history_must_be_a_list_of_questions(plan_index, small_model):
+def test_history_must_be_a_list_of_questions(fake_plan_index, fake_encoder):
     from qa import QueryError, Retriever
 
-    r = Retriever(plan_index / "index", small_model)
+    r = Retriever(fake_plan_index / "index", fake_encoder)
     with pytest.raises(QueryError, match="list of the earlier questions"):
         r.answer("那社会消费品零售总额呢？", history="敦化的外贸进出口目标是多少？")
     with pytest.raises(QueryError, match="the question is empty"):
@@ -79,10 +79,10 @@ def test_history_must_be_a_list_of_questions(plan_index, small_model):
     assert r.answer("那社会消费品零售总额呢？", history=long).understood_as == "敦化 目标 社会消费品零售总额？"
 
 
-def test_qa_chat_reads_follow_ups_and_starts_over_on_new(plan_index):
+def test_qa_chat_reads_follow_ups_and_starts_over_on_new(fake_plan_index, fake_encoder):
     from qa.cli import cli
 
-    args = ["--data", str(plan_index / "data"), "--index", str(plan_index / "index"), "--model", minilm_path(), "-k", "1"]
+    args = ["--data", str(fake_plan_index / "data"), "--index", str(fake_plan_index / "index"), "--model", fake_encoder.qa_name, "-k", "1"]
     lines = "敦化的外贸进出口目标是多少？\n那社会消费品零售总额呢？\n\n" + "问" * 600 + "\n/new\n那社会消费品零售总额呢？\n/quit\n"
     result = CliRunner().invoke(cli, ["chat", *args], input=lines)
     assert result.exit_code == 0, result.output
@@ -94,13 +94,13 @@ def test_qa_chat_reads_follow_ups_and_starts_over_on_new(plan_index):
     assert "\x1b[" not in result.stdout
 
 
-def test_terminal_reply_colours_the_answer_and_dims_where_it_stands(plan_index, small_model):
+def test_terminal_reply_colours_the_answer_and_dims_where_it_stands(fake_plan_index, fake_encoder):
     from rich.console import Console
 
     from qa import Retriever
     from qa.render import to_terminal
 
-    answer = Retriever(plan_index / "index", small_model).answer(
+    answer = Retriever(fake_plan_index / "index", fake_encoder).answer(
         "那社会消费品零售总额呢？", k=1, history=["敦化的外贸进出口目标是多少？"])
     console = Console(force_terminal=True, color_system="standard", width=200)
     with console.capture() as cap:
@@ -111,7 +111,7 @@ def test_terminal_reply_colours_the_answer_and_dims_where_it_stands(plan_index, 
     assert "理解为：敦化 目标 社会消费品零售总额？" in out and "**" not in out
 
 
-def test_qa_eval_reads_conversations_and_reports_them_by_kind(plan_index, tmp_path):
+def test_qa_eval_reads_conversations_and_reports_them_by_kind(fake_plan_index, tmp_path):
     from qa.cli import cli
 
     lines = [
@@ -121,16 +121,17 @@ def test_qa_eval_reads_conversations_and_reports_them_by_kind(plan_index, tmp_pa
     ]
     path = tmp_path / "conversations.jsonl"
     path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["eval", str(path), "--index", str(plan_index / "index"), "--json", "--details"])
+    result = CliRunner().invoke(cli, ["eval", str(path), "--index", str(fake_plan_index / "index"), "--json", "--details"])
     out = json.loads(result.stdout)
     assert out["kind:ellipsis"]["n"] == 1 and out["kind:switch"]["n"] == 1
     assert out["out_of_scope"]["kind:switch-oos"] == {"n": 1, "abstained": 1.0}  # FIFA is in no document
     assert out["same_as_alone"]["switch"] == {"n": 1, "share": 1.0}
     assert out["details"][0]["understood_as"] == "敦化 企业 医药方面？"
-    table = CliRunner().invoke(cli, ["eval", str(path), "--index", str(plan_index / "index")]).stdout
+    table = CliRunner().invoke(cli, ["eval", str(path), "--index", str(fake_plan_index / "index")]).stdout
     assert "kind:ellipsis" in table and "switch turns answered as when asked alone: 1.000 of 1" in table
 
 
+@pytest.mark.corpus
 @pytest.mark.slow
 def test_conversations_with_the_default_model(tmp_path_factory):
     """The shared conversations over the plan and the national report, as shipped."""

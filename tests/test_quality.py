@@ -17,6 +17,7 @@ def retriever(default_index):
     return Retriever(default_index / "index")
 
 
+@pytest.mark.corpus
 def test_dev_set_meets_the_targets(retriever):
     report = evaluate(retriever, load_questions(DEV))
     zh, en = report["zh"], report["en"]

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT
 from qa import SourceError
-from qa.text import Block
+from qa.read.document import Block
 from qa.read import decode_html, ocr_pages, read_docx, read_html, read_pdf
 
 CORPUS = str(ROOT.parent / "shared" / "corpus" / "documents")
@@ -40,6 +40,7 @@ def fold(s: str) -> str:
 # ----------------------------------------------------------------- Word
 
 
+@pytest.mark.corpus
 def test_corpus_docx_all_read():
     for path in DOCX:
         with open(path, "rb") as f:
@@ -58,6 +59,7 @@ def _docx(name: str) -> list[Block]:
         return read_docx(f.read(), name)
 
 
+@pytest.mark.corpus
 def test_corpus_docx_known_facts():
     sh = _docx("上海市")
     assert sum(bool(b.lead) for b in sh) == 70
@@ -138,6 +140,7 @@ def sentences(blocks):
     return out
 
 
+@pytest.mark.corpus
 def test_typeset_pdf_fidelity(tmp_path):
     """Three reports typeset by plain soffice: sentences and paragraphs back."""
     picks = [p for p in DOCX if any(k in p for k in ("上海市", "天津市", "贵州省"))]
@@ -169,6 +172,7 @@ def test_typeset_pdf_fidelity(tmp_path):
     assert para_hit / para_total > 0.98
 
 
+@pytest.mark.corpus
 def test_furniture_pdf():
     """Running header and 「— N —」 footers removed; page breaks joined."""
     blocks, empty = read_pdf(fixture("furniture.pdf"), "furniture.pdf")
@@ -206,6 +210,7 @@ def test_owner_password_only_reads():
     assert blocks and blocks[0].text == "2025年上海市政府工作报告"
 
 
+@pytest.mark.integration
 def test_ocr_pages():
     """About 15 s on 2 cores: one page OCR'd twice."""
     data = fixture("mixed.pdf")
@@ -222,6 +227,7 @@ def test_ocr_pages():
 NAV_WORDS = ("京ICP备", "分享到", "相关稿件", "请输入关键词", "网站说明", "_hmt")
 
 
+@pytest.mark.corpus
 def test_html_utf8():
     blocks = read_html(fixture("gov_utf8.html"), "gov_utf8.html")
     texts = [b.text for b in blocks]
@@ -238,6 +244,7 @@ def test_html_utf8():
     assert "国内生产总值增长 | 5%左右" in texts
 
 
+@pytest.mark.corpus
 def test_html_gbk_br_paragraphs():
     data = fixture("gov_gbk.html")
     text, enc = decode_html(data, "gov_gbk.html")
@@ -281,6 +288,7 @@ def test_scanned_page_without_ocr_is_named_in_a_warning(monkeypatch, caplog):
     assert {b.page for b in blocks} <= {1, 3}
 
 
+@pytest.mark.integration
 def test_scanned_page_with_ocr_comes_back_as_text():
     import qa.read
 

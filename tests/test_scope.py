@@ -6,11 +6,12 @@ import shutil
 import numpy as np
 import pytest
 
-from qa import Fusion, Retriever, build_index
-from qa.scope import (
-    asks_meaning, document_places, first_year, path_year, place_name, preferred, question_places, question_year,
-    without_names,
-)
+from qa import Retriever, build_index
+from qa.index import UNIT_PARAGRAPH
+from qa.places import document_places, place_name, preferred, question_places, without_names
+from qa.question import asks_meaning
+from qa.rescore import PieceHandicap, PlaceNeutral, Prefer
+from qa.scope import first_year, path_year, question_year
 from qa.search import fuse
 from qa.text import fold_script
 from qa.read import read_source
@@ -78,6 +79,7 @@ def test_a_library_mostly_about_no_place_is_not_read_by_place():
     assert preferred("这部电影是哪年上映的？", general) == set()
 
 
+@pytest.mark.corpus
 def test_real_documents_places():
     def places(path):
         doc = read_source(path, path.parent)
@@ -114,7 +116,7 @@ def test_year_of_headings():
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory, small_model) -> Retriever:
+def library(tmp_path_factory, small_model, shared_dir) -> Retriever:
     """The plan, the national report and Sichuan's, indexed with the small model."""
     root = tmp_path_factory.mktemp("scope")
     (root / "data").mkdir()
@@ -136,13 +138,14 @@ def test_units_are_raised_by_the_preference_for_each_of_document_and_year(librar
 
     def lift(question: str) -> dict[tuple[str, int], set[float]]:
         """The change in fused score, by document and by the year its headings name."""
-        plain, preferring = r.score(question, Fusion(prefer=0)), r.score(question, Fusion(prefer=1.5))
+        plain = r.score(question, rescorers=(PieceHandicap(), Prefer(0)))
+        preferring = r.score(question, rescorers=(PlaceNeutral(), PieceHandicap(), Prefer(1.5)))
         assert np.array_equal(plain.ids, preferring.ids)
-        neutral = r.place_neutral(question, plain)  # what the place adds to a sentence naming it is taken back: the next test
+        neutral = PlaceNeutral().dense(plain, r.parse(question), r.context())  # what the place adds to a sentence naming it is taken back: the next test
         base = plain.fused if neutral is None else plain.fused + fuse(neutral, plain.keyword) - fuse(plain.dense, plain.keyword)
         found: dict[tuple[str, int], set[float]] = {}
         for uid, a, b in zip(plain.ids.tolist(), base, preferring.fused):
-            para = r.index.paragraphs[r.index.units[uid, 0]]
+            para = r.index.paragraphs[r.index.units[uid, UNIT_PARAGRAPH]]
             year = path_year(para.path, first_year(r.titles[para.source]))
             found.setdefault((para.source, year), set()).add(round(float(b - a), 6))
         return found
@@ -161,20 +164,21 @@ def test_units_are_raised_by_the_preference_for_each_of_document_and_year(librar
     assert any(year == 2025 and source == SICHUAN.name for source, year in lift("四川今年粮食产量目标是多少？"))
 
 
-def test_a_sentence_gains_nothing_by_naming_the_place_that_picked_its_document(library, monkeypatch):
-    import qa.answer
-
+def test_a_sentence_gains_nothing_by_naming_the_place_that_picked_its_document(library):
     r = library
     question = "四川粮食产量目标是多少？"
     scored = r.score(question)
-    inside = r.scope.inside(question, scored.ids)
+    inside = r.scope.inside(r.parse(question), scored.ids)
+
+    def place_neutral(q: str, scored, top: int = PlaceNeutral().top):
+        return PlaceNeutral(top).dense(scored, r.parse(q), r.context())
+
     naming = np.array([_names(r, uid, "四川") for uid in scored.ids.tolist()]) & inside
     assert naming.any() and (inside & ~naming).any()
     # re-scored only when a unit naming the place is among the best of its documents (a second embedding)
-    best = np.argsort(-np.where(inside, scored.fused, -np.inf))[: qa.answer.PLACE_NEUTRAL_TOP]
-    assert (r.place_neutral(question, scored) is None) == (not naming[best].any())
-    monkeypatch.setattr(qa.answer, "PLACE_NEUTRAL_TOP", len(scored.ids))  # the re-scoring itself
-    dense = r.place_neutral(question, scored)
+    best = np.argsort(-np.where(inside, scored.fused, -np.inf))[: PlaceNeutral().top]
+    assert (place_neutral(question, scored) is None) == (not naming[best].any())
+    dense = place_neutral(question, scored, top=len(scored.ids))  # the re-scoring itself
     # only the units of Sichuan's report that say 四川 change, and only down
     assert np.array_equal(dense[~naming], scored.dense[~naming])
     assert np.all(dense[naming] <= scored.dense[naming]) and np.any(dense[naming] < scored.dense[naming])
@@ -184,8 +188,8 @@ def test_a_sentence_gains_nothing_by_naming_the_place_that_picked_its_document(l
     assert np.allclose(dense[naming], np.minimum(without[naming[inside]] + gap, scored.dense[naming]))
     # abstaining keeps the plain cosine; a question naming no place, or naming one with nothing else, is left alone
     assert np.array_equal(r.score(question).dense, scored.dense)
-    assert r.place_neutral("粮食产量目标是多少？", r.score("粮食产量目标是多少？")) is None
-    assert r.place_neutral("四川", r.score("四川")) is None
+    assert place_neutral("粮食产量目标是多少？", r.score("粮食产量目标是多少？")) is None
+    assert place_neutral("四川", r.score("四川")) is None
 
 
 def test_a_question_without_its_places():
@@ -207,7 +211,7 @@ def test_questions_asking_what_a_term_means(question, meaning):
 
 def test_a_glossary_entry_is_preferred_when_a_question_asks_what_its_term_means(library):
     r = library
-    paragraphs = [r.index.paragraphs[pi] for pi in r.index.units[:, 0]]
+    paragraphs = [r.index.paragraphs[pi] for pi in r.index.units[:, UNIT_PARAGRAPH]]
     glossary = np.array([is_glossary(p.path) for p in paragraphs])
     assert (glossary & np.array([p.source == SICHUAN.name for p in paragraphs])).sum() >= 50 and glossary.sum() >= 50
     entry = np.array([is_glossary(p.path) and p.text.startswith("22.“九小场所”") for p in paragraphs])
@@ -215,7 +219,7 @@ def test_a_glossary_entry_is_preferred_when_a_question_asks_what_its_term_means(
     ids = np.arange(len(paragraphs))
 
     def extra(asked: str, plain: str) -> np.ndarray:
-        return r.scope.lift(asked, ids) - r.scope.lift(plain, ids)
+        return r.scope.lift(r.parse(asked), ids) - r.scope.lift(r.parse(plain), ids)
 
     # its own entry only: 「22.“九小场所”：是指小型学校幼儿园…」, not the other 49, not the sentences using the term
     assert np.array_equal(extra("四川报告里的“九小场所”是什么意思？", "四川报告里的“九小场所”怎么整治？"), entry.astype(float))
@@ -235,6 +239,7 @@ def test_what_a_glossary_entry_defines():
 
 # ------------------------------------------------------------------ pieces of long sentences
 
+@pytest.mark.corpus
 def test_a_long_list_sentence_is_also_matched_by_its_pieces():
     outline = split_document(read_source(GUANGXI, GUANGXI.parent))
     targets = next(p for p in outline.paragraphs if "糖料蔗种植面积稳定在1100万亩以上" in p.text)
@@ -272,7 +277,7 @@ def test_a_report_is_about_the_year_it_looks_back_on(library):
     r = library
     sichuan = [i for i, p in enumerate(r.index.paragraphs) if p.source == SICHUAN.name]
     review = [i for i in sichuan if not any("2024" in h for h in r.index.paragraphs[i].path)]
-    assert r.scope.unknown("2024年四川接待游客多少？", "", review[:1]) == []  # the 2025 report looks back on 2024
-    assert r.scope.unknown("2023年四川接待游客多少？", "", review[:1]) == ["2023"]
-    assert r.scope.unknown("2024年四川接待游客多少？", "", []) == ["2024"]
-    assert r.scope.unknown("2023年四川接待游客多少？", "2023年", []) == []
+    assert r.scope.unknown(r.parse("2024年四川接待游客多少？"), "", review[:1]) == []  # the 2025 report looks back on 2024
+    assert r.scope.unknown(r.parse("2023年四川接待游客多少？"), "", review[:1]) == ["2023"]
+    assert r.scope.unknown(r.parse("2024年四川接待游客多少？"), "", []) == ["2024"]
+    assert r.scope.unknown(r.parse("2023年四川接待游客多少？"), "2023年", []) == []

@@ -363,6 +363,7 @@ def test_failed_rebuild_keeps_serving_the_last_good_index(site):
 
 # ------------------------------------------------------------------ app.py
 
+@pytest.mark.integration
 def test_app_py_builds_a_missing_index_then_serves(tmp_path):
     shutil.copytree(DATA, tmp_path / "data")
     port = free_port()

@@ -1,0 +1,287 @@
+"""A question, read once: its words, places, year, names and language, for every stage after.
+
+Scoring, the document preference, the re-scorers, abstaining and the
+conversation all ask the same things of a question: which words it has, which
+places and year it names, what it asks. :meth:`Question.parse` checks the
+text, and each of these is worked out the first time a stage asks for it and
+kept on the question, so nothing reads the string twice; and the library keeps the
+questions it has read (:meth:`Lexicon.read`), since a conversation reads its earlier
+questions again at every turn.
+
+A question is read against a :class:`Lexicon`: what the library knows that
+reading needs (its documents' places, its words, its English glossary).
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
+
+from .errors import QueryError
+from .keywords import segmenter, tokenize
+from .places import place_name, preferred, question_places, romanized, without_names
+from .scope import question_year
+from .text import fold_script, has_cjk
+from .words import MEANING, NATIONAL
+
+if TYPE_CHECKING:
+    from .bilingual import Glossary, Meaning
+
+#: Longest question accepted, in characters. Longer ones are refused, never cut.
+MAX_QUESTION_CHARS = 500
+#: Earlier questions a follow-up is read with, at most (the latest).
+MAX_HISTORY = 10
+#: jieba's tags of proper names other than places: people, organisations, other names.
+_NAME_TAGS = ("nr", "nt", "nz")
+
+
+def check_question(question: object) -> str:
+    """Validate a question; returns it stripped.
+
+    Raises:
+        QueryError: not a string, empty, or longer than ``MAX_QUESTION_CHARS``.
+    """
+    if not isinstance(question, str):
+        raise QueryError("the question must be text")
+    # Lone surrogates (from broken clients) cannot be encoded; replace them.
+    q = question.encode("utf-8", "replace").decode("utf-8")
+    q = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in q).strip()
+    if not q:
+        raise QueryError("the question is empty; type a question about the plan")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QueryError(
+            f"the question is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}. Ask a shorter question."
+        )
+    return q
+
+
+def check_history(history: object) -> list[str]:
+    """The earlier questions to read a follow-up with: the last ``MAX_HISTORY``, each checked.
+
+    Raises:
+        QueryError: not a list of questions, or one of them empty or over-long.
+    """
+    if history is None:
+        return []
+    if isinstance(history, str) or not isinstance(history, (list, tuple)):
+        raise QueryError("history must be a list of the earlier questions, oldest first")
+    return [check_question(h) for h in list(history)[-MAX_HISTORY:]]
+
+
+def asks_meaning(question: str) -> bool:
+    """Whether a question asks what a term means: 「“编外校长”是什么意思？」, "What does EFlops mean?"."""
+    return bool(MEANING.search(fold_script(question)))
+
+
+def question_group(question: str) -> str:
+    """``"zh"`` for a question with Chinese characters, else ``"other"``: each has its own thresholds."""
+    return "zh" if has_cjk(question) else "other"
+
+
+def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The places and the other proper names a question uses.
+
+    Chinese: the places jieba tags (``ns``) and the provinces, in short form
+    (广东省 → 广东), and people, organisations and other names (``nr``, ``nt``,
+    ``nz``). English: the provinces by their English names, as places, and the
+    other names :func:`qa.bilingual.english_names` finds. Words for the whole
+    country are left out.
+
+    Returns:
+        ``(places, names)``.
+    """
+    places = {p for p in question_places(question, set()) if p not in NATIONAL}
+    if not has_cjk(question):
+        from .bilingual import english_names
+
+        return frozenset(places), frozenset(english_names(question))
+    segmenter()
+    import jieba.posseg
+
+    names: set[str] = set()
+    for w in jieba.posseg.cut(fold_script(question)):
+        if w.word in NATIONAL or len(w.word) < 2 or not has_cjk(w.word):
+            continue
+        if w.flag == "ns":
+            places.add(place_name(w.word))
+        elif w.flag.startswith(_NAME_TAGS):
+            names.add(w.word)
+    return frozenset(places), frozenset(names)
+
+
+class Lexicon:
+    """What a library knows that reading a question needs.
+
+    Args:
+        places: Each indexed document's places (:func:`qa.places.document_places`), in a fixed order.
+        vocabulary: The library's keyword tokens.
+        usage: Gives each keyword token with the number of units that use it, for the
+            English glossary (read at the first English question); None for no glossary.
+        about: The places the library is about; those of ``places`` by default.
+    """
+
+    def __init__(
+        self,
+        places: Mapping[str, list[str]] | None = None,
+        vocabulary: Collection[str] = frozenset(),
+        usage: Callable[[], Mapping[str, int]] | None = None,
+        about: Collection[str] | None = None,
+    ):
+        self.places = dict(places or {})
+        #: Every place some document is about.
+        self.about = frozenset(about if about is not None else {p for ps in self.places.values() for p in ps})
+        self.vocabulary = vocabulary
+        self._usage = usage
+        # A conversation reads its earlier questions again at every turn: each text is read once.
+        self._read = lru_cache(maxsize=4096)(lambda text: Question(text, self))
+
+    def read(self, text: str) -> "Question":
+        """The question ``text``, taken as it is (checked already, or made by a stage), read against this library; kept."""
+        return self._read(text)
+
+    @cached_property
+    def glossary(self) -> "Glossary | None":
+        """English to the library's Chinese words (:class:`qa.bilingual.Glossary`); None without usage."""
+        from .bilingual import Glossary
+
+        return Glossary(self._usage()) if self._usage else None
+
+    @cached_property
+    def pinyin(self) -> frozenset[str]:
+        """The library's places and Chinese words of two to four characters in pinyin, for names in English questions.
+
+        Made at the first English question that needs it: 0.75 s for the 18,000 tokens of 30 reports.
+        """
+        return frozenset(romanized(self.about | {w for w in self.vocabulary if 2 <= len(w) <= 4 and has_cjk(w)}))
+
+
+#: A lexicon of no library: questions read on their own.
+NO_LIBRARY = Lexicon()
+
+
+@dataclass(frozen=True, eq=False)
+class Question:
+    """A question, checked, with everything the stages read of it.
+
+    Each attribute is worked out the first time it is read and kept.
+
+    Attributes:
+        text: The question as searched (stripped, checked).
+        lexicon: What it is read against.
+    """
+
+    text: str
+    lexicon: Lexicon = field(default=NO_LIBRARY, repr=False)
+
+    @classmethod
+    def parse(cls, text: "str | Question", lexicon: Lexicon | None = None) -> "Question":
+        """Check ``text`` and read it against ``lexicon`` (a question already read is returned as it is).
+
+        Raises:
+            QueryError: not a string, empty, or over-long.
+        """
+        if isinstance(text, Question):
+            return text
+        return (lexicon or NO_LIBRARY).read(check_question(text))
+
+    @cached_property
+    def folded(self) -> str:
+        """Script-folded: simplified, lower case, half-width (:func:`qa.text.fold_script`)."""
+        return fold_script(self.text)
+
+    @cached_property
+    def chinese(self) -> bool:
+        """Whether it has Chinese characters (else it is read as English)."""
+        return has_cjk(self.text)
+
+    @property
+    def language(self) -> str:
+        """``"zh"`` or ``"other"`` (:func:`question_group`): each has its own thresholds."""
+        return "zh" if self.chinese else "other"
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        """Its keyword tokens (:func:`qa.keywords.tokenize`)."""
+        return tokenize(self.text)
+
+    @cached_property
+    def mentioned(self) -> frozenset[str]:
+        """The provinces and the library's places it names, in Chinese, English or pinyin."""
+        return frozenset(question_places(self.text, set(self.lexicon.about)))
+
+    @cached_property
+    def places(self) -> frozenset[str]:
+        """The places it names that some document is about."""
+        return self.mentioned & self.lexicon.about
+
+    @cached_property
+    def documents(self) -> frozenset[str]:
+        """The documents it is about (:func:`qa.places.preferred`); empty when none are preferred."""
+        return frozenset(preferred(self.text, self.lexicon.places, named=set(self.mentioned)))
+
+    @cached_property
+    def year(self) -> tuple[int, int] | None:
+        """The year it asks about (:func:`qa.scope.question_year`)."""
+        return question_year(self.text)
+
+    @cached_property
+    def _names(self) -> tuple[frozenset[str], frozenset[str]]:
+        return names_in(self.text)
+
+    @property
+    def named_places(self) -> frozenset[str]:
+        """Every place it names, the library's or not (:func:`names_in`), in short form."""
+        return self._names[0]
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The other proper names it uses: people, organisations, English capitalised words."""
+        return self._names[1]
+
+    @cached_property
+    def asks_meaning(self) -> bool:
+        """Whether it asks what a term means (:func:`asks_meaning`)."""
+        return asks_meaning(self.text)
+
+    @cached_property
+    def english_terms(self) -> list[str]:
+        """The library's Chinese words for an English question's words (:meth:`qa.bilingual.Glossary.chinese`); none for Chinese."""
+        glossary = None if self.chinese else self.lexicon.glossary
+        return glossary.chinese(self.text) if glossary else []
+
+    @cached_property
+    def meanings(self) -> "list[Meaning] | None":
+        """An English question's words by their Chinese meanings (:meth:`qa.bilingual.Glossary.meanings`); None for Chinese."""
+        if self.chinese:
+            return None
+        glossary = self.lexicon.glossary
+        return glossary.meanings(self.text) if glossary else []
+
+    @cached_property
+    def keywords(self) -> list[str]:
+        """The keyword tokens searched: its tokens and English terms, without the places that pick its documents.
+
+        When a question's place picks the documents it prefers, the other words
+        pick the sentence; with the place left in, 「敦化的外贸目标是多少？」 finds
+        every sentence that says 「敦化市」. (The dense side keeps the place:
+        measured on 30 reports, taking it out there lost more than it won.)
+        """
+        tokens = self.tokens + self.english_terms
+        return without_places(tokens, self.places) if self.documents else tokens
+
+    @cached_property
+    def cover_words(self) -> list[str]:
+        """The words abstaining looks for in a quote: its tokens without the places the library is about (敦化 in the plan)."""
+        return without_places(self.tokens, self.places)
+
+    @cached_property
+    def without_places(self) -> str:
+        """The question, script-folded, without the places it names that the library is about (:func:`qa.places.without_names`)."""
+        return without_names(self.text, self.places)
+
+
+def without_places(tokens: list[str], places: Collection[str]) -> list[str]:
+    """``tokens`` without those holding one of ``places``; all of them when nothing else is left."""
+    return [t for t in tokens if not any(p in t for p in places)] or tokens

@@ -1,0 +1,56 @@
+"""The word lists the rules use, in one place: question words, pronouns, openers of an ellipsis,
+words for this year and the whole country. Each list is read by one rule, named beside it.
+"""
+from __future__ import annotations
+
+import re
+
+# ---- Keyword search (:func:`qa.keywords.tokenize`).
+#: Question words and particles: they say what is asked, not what it is about,
+#: so they are dropped from keyword queries (and, for symmetry, from documents).
+STOPWORDS = frozenset(
+    """
+    什么 什么样 甚么 哪些 哪个 哪里 哪儿 哪 多少 几 几个 怎么 怎么样 怎样 如何 为什么 为何 何时 什么时候
+    是否 是不是 有没有 吗 呢 吧 啊 呀 么 嘛 请问 请 告诉 我 我们 你 你们 的 了 着 过 地 得 是 有 在 和 与 及
+    要 会 能 可以 关于 对于 哪方面 方面 一下 都 也 还 就 这 那 这个 那个 这些 那些 其 之
+    what which who whom whose where when why how is are was were be been do does did the a an of to in on for
+    and or with about by as at from that this these those it its there their they any some much many
+    """.split()
+)
+
+# ---- English questions (:meth:`qa.bilingual.Glossary.meanings`).
+#: English words that say what is asked, not what it is about.
+ENGLISH_STOPWORDS = frozenset(
+    """
+    a an the of to in on for and or is are was were be been being do does did what which who whom whose how when
+    where why many much has have had with by from at as that this these those it its their there than then into
+    about over under per any some all will would shall should can could may might must i you he she we they me my
+    our your his her them us s according say says said tell please
+    """.split()
+)
+
+# ---- Follow-ups (:mod:`qa.conversation`).
+#: Words that open or close an ellipsis, in folded script.
+OPENERS = ("那么", "那", "还有", "另外", "and what about", "and how about", "what about", "how about", "and")
+CLOSER = "呢"
+#: Pronouns and words that point back.
+PRONOUNS = frozenset("它 它们 其 其中 这些 那些 该 此 为此 上述 这个 那个 它的 他们 its it this that these those they their them".split())
+#: Pointing words that stand for things, not for what was done: after 「其中」 the earlier question's
+#: verbs and adverbs (发行, 已, 入选) are not carried, only what they were about (国债, 制造业 集群).
+POINTING_AT_THINGS = frozenset("其中".split())
+#: English words that say what is asked, which jieba's dictionary cannot weigh.
+ENGLISH_FRAME = frozenset("target targets goal goals aim growth increase rate share number total amount plan".split())
+
+# ---- Places (:mod:`qa.places`, :func:`qa.question.names_in`).
+#: Words for the whole country: every document is in it, so they point to none in particular.
+NATIONAL = frozenset("中国 我国 全国 国家 中华人民共和国 china chinese prc".split())
+
+# ---- Years (:func:`qa.scope.question_year`).
+#: Words for the document's own year, and the year before, in questions.
+THIS_YEAR = ("今年", "本年", "this year")
+#: 现在 and 目前 ask where things stand, which a report says in its review of the year before.
+LAST_YEAR = ("去年", "上年", "last year", "现在", "目前")
+
+# ---- Definitions (:func:`qa.question.asks_meaning`).
+#: A question asking what a term means, which a glossary's entry answers where a document has one.
+MEANING = re.compile(r"什么意思|指什么|指的是什么|是指|什么叫|何谓|含义|意思是|\bmean(s|ing)?\b|\bmeant\b|stands? for|refers? to")
