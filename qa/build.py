@@ -174,7 +174,13 @@ def read_sources(data_dir: Path, hashes: dict[str, str]) -> tuple[list[Paragraph
             log.warning("skipped %s", records[rel].reason)
             continue
         seen_text[digest] = rel
-        outline = split_document(doc)
+        try:
+            outline = split_document(doc)
+        except Exception as e:  # noqa: BLE001 - one document that cannot be outlined never stops the build
+            log.debug("%s could not be outlined", rel, exc_info=True)
+            records[rel] = SourceRecord(sha, "skipped", f"{rel}: cannot be outlined ({type(e).__name__}: {str(e)[:200]})")
+            log.warning("skipped %s", records[rel].reason)
+            continue
         if not outline.paragraphs:
             records[rel] = SourceRecord(sha, "skipped", f"{rel}: no paragraphs of text in it")
             log.warning("skipped %s", records[rel].reason)

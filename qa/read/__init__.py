@@ -124,10 +124,28 @@ def check_size(size: int, name: str) -> None:
 def parse_source(data: bytes, name: str) -> Document:
     """Read and clean the bytes of a source file called ``name``, by its suffix.
 
+    Every file is read in isolation: whatever a reader raises on a file it cannot
+    read (python-docx on a table merged from above, pdfium on a lying page count, a
+    codec on an unknown charset label, memory) is that file's :class:`SourceError`,
+    so one bad document is skipped and never stops a build or an upload.
+
     Raises:
         SourceError: binary, undecodable, broken, encrypted, of an unknown
-            type, or nothing left after cleaning; the message names the file.
+            type, unreadable, or nothing left after cleaning; the message names the file.
     """
+    try:
+        return _parse(data, name)
+    except SourceError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a reader's own error on a bad file, whatever its kind
+        log.debug("%s could not be read", name, exc_info=True)  # the reason is shown; the traceback only with -v
+        raise SourceError(
+            f"{name}: cannot be read ({type(e).__name__}: {str(e)[:200]}); "
+            "open it and save it again (or as another format), then rebuild"
+        ) from None
+
+
+def _parse(data: bytes, name: str) -> Document:
     suffix = Path(name).suffix.lower()
     check_size(len(data), name)
     if FORMATS[suffix] in ("text", "markdown"):
