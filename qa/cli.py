@@ -64,6 +64,10 @@ _backend = click.option(
 def build(data_dir: str, index_dir: str, model: str | None, backend: str | None, force: bool) -> None:
     """Build or update the index of the data folder."""
     from .build import build_index
+    from .library import recover_removals
+
+    for rel in recover_removals(data_dir, index_dir):  # a `qa rm` that was killed half-way
+        click.echo(f"Recovered the interrupted removal of {rel}", err=True)
 
     with console_bar() as progress:
         report = build_index(data_dir, index_dir, model, backend=backend, force=force, progress=progress)
@@ -215,13 +219,17 @@ def ls(as_json: bool, data_dir: str, index_dir: str) -> None:
 @_guard
 def rm(name: str, yes: bool, data_dir: str, index_dir: str, model: str | None, backend: str | None) -> None:
     """Delete document NAME (file name or title) from the data folder and the index."""
-    from .library import remove_document
+    from .library import find_document, recover_removals, remove_document
 
-    if not yes:
-        click.confirm(f"Delete {name} from {data_dir}/ and from the index?", abort=True)
+    recover_removals(data_dir, index_dir)  # a `qa rm` that was killed half-way, before looking the name up
+    rel, exact = find_document(name, data_dir, index_dir)
+    if not exact:
+        click.echo(f"{name} is {rel}", err=True)
+    if not (exact and yes):  # a title or a part of a name is always shown and asked about, -y too
+        click.confirm(f"Delete {rel} from {data_dir}/ and from the index?", abort=True)
     with console_bar() as progress:
-        report = remove_document(name, data_dir, index_dir, model, backend=backend, progress=progress)
-    click.echo(f"Removed {name}. " + (report.summary() if report else "No documents are left; the index is empty."))
+        report = remove_document(rel, data_dir, index_dir, model, backend=backend, progress=progress)
+    click.echo(f"Removed {rel}. " + (report.summary() if report else "No documents are left; the index is empty."))
 
 
 @cli.command(name="eval")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -66,8 +67,12 @@ def _format(name: str) -> str:
 
 
 def list_documents(data_dir: str | os.PathLike = "data", index_dir: str | os.PathLike = "index") -> list[DocumentInfo]:
-    """Every file of the data folder and of the index, with what the index holds of it, by file name."""
+    """Every file of the data folder and of the index, with what the index holds of it, by file name.
+
+    A removal that was killed half-way is finished or undone first (:func:`recover_removals`).
+    """
     data_dir = Path(data_dir)
+    recover_removals(data_dir, index_dir)
     manifest = current_manifest(index_dir)
     recorded = manifest.sources if manifest else {}
     hashes = source_hashes(data_dir) if data_dir.is_dir() else {}
@@ -124,6 +129,38 @@ def match_sources(wanted: list[str], titles: dict[str, str]) -> list[str]:
     return sorted(chosen)
 
 
+def find_document(name: str, data_dir: str | os.PathLike = "data", index_dir: str | os.PathLike = "index") -> tuple[str, bool]:
+    """The one file of the library that ``name`` names, and whether ``name`` is that file's path.
+
+    A path relative to the data folder names that file and no other (``报告A.txt``, not
+    ``sub/报告A.txt``); anything else (a file name elsewhere, a title, a part of one) is a
+    fragment, read as :func:`match_sources` reads it, and must pick exactly one file.
+
+    Raises:
+        SourceError: it names no file, or more than one.
+    """
+    data_dir = Path(data_dir)
+    present = {p.relative_to(data_dir).as_posix() for p in list_sources(data_dir)} if data_dir.is_dir() else set()
+    if name in present:
+        return name, True
+    manifest = current_manifest(index_dir)
+    titles = {n: (manifest.title(n) if manifest and n in manifest.sources else "") for n in present}
+    try:
+        found = match_sources([name], titles)
+    except QueryError:
+        found = []
+    if len(found) != 1:
+        which = f"names {len(found)} files ({', '.join(found)}); give one file name" if found else \
+            f"is not a file of the library in {data_dir}/"
+        raise SourceError(f"{name} {which}; `qa ls` lists them")
+    return found[0], False
+
+
+#: A file being removed is moved aside under this name (hidden: builds do not read it), with the
+#: process that removes it, so that one left by a killed removal can be told from one in progress.
+_ASIDE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}\.removing$")
+
+
 def remove_document(
     name: str,
     data_dir: str | os.PathLike = "data",
@@ -139,12 +176,14 @@ def remove_document(
     rebuilt without it (incrementally: nothing else is embedded again), and
     only then is the file deleted. If the rebuild fails, the file is put back
     and the index is as it was. Removing the last file removes the index too.
+    A removal that was killed half-way is finished or undone first
+    (:func:`recover_removals`).
 
     Args:
-        name: The file (relative to the data folder) or the document's title.
+        name: The file (relative to the data folder) or the document's title (:func:`find_document`).
         data_dir: The data folder.
         index_dir: The index folder.
-        model: As for :func:`qa.build_index`.
+        model: As for :func:`qa.build_index`; None keeps the index's own.
         backend: As for :func:`qa.build_index`.
         progress: As for :func:`qa.build_index`.
 
@@ -152,28 +191,22 @@ def remove_document(
         The rebuild's report; None when nothing indexable is left (the index is removed too).
 
     Raises:
-        SourceError: no such file in the library.
+        SourceError: no such file in the library, or a name that picks several.
         IndexFailure: the index cannot be rebuilt (the file is back in place).
     """
     data_dir = Path(data_dir)
-    present = {p.relative_to(data_dir).as_posix() for p in list_sources(data_dir)} if data_dir.is_dir() else set()
-    manifest = current_manifest(index_dir)
-    titles = {n: (manifest.title(n) if manifest and n in manifest.sources else "") for n in present}
-    try:
-        found = match_sources([name], titles)
-    except QueryError:
-        found = []
-    if len(found) != 1:
-        which = f"names {len(found)} files ({', '.join(found)}); give one file name" if found else \
-            f"is not a file of the library in {data_dir}/"
-        raise SourceError(f"{name} {which}; `qa ls` lists them")
-    path = data_dir / found[0]
-    aside = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.removing")  # hidden: builds do not read it
+    recover_removals(data_dir, index_dir)
+    rel, _ = find_document(name, data_dir, index_dir)
+    if model is None and (manifest := current_manifest(index_dir)) is not None:
+        model = manifest.model  # the rebuild keeps the index's own model, as every start-up does (qa.startup)
+    left = len(list_sources(data_dir)) - 1
+    path = data_dir / rel
+    aside = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.removing")
     os.replace(path, aside)
     files.fsync_dir(path.parent)
     try:
         try:
-            report = build_index(data_dir, index_dir, model, backend=backend, progress=progress) if len(present) > 1 else None
+            report = build_index(data_dir, index_dir, model, backend=backend, progress=progress) if left else None
         except NoSources:  # nothing indexable is left
             report = None
         if report is None:
@@ -184,6 +217,48 @@ def remove_document(
         raise
     aside.unlink()
     return report
+
+
+def recover_removals(data_dir: str | os.PathLike = "data", index_dir: str | os.PathLike = "index") -> list[str]:
+    """Finish or undo the removals a killed ``qa rm`` left behind; returns the files it acted on.
+
+    A file moved aside by a process that is gone is deleted when the published index no
+    longer holds it (the rebuild finished), and put back when it still does (it did not),
+    unless a file of that name has come since. Removals still in progress are left alone.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        return []
+    manifest = current_manifest(index_dir)
+    acted = []
+    for aside in sorted(data_dir.rglob(".*.removing")):
+        m = _ASIDE.match(aside.name)
+        if m is None or _alive(int(m["pid"])):
+            continue
+        path = aside.with_name(m["name"])
+        rel = path.relative_to(data_dir).as_posix()
+        if manifest is not None and rel in manifest.sources and not path.exists():
+            os.replace(aside, path)  # the index still has it: the removal never happened
+            log.warning("put back %s: its removal was interrupted", rel)
+        else:
+            aside.unlink()
+            log.warning("finished removing %s: its removal was interrupted", rel)
+        files.fsync_dir(path.parent)
+        acted.append(rel)
+    return acted
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a removal in progress)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _drop_index(index_dir: Path) -> None:
