@@ -60,6 +60,25 @@ def replace_atomic(path: str | os.PathLike, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def create_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Create ``path`` with ``data`` at once, only if nothing is there: of two writers of one name, one wins.
+
+    The bytes go to a hidden sibling first, which is hard-linked to ``path`` (a link, unlike a
+    rename, never replaces what is there).
+
+    Raises:
+        FileExistsError: ``path`` exists (the other writer won).
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        write_durable(tmp, data)
+        os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+
+
 def seal(folder: str | os.PathLike) -> dict[str, str]:
     """fsync every file under ``folder`` and its subfolders; return each file's sha256.
 

@@ -155,19 +155,23 @@ class ChatService:
         """The name of the index version being served."""
         return self.retriever.index.path.name if self.retriever else ""
 
-    def save_upload(self, path: str | os.PathLike, name: str | None = None) -> str:
+    def save_upload(self, path: str | os.PathLike, name: str | None = None, *, replace: bool = False) -> str:
         """Check an uploaded file and save it into the data folder.
+
+        A file of the same name in the library is never overwritten unless ``replace``; of two
+        uploads of one name at once, one is saved and the other refused.
 
         Args:
             path: Where the upload is now (Gradio's cache).
             name: The name the user gave it; defaults to ``path``'s name.
+            replace: Replace a file of the same name.
 
         Returns:
             The name it was saved under.
 
         Raises:
-            UploadError: bad name or extension, too large, empty, binary or
-                in no supported encoding.
+            UploadError: bad name or extension, too large, empty, binary,
+                in no supported encoding, unreadable, or its name taken (without ``replace``).
         """
         path = Path(path)
         target = safe_name(name or path.name)
@@ -180,8 +184,16 @@ class ChatService:
         dest = (self.data_dir / target).resolve()
         if dest.parent != self.data_dir.resolve():  # belt and braces against traversal
             raise UploadError(f"{name}: not a usable file name; rename it")
-        # Written under a hidden name, then renamed: the build never reads half a file.
-        files.replace_atomic(dest, data)
+        # Written under a hidden name first: the build never reads half a file.
+        if replace:
+            files.replace_atomic(dest, data)
+            return target
+        try:
+            files.create_atomic(dest, data)
+        except FileExistsError:
+            raise UploadError(
+                f"{target} is already in the library; choose 「替换同名并重建 Upload, replacing same names」 to replace it, or rename the file"
+            ) from None
         return target
 
     def rebuild(self, *, refresh: tuple[str, ...] = (), remove: str | None = None) -> threading.Thread:

@@ -130,11 +130,11 @@ def build_app(service: ChatService) -> gr.Blocks:
         st = service.state
         return f"❌ {st.error}" if st.error else f"✅ {st.message}"
 
-    def upload(files: list[str] | None, progress=gr.Progress()):
+    def upload(files: list[str] | None, progress=gr.Progress(), replace: bool = False):
         lines, saved = [], 0
         for f in files or []:
             try:
-                lines.append(f"✅ saved `{service.save_upload(f)}`")
+                lines.append(f"✅ saved `{service.save_upload(f, replace=bool(replace))}`")
                 saved += 1
             except (UploadError, OSError) as e:
                 lines.append(f"❌ {html.escape(str(e))}")
@@ -145,6 +145,9 @@ def build_app(service: ChatService) -> gr.Blocks:
         if saved:
             lines.append(rebuild_and_wait(progress))
         return "\n\n".join(lines), *library_views(service), None
+
+    def upload_replacing(files: list[str] | None, progress=gr.Progress()):
+        return upload(files, progress, replace=True)
 
     def rebuild(progress=gr.Progress()):
         return rebuild_and_wait(progress), *library_views(service)
@@ -224,6 +227,7 @@ def build_app(service: ChatService) -> gr.Blocks:
             )
             with gr.Row():
                 up = gr.Button("上传并重建 Upload and rebuild", variant="primary")
+                up_replace = gr.Button("替换同名并重建 Upload, replacing same names", elem_id="qa-upload-replace")
                 rb = gr.Button("重建 Rebuild")
                 refresh = gr.Button("刷新 Refresh")
             result = gr.Markdown(elem_id="qa-index-result")
@@ -234,6 +238,8 @@ def build_app(service: ChatService) -> gr.Blocks:
                           api_visibility="private", queue=False)
             up.click(upload, files, [result, *views, files], api_name="upload", api_visibility="undocumented",
                      **index_args).then(**update)
+            up_replace.click(upload_replacing, files, [result, *views, files], api_name="upload_replace",
+                             api_visibility="undocumented", **index_args).then(**update)
             rb.click(rebuild, None, [result, *views], api_name="rebuild", api_visibility="undocumented",
                      **index_args).then(**update)
             table.select(pick, None, chosen, api_visibility="private", queue=False)

@@ -310,6 +310,21 @@ def test_uploaded_gbk_file_is_answered_after_rebuild_and_old_index_serves_meanwh
     assert (service.data_dir / "特色农业_GBK.txt").read_bytes().decode("gbk").startswith("敦化市特色农业")
 
 
+def test_an_upload_of_a_name_in_the_library_is_refused_unless_replacing(client, site, tmp_path):
+    from gradio_client import handle_file
+
+    service = site[1]
+    name = next(p.name for p in service.data_dir.iterdir() if p.suffix == ".txt")
+    again = tmp_path / name
+    again.write_bytes((service.data_dir / name).read_bytes())
+    version = service.retriever.index.path.name
+    message, _, _, _ = client.predict([handle_file(str(again))], api_name="/upload")
+    assert f"❌ {name} is already in the library" in message and "Built" not in message
+    assert service.retriever.index.path.name == version
+    message, _, _, _ = client.predict([handle_file(str(again))], api_name="/upload_replace")
+    assert f"✅ saved `{name}`" in message and "up to date" in message  # the same bytes: nothing to embed
+
+
 def test_binary_oversize_and_wrong_type_uploads_are_refused(client, site, tmp_path):
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
