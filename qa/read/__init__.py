@@ -125,8 +125,8 @@ def parse_source(data: bytes, name: str) -> Document:
     """Read and clean the bytes of a source file called ``name``, by its suffix.
 
     Every file is read in isolation: whatever a reader raises on a file it cannot
-    read (python-docx on a table merged from above, pdfium on a lying page count, a
-    codec on an unknown charset label, memory) is that file's :class:`SourceError`,
+    read (python-docx on a table merged from above, pdfium on a lying page count,
+    memory) is that file's :class:`SourceError`,
     so one bad document is skipped and never stops a build or an upload.
 
     Raises:

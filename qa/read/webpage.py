@@ -25,12 +25,22 @@ _CHARSET_ALIASES = {
     "euc-cn": "gb18030", "hz-gb-2312": "hz", "big5": "big5hkscs", "x-big5": "big5hkscs", "cn-big5": "big5hkscs",
     "unicode": "utf-16", "utf8": "utf-8",
 }
+#: The text encodings a page's label is taken at (the WHATWG Encoding Standard's, by Python's codec
+#: names, and the Chinese ones above). Python also knows codecs that are no charset: a page labelled
+#: "undefined" failed to read at all, one labelled "unicode_escape" read as mojibake; such a label is
+#: ignored and the bytes decoded as any source text is.
+_TEXT_ENCODINGS = frozenset(
+    """utf-8 utf-16 utf-16-be utf-16-le ascii iso8859-1 iso8859-2 iso8859-3 iso8859-4 iso8859-5 iso8859-6
+    iso8859-7 iso8859-8 iso8859-10 iso8859-13 iso8859-14 iso8859-15 iso8859-16 cp866 cp874 cp1250 cp1251
+    cp1252 cp1253 cp1254 cp1255 cp1256 cp1257 cp1258 koi8-r koi8-u mac-roman mac-cyrillic gb18030 gbk hz
+    big5 big5hkscs cp950 euc_jp iso2022_jp shift_jis euc_kr""".split()
+)
 
 
 def decode_html(data: bytes, name: str) -> tuple[str, str]:
     """Decode a saved web page: by the charset its ``<meta>`` tag or XML declaration
-    names, when that decodes the bytes (pages are often mislabelled); else as any
-    source text is decoded (:func:`qa.text.decode`).
+    names, when that is a text encoding (:data:`_TEXT_ENCODINGS`) and decodes the bytes
+    (pages are often mislabelled); else as any source text is decoded (:func:`qa.text.decode`).
 
     Returns:
         ``(text, codec)``.
@@ -47,7 +57,8 @@ def decode_html(data: bytes, name: str) -> tuple[str, str]:
         label = (m.group(1) or m.group(2)).decode("ascii", "ignore").lower()
         try:
             declared = codecs.lookup(_CHARSET_ALIASES.get(label, label)).name
-            return data.decode(declared), declared
+            if declared in _TEXT_ENCODINGS:
+                return data.decode(declared), declared
         except (LookupError, UnicodeDecodeError):
             pass
     return decode(data, name)
