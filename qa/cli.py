@@ -82,10 +82,7 @@ def _open(data_dir: str, index_dir: str, model: str | None, backend: str | None)
     from .startup import ensure_index
 
     with console_bar() as progress:
-        retriever, summary = ensure_index(
-            data_dir, index_dir, model, backend, progress=progress, say=lambda m: click.echo(m, err=True))
-    if not summary.startswith("Index is ok"):
-        click.echo(summary, err=True)
+        retriever, _ = ensure_index(data_dir, index_dir, model, backend, progress=progress, say=lambda m: click.echo(m, err=True))
     single_query_threads()
     return retriever
 

@@ -49,15 +49,7 @@ def replace_atomic(path: str | os.PathLike, data: bytes) -> None:
 
     The bytes go to a hidden sibling first, which is renamed over ``path``.
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        write_durable(tmp, data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
+    _publish(Path(path), data, os.replace)
 
 
 def create_atomic(path: str | os.PathLike, data: bytes) -> None:
@@ -69,13 +61,17 @@ def create_atomic(path: str | os.PathLike, data: bytes) -> None:
     Raises:
         FileExistsError: ``path`` exists (the other writer won).
     """
-    path = Path(path)
+    _publish(Path(path), data, os.link)
+
+
+def _publish(path: Path, data: bytes, put) -> None:
+    """Write ``data`` durably to a hidden sibling of ``path``, ``put`` it at ``path``, and drop the sibling."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         write_durable(tmp, data)
-        os.link(tmp, path)
+        put(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)  # gone already after a rename
     fsync_dir(path.parent)
 
 

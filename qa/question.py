@@ -277,7 +277,7 @@ class Question:
         return without_places(self.tokens, self.places)
 
     @cached_property
-    def without_places(self) -> str:
+    def text_without_places(self) -> str:
         """The question, script-folded, without the places it names that the library is about (:func:`qa.places.without_names`)."""
         return without_names(self.text, self.places)
 

@@ -92,7 +92,7 @@ class PlaceNeutral:
         inside = ctx.scope.inside(question, scored.ids) if places else None
         if inside is None or not inside.any():
             return None
-        rest = question.without_places
+        rest = question.text_without_places
         if not rest:
             return None
         units, paragraphs = ctx.index.units, ctx.index.paragraphs

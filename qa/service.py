@@ -21,7 +21,7 @@ from .build import build_index, index_status
 from .embed import name_of
 from .errors import QueryError, SourceError, UploadError
 from .index import Manifest
-from .library import DocumentInfo, list_documents, recover_removals, remove_document
+from .library import DocumentInfo, list_documents, remove_document
 from .progress import BuildState, Progress
 from .read import SUFFIXES, check_size, parse_source
 from .startup import ensure_index
@@ -89,7 +89,6 @@ class ChatService:
         Returns:
             What was done, for the console.
         """
-        recover_removals(self.data_dir, self.index_dir)  # a `qa rm` that was killed half-way
         retriever, summary = ensure_index(self.data_dir, self.index_dir, self._model, self._backend, progress=progress)
         self._use(retriever)
         return summary

@@ -13,6 +13,8 @@
 - **No data folder** beside an index: the index is answered from as it is.
 - **Damaged** (a file fails its checksum): rebuilt once from the data folder when
   it indexes that folder; otherwise the error says what to do.
+
+A ``qa rm`` killed half-way is finished or undone first (:func:`qa.library.recover_removals`).
 """
 from __future__ import annotations
 
@@ -51,7 +53,8 @@ def ensure_index(
         model: Model name, path or loaded model; None keeps the index's (the default for a new one).
         backend: ``"onnx"`` or ``"torch"``; None keeps the index's.
         progress: Told how a build goes.
-        say: Told what is about to happen before a long step ("Building the index…").
+        say: Told what is about to happen before a long step ("Building the index…"), and what was
+            done unless the index was used as it stood.
 
     Returns:
         The loaded :class:`qa.Retriever`, and a one-line summary of what was done.
@@ -60,8 +63,10 @@ def ensure_index(
         IndexFailure: the index cannot be built or loaded.
     """
     from .answer import Retriever
+    from .library import recover_removals
 
     data_dir, index_dir = Path(data_dir), Path(index_dir)
+    recover_removals(data_dir, index_dir)
     manifest = current_manifest(index_dir)
     # A rebuild keeps the index's own model; another one is refused when it loads.
     build_model = model if model is not None else (manifest.model if manifest else None)
@@ -78,10 +83,13 @@ def ensure_index(
         say(f"Building the index of {data_dir}/ first…")
         summary = build_index(data_dir, index_dir, build_model, backend=backend, progress=progress).summary()
     try:
-        return Retriever(index_dir, model, backend=backend), summary
+        retriever = Retriever(index_dir, model, backend=backend)
     except IndexCorrupt as e:
         if status in ("elsewhere", "no data"):  # this folder's documents are not the index's: never replace them
             raise
         say(f"{e}; rebuilding it from {data_dir}/")
         summary = build_index(data_dir, index_dir, build_model, backend=backend, force=True, progress=progress).summary()
-        return Retriever(index_dir, model, backend=backend), summary
+        retriever = Retriever(index_dir, model, backend=backend)
+    if summary != "Index is ok":
+        say(summary)
+    return retriever, summary
