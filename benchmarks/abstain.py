@@ -1,21 +1,23 @@
-"""Abstaining as the library grows: the same rule on the plan alone, on the plan with the
-29 real documents, and on the plan inside a synthetic corpus of 10,000 sections.
+"""How sure the assistant is, as the library grows: the same fitted decision on the plan alone, on the
+plan with the 29 real documents, and on the plan inside a synthetic corpus of 10,000 sections.
 
-For each library it asks every labelled question and prints the share of
-out-of-scope questions abstained (Chinese, English, all) and the share of
-answerable ones wrongly abstained.
+For each library it asks labelled questions and prints, for the answerable ones, the share of each
+reply (``answer``, ``uncertain``, ``none``), how often the right quote comes first and is shown
+(``first``: a "none" counts as a miss), and the precision of ``answer``; for the off-topic ones, the
+share given ``answer`` and ``none``. Two rows per library:
 
-- ``plan``: the shipped plan; ``../shared/eval/dev.jsonl`` plus the off-topic
-  questions of ``benchmarks/questions/offtopic.jsonl``.
-- ``library``: the index ``benchmarks/documents.py`` builds (the plan, the
-  national report, the 28 provincial reports, six of them as PDF); the
-  questions of ``dev.jsonl``, ``documents-dev.jsonl``, ``questions/documents.jsonl``
-  and ``offtopic.jsonl``. Run ``documents.py`` first.
-- ``synthetic``: the plan plus 10,000 sections synthesised from the plan's and
-  CMRC 2018's clauses (as ``bench_scale.py`` makes them), embedded with the
-  default model; ``dev.jsonl`` plus ``offtopic.jsonl``.
+- ``tune``: the hand-written sets the confidence model was fitted and chosen on
+  (``fit_confidence.py``'s :data:`TUNE`, as far as each library holds their answers);
+- ``untouched``: ``questions/untouched/``, written before any choice (off-topic: after the fit, by
+  someone who had seen neither code nor figures), and never used to make one.
 
-Each library has a second row of held-out questions (:data:`HELD_OUT`), written after the rule was chosen.
+Libraries:
+
+- ``plan``: the shipped plan.
+- ``library``: the index ``benchmarks/documents.py`` builds (the plan, the national report, the 28
+  provincial reports, six of them as PDF). Run ``documents.py`` first.
+- ``synthetic``: the plan plus 10,000 sections synthesised from the plan's and CMRC 2018's clauses
+  (as ``bench_scale.py`` makes them), embedded with the default model: never seen by the fit.
 
     python benchmarks/abstain.py [--libraries plan library synthetic] [--sections 10000]
 """
@@ -33,19 +35,18 @@ from common import ROOT, SHARED, write_results  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 EVAL = SHARED / "eval"
+TUNE = [EVAL / "dev.jsonl", HERE / "calibration_extra.jsonl"] + [HERE / "questions" / f for f in (
+    "offtopic.jsonl", "offtopic-heldout.jsonl")]
+UNTOUCHED = HERE / "questions" / "untouched"
 QUESTIONS = {
-    "plan": [EVAL / "dev.jsonl", HERE / "questions" / "offtopic.jsonl"],
-    "library": [EVAL / "dev.jsonl", EVAL / "documents-dev.jsonl", HERE / "questions" / "documents.jsonl",
-                HERE / "questions" / "documents-en.jsonl", HERE / "questions" / "offtopic.jsonl"],
-    "synthetic": [EVAL / "dev.jsonl", HERE / "questions" / "offtopic.jsonl"],
-}
-#: Written after the rule was chosen on those above, reported on rows of their own: 40 off-topic
-#: questions for every library, and the answerable held-out Chinese and definition questions in the library.
-HELD_OUT = {
-    "plan": [HERE / "questions" / "offtopic-heldout.jsonl"],
-    "library": [HERE / "questions" / "offtopic-heldout.jsonl", HERE / "questions" / "documents-zh.jsonl",
-                HERE / "questions" / "definitions.jsonl"],
-    "synthetic": [HERE / "questions" / "offtopic-heldout.jsonl"],
+    "plan": {"tune": TUNE, "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},
+    "library": {
+        "tune": [EVAL / "documents-dev.jsonl"] + [HERE / "questions" / f for f in (
+            "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl", "definitions.jsonl", "offtopic.jsonl",
+            "offtopic-heldout.jsonl")],
+        "untouched": [UNTOUCHED / "documents.jsonl", UNTOUCHED / "offtopic.jsonl"],
+    },
+    "synthetic": {"tune": TUNE, "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},
 }
 
 
@@ -88,32 +89,16 @@ def index_for(name: str, work: Path, sections: int) -> tuple[Path, Path]:
     return data, index
 
 
-def measure(retriever, questions: list[dict]) -> tuple[dict, list[dict]]:
-    """Abstention figures, and each question's outcome and best scores."""
-    rows = []
-    for q in questions:
-        scored = retriever.score(q["q"])
-        ans = retriever.answer(q["q"], k=1)
-        rows.append({
-            "q": q["q"], "lang": q.get("lang", ""), "kind": q.get("kind", ""), "oos": not q["answers"],
-            "abstained": ans.abstained, "dense": round(float(scored.dense.max()), 4),
-            "keyword": round(float(scored.keyword.max()), 3),
-        })
-    oos = [r for r in rows if r["oos"]]
-    ans = [r for r in rows if not r["oos"]]
+def measure(retriever, questions: list[dict]) -> dict:
+    """The replies' figures (:func:`qa.evaluate.evaluate`), in one row."""
+    from qa.evaluate import evaluate
 
-    def share(rs: list[dict]) -> float:
-        return sum(r["abstained"] for r in rs) / len(rs) if rs else float("nan")
-
-    figs = {
-        "answerable": len(ans), "out_of_scope": len(oos),
-        "wrongly_abstained": share(ans),
-        "oos_abstained": share(oos),
-        "oos_abstained_zh": share([r for r in oos if r["lang"] != "en"]),
-        "oos_abstained_en": share([r for r in oos if r["lang"] == "en"]),
-        "n_oos_en": sum(r["lang"] == "en" for r in oos),
-    }
-    return figs, rows
+    result = evaluate(retriever, questions)
+    row = {k: result.get("all", {}).get(k, float("nan")) for k in ("n", "none", "uncertain", "answer", "first", "precision")}
+    row["first_zh"] = result.get("zh", {}).get("first", float("nan"))
+    o = result["out_of_scope"]
+    row.update(offtopic=o["n"], offtopic_answer=o["answer"], offtopic_none=o["none"])
+    return row
 
 
 def main() -> None:
@@ -126,19 +111,20 @@ def main() -> None:
     from qa import Retriever
 
     results, lines = {}, [
-        "| library | units | answerable | wrongly abstained | out of scope | abstained | zh | en |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| library | questions | units | answerable | none | uncertain | answer | first | first (zh) | precision of answer "
+        "| off-topic | given answer | given none |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in args.libraries:
         data, index = index_for(name, args.work, args.sections)
         r = Retriever(index)
-        for label, paths in ((name, QUESTIONS[name]), (f"{name}, held out", HELD_OUT[name])):
-            figs, rows = measure(r, load(paths, data))
-            results[label] = {"units": len(r.index.units), **figs, "rows": rows}
+        for part, paths in QUESTIONS[name].items():
+            f = measure(r, load(paths, data))
+            results[f"{name}/{part}"] = {"units": len(r.index.units), **f}
             lines.append(
-                f"| {label} | {len(r.index.units)} | {figs['answerable']} | {figs['wrongly_abstained']:.3f} | "
-                f"{figs['out_of_scope']} | {figs['oos_abstained']:.3f} | {figs['oos_abstained_zh']:.3f} | "
-                f"{figs['oos_abstained_en']:.3f} ({figs['n_oos_en']}) |"
+                f"| {name} | {part} | {len(r.index.units)} | {f['n']} | {f['none']:.3f} | {f['uncertain']:.3f} | "
+                f"{f['answer']:.3f} | {f['first']:.3f} | {f['first_zh']:.3f} | {f['precision']:.3f} | {f['offtopic']} | "
+                f"{f['offtopic_answer']:.3f} | {f['offtopic_none']:.3f} |"
             )
             print(lines[-1], flush=True)
     write_results("abstain", results, "\n".join(lines))

@@ -6,8 +6,9 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 ``questions/definitions-conversations.jsonl``, ``questions/pronoun-conversations.jsonl`` and
 ``questions/switch-conversations.jsonl`` (written later, on rows of their own); the library is the one ``documents.py`` indexes
 (or ``--index``). Prints, per kind, the share whose answering sentence is
-highlighted first (follow-ups), answered exactly as when asked alone (topic
-switches) and abstained (out-of-scope last turns).
+highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
+when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
+turns). The untouched conversations (``questions/untouched/``) are rows of their own.
 
     python benchmarks/conversations.py [--index PATH]
 """
@@ -33,6 +34,8 @@ HELD_OUT = [
     ("held out: pronouns", ROOT / "benchmarks" / "questions" / "pronoun-conversations.jsonl"),
     # last turns that stand alone: 16 topic switches and 14 off-topic questions
     ("held out", ROOT / "benchmarks" / "questions" / "switch-conversations.jsonl"),
+    # written on 2026-12-04 before any choice of the confidence work, never used to make one (40)
+    ("untouched", ROOT / "benchmarks" / "questions" / "untouched" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 
@@ -64,13 +67,12 @@ def main() -> None:
         answers = {w: ask(c["turns"], w) for w in WAYS}
         kind = c["kind"]
         if c.get("held_out"):
-            kind = f"held out: {kind}" if kind.startswith("switch") else c["held_out"]
+            kind = f"{c['held_out'].split(':')[0]}: {kind}" if kind.startswith("switch") else c["held_out"]
         for w, a in answers.items():
-            ranked = a.hits or a.related
-            if c["answers"]:
-                ok = bool(ranked and ranked[0].highlights and contains_answer(ranked[0].highlights[0], c["answers"]))
-            else:
-                ok = a.abstained
+            if c["answers"]:  # quotes shown, sure or not, with the answering sentence first; "none" is a miss
+                ok = bool(a.hits and a.hits[0].highlights and contains_answer(a.hits[0].highlights[0], c["answers"]))
+            else:  # not given as the answer; and told "none"
+                ok = a.confidence != "answer", a.confidence == "none"
             if kind.endswith("switch"):  # also: exactly the answer it gets alone
                 ok = ok, a.to_dict()["hits"] == answers["alone"].to_dict()["hits"]
             rows.setdefault(kind, {}).setdefault(w, []).append(ok)
@@ -93,15 +95,16 @@ def main() -> None:
         if label in rows:
             lines.append(f"| {label.replace('held out', 'held-out follow-up')} | {len(rows[label]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[label][w]):.3f}" for w in WAYS) + " |")
-    for prefix in ("", "held out: "):
+    for prefix in ("", "held out: ", "untouched: "):
         if (kind := prefix + "switch") in rows:
             lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[kind][w], 0):.3f}" for w in WAYS) + " |")
             lines.append(f"| {kind} | {len(rows[kind]['history'])} | same answer as asked alone | "
                          + " | ".join(f"{share(rows[kind][w], 1):.3f}" for w in WAYS) + " |")
         if (kind := prefix + "switch-oos") in rows:
-            lines.append(f"| {kind} | {len(rows[kind]['history'])} | abstained | "
-                         + " | ".join(f"{share(rows[kind][w]):.3f}" for w in WAYS) + " |")
+            for i, measure in enumerate(("not given as the answer", "told none")):
+                lines.append(f"| {kind} | {len(rows[kind]['history'])} | {measure} | "
+                             + " | ".join(f"{share(rows[kind][w], i):.3f}" for w in WAYS) + " |")
     write_results("conversations", {"conversations": len(conversations), "misses": misses}, "\n".join(lines))
 
 

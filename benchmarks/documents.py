@@ -125,7 +125,7 @@ def main() -> None:
             rank = good.index(True) + 1 if True in good else None
             top = ranked[0] if ranked else None
             row = {
-                "q": q["q"], "rank": rank, "abstained": ans.abstained, "top": top.source if top else None,
+                "q": q["q"], "rank": rank, "none": ans.confidence == "none", "answer": ans.confidence == "answer", "top": top.source if top else None,
                 "highlight": bool(top and good[0] and top.highlights and contains_answer(top.highlights[0], q["answers"])),
             }
             lengths += [len(h.text) for h in ranked[:3]]
@@ -143,7 +143,8 @@ def main() -> None:
             "hit@1": sum(x["rank"] == 1 for x in rs) / n,
             "hit@3": sum(x["rank"] is not None and x["rank"] <= 3 for x in rs) / n,
             "highlight@1": sum(x["highlight"] for x in rs) / n,
-            "abstained": sum(x["abstained"] for x in rs) / n,
+            "none": sum(x["none"] for x in rs) / n,
+            "answer": sum(x["answer"] for x in rs) / n,
         }
 
     figs = {g: figures(rs) for g, rs in sorted(rows.items())}
@@ -156,9 +157,9 @@ def main() -> None:
         f"Build: {build_s:.1f} s, {chars / build_s:.0f} source characters/s; answer p50 "
         f"{1000 * statistics.median(t_answer):.0f} ms",
         "",
-        "| format | questions | hit@1 | hit@3 | highlight@1 | abstained |",
-        "|---|---:|---:|---:|---:|---:|",
-        *[f"| {g} | {f['n']} | {f['hit@1']:.3f} | {f['hit@3']:.3f} | {f['highlight@1']:.3f} | {f['abstained']:.3f} |"
+        "| format | questions | hit@1 | hit@3 | highlight@1 | told none | given as sure |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        *[f"| {g} | {f['n']} | {f['hit@1']:.3f} | {f['hit@3']:.3f} | {f['highlight@1']:.3f} | {f['none']:.3f} | {f['answer']:.3f} |"
           for g, f in figs.items()],
         "",
         f"Quotes (top 3 of each question): median {quote['median']:.0f}, p95 {quote['p95']}, max {quote['max']} characters",

@@ -1,11 +1,15 @@
-"""Abstaining: whether what was found answers the question, or the assistant says nothing was found.
+"""How sure the assistant is: an answer, quotes that may answer, or nothing found.
 
 It decides on :class:`Evidence`: how close the best units are (a cosine), how
-much of the question they hold (its cover), and what the question names that
-the library is not about. The thresholds are calibrated per model and per kind
-of question (Chinese, other) by ``benchmarks/calibrate.py`` into
-``qa/calibration.json``, and never below what off-topic probe questions
-(``qa/probes.txt``) reach in the index by chance (:class:`Chance`).
+much of the question they hold (its cover), how the keyword side agrees, and
+what the question names that the library is not about. A name, year or place
+the library is not about gives ``"none"`` outright. Otherwise two logistic models
+(:class:`Confidence`), fitted by ``benchmarks/fit_confidence.py`` per model and
+backend into ``qa/calibration.json``, read the evidence, each part also against
+what off-topic probe questions (``qa/probes.txt``) reach in this index by chance
+(:class:`Chance`): the probability that the library answers the question at all,
+and that the first quote does. An operating point on each makes the three
+replies (:func:`tier`).
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 import numpy as np
 
 from .bilingual import in_longer_name, meanings_found
-from .index import UNIT_PIECE, LoadedIndex
+from .index import UNIT_PARAGRAPH, UNIT_PIECE, LoadedIndex
 from .keywords import coverage
 from .question import question_group
 from .search import UnitScores, rank_sections
@@ -43,6 +47,10 @@ PROBE_QUANTILE = 0.8
 COVER_QUANTILE = 0.75
 #: The best units, and sections, that abstaining looks at: an answer is among the first few.
 EVIDENCE_TOP = 3
+#: :attr:`Evidence.gap` is measured down to this section: a question the library answers has one clear best.
+GAP_RANK = 5
+#: The three replies (:attr:`qa.answer.Answer.confidence`).
+TIERS = ("answer", "uncertain", "none")
 
 
 class Evidence(NamedTuple):
@@ -57,11 +65,23 @@ class Evidence(NamedTuple):
             (:func:`qa.bilingual.meanings_found`).
         unknown: What the question names that the library is not about
             (:meth:`qa.scope.Scope.unknown`): places, a year, other names.
+        keyword: The best unit's BM25 score (0 when no word of the question is in the library).
+        gap: How far the best section's fused score stands above the :data:`GAP_RANK`-th's.
+        agree: Whether the dense and the keyword side put the same section first.
+        margin: How far the best section's fused score stands above the second's.
+        first_dense, first_cover: The cosine and the cover of the unit ranked first (whose
+            section is quoted first), where ``dense`` and ``cover`` are the best of several.
     """
 
     dense: float
     cover: float
     unknown: list[str]
+    keyword: float = 0.0
+    gap: float = 0.0
+    agree: bool = False
+    margin: float = 0.0
+    first_dense: float = 0.0
+    first_cover: float = 0.0
 
 
 class Chance(NamedTuple):
@@ -78,24 +98,8 @@ class Chance(NamedTuple):
 
 @lru_cache(maxsize=1)
 def calibration() -> dict:
-    """Abstention thresholds per model, measured by ``benchmarks/calibrate.py``."""
+    """The fitted confidence models per model and backend, by ``benchmarks/fit_confidence.py``."""
     return json.loads(resources.files("qa").joinpath("calibration.json").read_text(encoding="utf-8"))
-
-
-def thresholds(model_name: str, backends: set[str]) -> dict | None:
-    """The abstention thresholds for questions embedded on one backend and the index on another.
-
-    Each backend's vectors have their own calibration (the model's own when a
-    backend has none). Across two backends the scores fall between the two,
-    so the lower of each threshold applies: the assistant answers whatever
-    either calibration would answer. None for an uncalibrated model.
-    """
-    from .embed import vector_space
-
-    found = [t for b in sorted(backends) if (t := calibration().get(vector_space(model_name, b)) or calibration().get(model_name))]
-    if len(found) < 2:
-        return found[0] if found else None
-    return {g: {k: min(t[g][k] for t in found) for k in found[0][g]} for g in ("zh", "other")}
 
 
 def gather(
@@ -126,26 +130,33 @@ def gather(
     if cover and meanings is not None:
         glossary = question.lexicon.glossary
         meanings = glossary.meanings(" ".join(cover)) if glossary else []
-    share = 0.0
+    share, first = 0.0, None
     for uid in scored.ids[np.argsort(-scored.fused)[:EVIDENCE_TOP]].tolist():
         pi, s0, s1, _ = (int(x) for x in units[uid])
         para = paragraphs[pi]
         text = fold_script(f"{titles.get(para.source, '')}\n{para.sentence(s0, s1)}")
         found = meanings_found(meanings, text) if meanings is not None else coverage(tokens, text)
         share = max(share, found)
-    best = [pi for pi, _ in rank_sections(units, scored)[:EVIDENCE_TOP]]
+        first = found if first is None else first
+    sections = rank_sections(units, scored)
+    best = [pi for pi, _ in sections[:EVIDENCE_TOP]]
     context = fold_script("\n".join(
         f"{titles.get(p.source, '')}\n{' '.join(p.path)}\n{p.text}" for p in (paragraphs[pi] for pi in best)
     ))
     # The thresholds were fitted on whole sentences: a short piece of one is closer to any short question.
     whole = units[scored.ids, UNIT_PIECE] == 0
     dense = float(scored.dense[whole].max() if whole.any() else scored.dense.max())
+    gap = sections[0][1] - sections[min(GAP_RANK, len(sections)) - 1][1]
+    margin = sections[0][1] - sections[1][1] if len(sections) > 1 else gap
+    para = units[scored.ids, UNIT_PARAGRAPH]
+    agree = bool(para[np.argmax(scored.dense)] == para[np.argmax(scored.keyword)]) and float(scored.keyword.max()) > 0
     unknown = scope.unknown(question, context, best)
     if unknown and not question.chinese:  # "Canal" in "Pinglu Canal" is a word the library uses (运河), not a name
         glossary = question.lexicon.glossary
         unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or not (
             in_longer_name(question.text, n) and glossary is not None and glossary.uses_word(n))]
-    return Evidence(dense, share, unknown)
+    return Evidence(dense, share, unknown, float(scored.keyword.max()), float(gap), agree, float(margin),
+                    float(scored.dense[np.argmax(scored.fused)]), float(first or 0.0))
 
 
 def chance_of(found: list[Evidence]) -> Chance:
@@ -157,43 +168,120 @@ def chance_of(found: list[Evidence]) -> Chance:
     )
 
 
-def abstains(evidence: Evidence, thresholds: dict | None, chance: Callable[[], Chance]) -> bool:
-    """True when nothing found answers the question.
+#: The model's inputs, by name: the evidence, each cosine and cover also above what chance reaches, and
+#: the question's language (a cross-lingual cosine runs lower), alone and with the two it shifts.
+FEATURES = (
+    "dense", "dense_over_chance", "cover", "cover_over_chance", "keyword", "gap", "agree",
+    "margin", "first_dense", "first_cover", "english", "english_dense", "english_cover",
+)
 
-    It abstains when the question names a place, a year or a name that the
-    library is not about (「广东」 in a library without Guangdong's report).
-    Otherwise it answers when the best unit's dense score alone is high (above
-    the calibrated threshold and above what most off-topic probes reach in this
-    index), or when its dense score is fairly high and the best units hold enough
-    of the question's words (more than most probes hold). With an uncalibrated
-    model (``thresholds`` None) it abstains only on names.
+
+def features(evidence: Evidence, chance: Chance, language: str) -> np.ndarray:
+    """The evidence as the model's inputs, in the order of :data:`FEATURES`."""
+    english = float(language != "zh")
+    return np.array([
+        evidence.dense, evidence.dense - chance.dense, evidence.cover, evidence.cover - chance.cover,
+        np.log1p(max(evidence.keyword, 0.0)), evidence.gap, float(evidence.agree),
+        evidence.margin, evidence.first_dense, evidence.first_cover, english, english * evidence.dense, english * evidence.cover,
+    ])
+
+
+class Logistic(NamedTuple):
+    """A logistic model on standardised inputs: ``P = 1 / (1 + exp(-(bias + weights · (x - mean) / scale)))``."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Logistic":
+        arr = lambda k: np.asarray(d[k], dtype=np.float64)  # noqa: E731
+        return cls(arr("mean"), arr("scale"), arr("weights"), float(d["bias"]))
+
+    def to_dict(self) -> dict:
+        return {"mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
+                "weights": self.weights.round(6).tolist(), "bias": round(float(self.bias), 6)}
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """For one input row, or many."""
+        z = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
+        return 1.0 / (1.0 + np.exp(-(z @ self.weights + self.bias)))
+
+
+class Confidence(NamedTuple):
+    """Two fitted models of the evidence, and their operating points.
+
+    Attributes:
+        features: The inputs' names (:data:`FEATURES`); a fit of other features is refused.
+        relevant: The probability that the library answers the question at all (on topic).
+        right: The probability that the first quote answers it.
+        answer: From this ``right`` probability up, the first quote is given as the answer.
+        none: Under this ``relevant`` probability, nothing is given; otherwise the quotes
+            are given as "may answer".
+    """
+
+    features: tuple[str, ...]
+    relevant: Logistic
+    right: Logistic
+    answer: float
+    none: float
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Confidence":
+        if tuple(d["features"]) != FEATURES:
+            raise ValueError(f"the fitted model's features {d['features']} are not {FEATURES}: refit it")
+        return cls(tuple(d["features"]), Logistic.from_dict(d["relevant"]), Logistic.from_dict(d["right"]),
+                   float(d["answer"]), float(d["none"]))
+
+    def to_dict(self) -> dict:
+        return {"features": list(self.features), "relevant": self.relevant.to_dict(), "right": self.right.to_dict(),
+                "answer": self.answer, "none": self.none}
+
+    def tier(self, x: np.ndarray) -> tuple[str, float]:
+        """The reply for one question's inputs, and the probability it was decided on."""
+        relevant = float(self.relevant.probability(x))
+        if relevant < self.none:
+            return "none", relevant
+        right = float(self.right.probability(x))
+        return ("answer" if right >= self.answer else "uncertain"), right
+
+
+def confidence_model(model_name: str, backends: set[str]) -> Confidence | None:
+    """The fitted model for questions embedded on one backend and the index on another.
+
+    Each backend's vectors have their own fit (the model's own entry when a backend
+    has none). Across two backends the scores fall between the two, and the fit of
+    the index's backend is as good as any: the first found, in sorted order. None
+    for a model never fitted: it then answers unless a name rules the question out.
+    """
+    from .embed import vector_space
+
+    for b in sorted(backends):
+        entry = calibration().get(vector_space(model_name, b)) or calibration().get(model_name)
+        if entry and "confidence" in entry:
+            return Confidence.from_dict(entry["confidence"])
+    return None
+
+
+def tier(evidence: Evidence, model: Confidence | None, chance: Callable[[], Chance], language: str) -> tuple[str, float]:
+    """How sure the assistant is, and the probability it decided on (1.0 without a model, 0.0 on a name).
+
+    ``"none"`` when the question names a place, a year or a name that the library is
+    not about (「广东」 in a library without Guangdong's report); otherwise the
+    fitted models' tier (:meth:`Confidence.tier`). With no model it answers.
 
     Args:
         evidence: The question's evidence (:func:`gather`).
-        thresholds: The calibrated thresholds of its group (``dense_alone``, ``dense``, ``cover``).
+        model: The fitted model (:func:`confidence_model`), or None.
         chance: Gives what probes reach in this index; called only when needed.
+        language: The question's group (``zh``, ``other``).
     """
     if evidence.unknown:
-        return True
-    if not thresholds:
-        return False
-    floor = chance()  # never below what chance reaches in this library
-    t = dict(thresholds, dense_alone=max(thresholds["dense_alone"], floor.dense), cover=max(thresholds["cover"], floor.cover))
-    return not strong_enough(t, evidence.dense, evidence.cover)
-
-
-def strong_enough(thresholds: dict, dense, cover):
-    """Whether the evidence is strong enough to answer: dense alone, or dense and cover together.
-
-    Args:
-        thresholds: ``dense_alone``, ``dense`` and ``cover``, as in ``calibration.json``.
-        dense: Best dense score(s), a number or an array.
-        cover: Cover of the question by the best units (:class:`Evidence`), aligned with ``dense``.
-
-    Returns:
-        A bool, or a bool array for arrays (``benchmarks/calibrate.py`` applies it to many questions).
-    """
-    return (dense >= thresholds["dense_alone"]) | ((dense >= thresholds["dense"]) & (cover >= thresholds["cover"]))
+        return "none", 0.0
+    if model is None:
+        return "answer", 1.0
+    return model.tier(features(evidence, chance(), language))
 
 
 @lru_cache(maxsize=1)
@@ -204,6 +292,6 @@ def probes() -> list[str]:
 
 
 __all__ = [
-    "COVER_QUANTILE", "EVIDENCE_TOP", "PROBE_QUANTILE", "Chance", "Evidence", "abstains", "calibration",
-    "chance_of", "gather", "probes", "question_group", "strong_enough", "thresholds",
+    "COVER_QUANTILE", "EVIDENCE_TOP", "FEATURES", "GAP_RANK", "PROBE_QUANTILE", "TIERS", "Chance", "Confidence",
+    "Evidence", "Logistic", "calibration", "chance_of", "confidence_model", "features", "gather", "probes", "question_group", "tier",
 ]

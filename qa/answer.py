@@ -40,9 +40,12 @@ class Answer:
 
     Attributes:
         question: The question as asked.
-        hits: Quoted sections that answer it, best first; empty when abstained.
-        abstained: True when nothing in the index answers the question.
-        related: When abstained, the closest sections, as further reading only.
+        hits: Quoted sections, best first, their answering sentences marked: for ``"answer"`` and
+            ``"uncertain"``; empty for ``"none"``.
+        confidence: How sure the assistant is (:func:`qa.abstain.tier`): ``"answer"`` (the first quote
+            answers), ``"uncertain"`` (the quotes may answer; shown under a line that says so) or
+            ``"none"`` (nothing in the library answers).
+        related: For ``"none"``, the closest sections, as further reading only.
         sources: The files searched, when the question was asked of some only; None for all.
         understood_as: The question as it was read, when the conversation changed it
             (「敦化 目标 社会消费品零售总额？」); None when it was read as asked.
@@ -52,16 +55,22 @@ class Answer:
 
     question: str
     hits: list[Hit]
-    abstained: bool
+    confidence: str
     related: list[Hit] = field(default_factory=list)
     sources: list[str] | None = None
     understood_as: str | None = None
+
+    @property
+    def abstained(self) -> bool:
+        """True unless the assistant is sure the first quote answers (``confidence != "answer"``)."""
+        return self.confidence != "answer"
 
     def to_dict(self) -> dict:
         """The JSON shape of ``qa ask --json``."""
         return {
             "question": self.question,
             "understood_as": self.understood_as,
+            "confidence": self.confidence,
             "abstained": self.abstained,
             "hits": [h.to_dict() for h in self.hits],
             "related": [h.to_dict() for h in self.related],
@@ -124,7 +133,8 @@ class Retriever:
                 f"but model {name} (dim {dim}) was given; rebuild it with `qa build --model {name}`"
             )
         self.model_name = m.model
-        self.thresholds = abstain.thresholds(m.model, {m.backend, backend_of(self.model)})
+        #: The fitted model of how sure to be (:func:`qa.abstain.confidence_model`); None for a model never fitted.
+        self.confidence_model = abstain.confidence_model(m.model, {m.backend, backend_of(self.model)})
         #: Document titles by file.
         self.titles = {name: m.title(name) for name in m.sources}
         places = {name: rec.meta["places"] for name, rec in m.sources.items() if rec.status == "indexed"}
@@ -270,11 +280,11 @@ class Retriever:
         """
         return abstain.gather(self.parse(question), scored, self.index, self.titles, self.scope, cover)
 
-    def abstains(self, question: str | Question, scored: UnitScores, cover: list[str] | None = None) -> bool:
-        """True when nothing found answers the question (:func:`qa.abstain.abstains`)."""
+    def confidence(self, question: str | Question, scored: UnitScores, cover: list[str] | None = None) -> tuple[str, float]:
+        """How sure to be of these scores' best quote: ``"answer"``, ``"uncertain"`` or ``"none"``, and the
+        fitted model's probability that the library answers (:func:`qa.abstain.tier`)."""
         q = self.parse(question)
-        t = (self.thresholds or {}).get(q.language)
-        return abstain.abstains(self.evidence(q, scored, cover), t, lambda: self.chance(q.language))
+        return abstain.tier(self.evidence(q, scored, cover), self.confidence_model, lambda: self.chance(q.language), q.language)
 
     def chance(self, group: str) -> abstain.Chance:
         """What off-topic questions of a group (``zh``, ``other``) reach in this index by chance.
@@ -295,7 +305,7 @@ class Retriever:
     def answer(
         self, question: str, k: int = 3, *, sources: list[str] | None = None, history: list[str] | None = None
     ) -> Answer:
-        """Answer with quotes, or abstain when nothing in the index answers.
+        """Answer with quotes, sure or not, or say that nothing in the index answers (:attr:`Answer.confidence`).
 
         Args:
             question: The question, in Chinese (either script) or English.
@@ -319,6 +329,7 @@ class Retriever:
         scored = self.score(q, sources=files)
         hits = self.rank(scored, k)
         # A quote must hold some of the follow-up's own words, not only those carried over.
-        if self.abstains(q, scored, cover=reading.own if reading.understood else None):
-            return Answer(asked.text, [], True, related=hits, sources=files, understood_as=reading.understood)
-        return Answer(asked.text, hits, False, sources=files, understood_as=reading.understood)
+        sure, _ = self.confidence(q, scored, cover=reading.own if reading.understood else None)
+        if sure == "none":
+            return Answer(asked.text, [], sure, related=hits, sources=files, understood_as=reading.understood)
+        return Answer(asked.text, hits, sure, sources=files, understood_as=reading.understood)

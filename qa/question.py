@@ -85,7 +85,8 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
 
     Chinese: the places jieba tags (``ns``) and the provinces, in short form
     (广东省 → 广东), and people, organisations and other names (``nr``, ``nt``,
-    ``nz``). English: the provinces by their English names, as places, and the
+    ``nz``), unless CC-CEDICT reads the word as an ordinary one
+    (:func:`qa.bilingual.ordinary_word`). English: the provinces by their English names, as places, and the
     other names :func:`qa.bilingual.english_names` finds. Words for the whole
     country are left out.
 
@@ -100,10 +101,14 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
     segmenter()
     import jieba.posseg
 
+    from .bilingual import ordinary_word
+
     names: set[str] = set()
     for w in jieba.posseg.cut(fold_script(question)):
         if w.word in NATIONAL or len(w.word) < 2 or not has_cjk(w.word):
             continue
+        if (w.flag == "ns" or w.flag.startswith(_NAME_TAGS)) and ordinary_word(w.word):
+            continue  # jieba's tag on a common word (满意度) or on a piece it cut (和平 of 和平贝母)
         if w.flag == "ns":
             places.add(place_name(w.word))
         elif w.flag.startswith(_NAME_TAGS):

@@ -3,6 +3,13 @@
 Both are made from an :class:`~qa.answer.Answer`; every word of a quote is
 the source's, and the reply's own words (the "not found" line, headings) are
 in the language picked by :func:`reply_language`, here alone.
+
+A reply shows one of the answer's three tiers (``Answer.confidence``):
+
+- ``"answer"``: the quotes, the first answering;
+- ``"uncertain"``: a line saying the assistant is not sure (「没有把握找到确切答案，以下段落可能相关：」),
+  then the quotes, their answering sentences still marked, as quieter cards (``qa-hit-uncertain``);
+- ``"none"``: the "not found" line and the closest sections as further reading, no quote.
 """
 from __future__ import annotations
 
@@ -26,6 +33,7 @@ if TYPE_CHECKING:
 WORDS = {
     "zh": {
         "not_found": "规划中没有找到相关内容。",
+        "uncertain": "没有把握找到确切答案，以下段落可能相关：",
         "related": "相关章节（仅供参考，并非答案）：",
         "score": "相关度",
         "page": "第{}页",
@@ -36,6 +44,7 @@ WORDS = {
     },
     "en": {
         "not_found": "The plan has no passage that answers this question.",
+        "uncertain": "Not sure these answer it:",
         "related": "Related sections (further reading, not an answer):",
         "score": "score",
         "page": "p. {}",
@@ -63,6 +72,16 @@ PATH_SEP = " › "
 
 #: What a card can expand to: ``(neighbouring paragraphs, whole section)`` of a hit, as texts.
 Expand = Callable[[Hit], tuple[list[str], list[str]]]
+
+
+def tier(answer: Answer) -> str:
+    """What the reply shows: ``"answer"``, ``"uncertain"`` (quotes that may answer) or ``"none"`` (not found).
+
+    An answer with no quote is shown as ``"none"``, whatever its confidence.
+    """
+    if not answer.hits or answer.confidence == "none":
+        return "none"
+    return "uncertain" if answer.confidence == "uncertain" else "answer"
 
 
 def reply_language(question: str) -> str:
@@ -111,16 +130,20 @@ def mark(text: str, highlights: list[str], before: str = "**", after: str = "**"
 # ------------------------------------------------------------------ Markdown
 
 def to_markdown(answer: Answer) -> str:
-    """The reply as Markdown: how the question was understood (after a follow-up), a quote per hit, its answering sentences in bold."""
+    """The reply as Markdown: how the question was understood (after a follow-up), a quote per hit, its answering sentences in bold.
+
+    An uncertain answer's quotes come after the line that says so; a "none" answer has the "not found" line and related reading.
+    """
     words = WORDS[reply_language(answer.question)]
     top = [f"*{words['understood'].format(answer.understood_as)}*", ""] if answer.understood_as else []
-    if answer.abstained or not answer.hits:
+    shown = tier(answer)
+    if shown == "none":
         lines = top + [words["not_found"]]
         if answer.related:
             lines += ["", words["related"]] + [f"- {h.section} ({h.source})" for h in answer.related]
         return "\n".join(lines)
     lang = reply_language(answer.question)
-    lines = top
+    lines = top + ([words["uncertain"], ""] if shown == "uncertain" else [])
     for i, h in enumerate(answer.hits, 1):
         head = " · ".join(where(h, lang))
         lines += [f"**{i}. {head}** · {h.source} · {words['score']} {h.score:.2f}", ""]
@@ -152,6 +175,10 @@ def quote_html(text: str, highlights: list[str], script: str = "original") -> st
 def to_html(answer: Answer, script: str = "original", expand: Expand | None = None) -> str:
     """One reply as HTML: a card per hit, or the plain "not found" and related reading.
 
+    An uncertain answer (:func:`tier`) is wrapped in ``<div class="qa-uncertain">``: the line
+    that says so (``qa-uncertain-line``), then its cards, each also of class ``qa-hit-uncertain``,
+    which the page's CSS (:data:`qa.web.CSS`) shows quieter than a confident answer's.
+
     A card names the document, the headings above the quote and the page,
     and shows the quote with its answering sentences marked. With ``expand``,
     it also opens to the paragraphs around the quote and to the whole section.
@@ -162,7 +189,8 @@ def to_html(answer: Answer, script: str = "original", expand: Expand | None = No
     lang = reply_language(answer.question)
     words = WORDS[lang]
     top = [f'<p class="qa-understood">{esc(words["understood"].format(answer.understood_as))}</p>'] if answer.understood_as else []
-    if answer.abstained or not answer.hits:
+    shown = tier(answer)
+    if shown == "none":
         parts = top + [f'<p class="qa-none">{esc(words["not_found"])}</p>']
         if answer.related:
             items = "".join(
@@ -171,7 +199,8 @@ def to_html(answer: Answer, script: str = "original", expand: Expand | None = No
             )
             parts.append(f"<p>{esc(words['related'])}</p><ul>{items}</ul>")
         return "".join(parts)
-    parts = top
+    unsure = shown == "uncertain"
+    parts = []
     for i, h in enumerate(answer.hits, 1):
         doc, *rest = where(h, lang)
         place = "".join(f' · <span class="qa-path">{esc(convert_script(x, script))}</span>' for x in rest)
@@ -185,14 +214,17 @@ def to_html(answer: Answer, script: str = "original", expand: Expand | None = No
                 for label, texts in ((words["context"], around), (words["section"], section)) if texts
             )
         parts.append(
-            '<div class="qa-hit"><div class="qa-head">'
+            f'<div class="qa-hit{" qa-hit-uncertain" if unsure else ""}"><div class="qa-head">'
             f'<b>{i}. {esc(convert_script(doc, script))}</b>{place}'
             f' · <span class="qa-src">{esc(h.source)}</span>'
             f' · <span class="qa-score" title="relevance score">{words["score"]} {h.score:.2f}</span></div>'
             f'<blockquote class="qa-quote">{CUT if h.cut[0] else ""}{body}{CUT if h.cut[1] else ""}</blockquote>'
             f"{more}</div>"
         )
-    return "".join(parts)
+    if unsure:
+        line = f'<p class="qa-uncertain-line">{esc(words["uncertain"])}</p>'
+        return "".join(top) + '<div class="qa-uncertain">' + line + "".join(parts) + "</div>"
+    return "".join(top + parts)
 
 
 @dataclass
@@ -209,7 +241,11 @@ class Turn:
 
 
 def topic_history(turns: list[Turn]) -> list[str]:
-    """The questions of the current topic that were answered (or abstained), oldest first: a follow-up's history."""
+    """The questions of the current topic that were answered, oldest first: a follow-up's history.
+
+    Every tier counts (answered, uncertain or not found): the reader saw a reply to each, and an
+    uncertain one showed quotes. Only refused questions (no answer) and those before a new topic do not.
+    """
     history: list[str] = []
     for t in turns:
         if t.new_topic:
@@ -269,7 +305,10 @@ def documents_table(docs: list["DocumentInfo"]) -> list[list]:
 
 
 def to_terminal(answer: Answer) -> "Text":
-    """The reply for a terminal, as rich ``Text``: answering sentences in colour, where each quote stands dimmed."""
+    """The reply for a terminal, as rich ``Text``: answering sentences in colour, where each quote stands dimmed.
+
+    An uncertain answer's quotes come after the line that says so, in yellow; "not found" is in red, the related reading dimmed.
+    """
     from rich.text import Text
 
     lang = reply_language(answer.question)
@@ -277,13 +316,16 @@ def to_terminal(answer: Answer) -> "Text":
     out = Text()
     if answer.understood_as:
         out.append(words["understood"].format(answer.understood_as) + "\n\n", style="italic cyan")
-    if answer.abstained or not answer.hits:
-        out.append(words["not_found"] + "\n", style="bold")
+    shown = tier(answer)
+    if shown == "none":
+        out.append(words["not_found"] + "\n", style="bold red")
         if answer.related:
             out.append("\n" + words["related"] + "\n", style="dim")
             for h in answer.related:
                 out.append(f"- {h.section} ({h.source})\n", style="dim")
         return out
+    if shown == "uncertain":
+        out.append(words["uncertain"] + "\n\n", style="yellow")
     for i, h in enumerate(answer.hits, 1):
         out.append(f"{i}. ", style="bold")
         out.append(" · ".join(where(h, lang)) + f" · {h.source} · {words['score']} {h.score:.2f}\n", style="dim")

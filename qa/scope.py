@@ -10,6 +10,7 @@ the places it names (:mod:`qa.places`).
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
@@ -17,9 +18,10 @@ import numpy as np
 
 from .index import UNIT_PARAGRAPH
 from .keywords import tokenize
+from .places import written_short
 from .split import Paragraph, glossary_terms, is_glossary
 from .text import fold_script, has_cjk
-from .words import LAST_YEAR, THIS_YEAR
+from .words import LAST_YEAR, STOPWORDS, THIS_YEAR
 
 if TYPE_CHECKING:
     from .question import Lexicon, Question
@@ -90,6 +92,7 @@ class Scope:
         self._unit_year = para_year[self._unit_paragraph]
         #: What each glossary entry defines, by paragraph: 「12.“编外院长”：…」 → 编外院长.
         self._glossary = {i: glossary_terms(p.text) for i, p in enumerate(paragraphs) if is_glossary(p.path)}
+        self._paragraphs = paragraphs
 
     @property
     def places(self) -> dict[str, list[str]]:
@@ -133,6 +136,11 @@ class Scope:
         ids = np.asarray(list(paragraphs), dtype=np.int64)
         return bool(np.isin(year, self._para_year[ids]) or np.isin(year + 1, self._doc_year[self._para_doc[ids]]))
 
+    @cached_property
+    def text(self) -> str:
+        """The whole library's text, script-folded: whether a name is in any document (a few ms a question)."""
+        return fold_script("\n".join(p.text for p in self._paragraphs))
+
     def unknown(self, question: "Question", context: str, paragraphs: Collection[int] = ()) -> list[str]:
         """What the question names that neither the library nor its best matches are about.
 
@@ -151,16 +159,57 @@ class Scope:
             when it names nothing the library lacks.
         """
         about, vocabulary = self.lexicon.about, self.lexicon.vocabulary
-        missing = [p for p in sorted(question.named_places) if p not in about and p not in context]
+        # What the question says next may find a country the context writes short (「日遗」 for 日本遗留).
+        said = question.tokens if question.chinese else question.english_terms
+        missing = [p for p in sorted(question.named_places) if p not in about and not known_in(p, question.folded, context)
+                   and not written_short(p, said, context)]
         asked = question.year
         if asked and asked[0] and str(asked[0]) not in context and not self._about_year(asked[0], paragraphs):
             missing.append(str(asked[0]))
         for name in sorted(question.names):
-            words = tokenize(name)
-            if name in context or all(w in vocabulary or w.rstrip("s") in vocabulary for w in words):
+            if known_in(name, question.folded, context) or any(n in self.text for n in shed(name)) or all(
+                    w in vocabulary or w.rstrip("s") in vocabulary for w in tokenize(name)):
                 continue
             alone = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")  # in a longer token: 「15EFlops」, not 「bus」 for US
             if any(name in w and alone.search(w) for w in vocabulary) or (not has_cjk(name) and name in self.lexicon.pinyin):
                 continue
+            if written_short(name, said, context):
+                continue
             missing.append(name)
         return missing
+
+
+def shed(name: str) -> list[str]:
+    """The name without a particle (a one-character stopword) jieba left on its edge: 「和高青」 → 「高青」."""
+    return [n for n in (name[1:] if name[0] in STOPWORDS else "", name[:-1] if name[-1] in STOPWORDS else "") if len(n) > 1]
+
+
+def known_in(name: str, question: str, context: str) -> bool:
+    """Whether ``context`` holds a name of the question, or the words jieba cut it from.
+
+    jieba sometimes cuts a name out of two words: 「和平」 from 「和平贝母」 (和 +
+    平贝母), 「和高青」 from 「改扩建和高青」 (和 + 高青). The name is the context's when
+    the context holds it, or holds it with a particle (a one-character stopword)
+    shed from its edge, or holds one side of it run on into the question's next or
+    previous characters (平 + 贝母 is 「平贝母」), three characters at least.
+
+    Args:
+        name: The name, as the question has it (script-folded).
+        question: The question, script-folded.
+        context: The titles, headings and text of the best matches, script-folded.
+    """
+    if name in context:
+        return True
+    if any(n in context for n in shed(name)):
+        return True
+    at = question.find(name)
+    if at < 0 or not has_cjk(name):
+        return False
+    end = at + len(name)
+    for k in range(1, len(name)):
+        after = name[k:] + question[end : end + 3]
+        before = question[max(0, at - 3) : at] + name[:k]
+        if any(len(run) >= 3 and run in context for run in (after[: max(3, len(name) - k + 1)], before[-max(3, k + 1):])):
+            return True
+    return False
+

@@ -49,6 +49,13 @@ CSS = """
 .qa-more summary { cursor: pointer; color: var(--body-text-color-subdued); }
 .qa-more p { margin: 0.4em 0; line-height: 1.6; }
 .qa-none { font-weight: 600; }
+/* An uncertain answer: its line, then quieter cards (dashed muted frame, grey ground, paler quote and marks). */
+.qa-uncertain-line { color: var(--body-text-color); font-weight: 600; margin: 0 0 0.6em 0; }
+.qa-hit-uncertain { border: 1px dashed var(--border-color-primary); background: var(--background-fill-secondary);
+  border-radius: 6px; padding: 0.5em 0.8em; }
+.qa-hit-uncertain .qa-head b { font-weight: 500; }
+.qa-hit-uncertain .qa-quote { border-left-color: var(--body-text-color-subdued); color: var(--body-text-color-subdued); }
+.qa-hit-uncertain .qa-quote mark { background: rgba(255, 229, 138, 0.45); }
 .qa-understood { color: var(--body-text-color-subdued); font-style: italic; margin: 0 0 0.5em 0; }
 .qa-topic { color: var(--body-text-color-subdued); text-align: center; font-size: 0.85em; margin: 0; }
 .qa-error { color: var(--error-text-color); }

@@ -125,11 +125,12 @@ def test_too_long_question_gets_a_clear_reply(browser, small_site):
 
 
 def _needs_calibration():
-    from qa.abstain import calibration
+    from qa.abstain import confidence_model
     from qa.model import DEFAULT_MODEL
 
-    if not calibration().get(DEFAULT_MODEL):
-        pytest.skip(f"qa/calibration.json has no thresholds for {DEFAULT_MODEL}, so it never abstains; run benchmarks/calibrate.py")
+    if confidence_model(DEFAULT_MODEL, {"onnx"}) is None:
+        pytest.skip(f"qa/calibration.json has no fitted model for {DEFAULT_MODEL}, so it never abstains; "
+                    "run benchmarks/fit_confidence.py")
 
 
 @pytest.mark.slow
@@ -212,6 +213,89 @@ def test_a_follow_up_is_read_with_the_question_before_until_a_new_topic(browser,
     page.locator("#qa-chat .qa-topic", has_text="新话题").wait_for(timeout=30_000)
     page.locator("#qa-chat .qa-hit").nth(6).wait_for(timeout=30_000)  # the third reply's first card
     assert page.locator("#qa-chat .qa-understood").count() == 1  # read alone after "new topic"
+    page.close()
+
+
+UNSURE_QUESTION = "敦化的医药产业集群是什么级别的？"
+UNCERTAIN_LINE = "没有把握找到确切答案，以下段落可能相关："
+
+
+@pytest.fixture(scope="module")
+def tiered_site(tmp_path_factory, plan_index, small_model):
+    """The real app over a service whose answers keep their quotes but take a tier by question.
+
+    ``UNSURE_QUESTION`` is answered "uncertain", any other "answer" (see the test's docstring).
+    """
+    import dataclasses
+
+    from qa.service import ChatService
+    from qa.web import build_app, launch
+
+    class TieredService(ChatService):
+        def answer(self, question, *args, **kwargs):
+            a = super().answer(question, *args, **kwargs)
+            confidence = "uncertain" if question == UNSURE_QUESTION else "answer"
+            return dataclasses.replace(a, hits=a.hits or a.related, related=[], confidence=confidence)
+
+    root = tmp_path_factory.mktemp("tiers")
+    shutil.copytree(plan_index / "data", root / "data")
+    shutil.copytree(plan_index / "index", root / "index")
+    service = TieredService(root / "data", root / "index", small_model)
+    service.start()
+    demo = launch(build_app(service), service, port=_free_port(), block=False)
+    yield demo.local_url
+    demo.close()
+
+
+def test_an_uncertain_reply_is_quieter_than_an_answer_and_says_so(browser, tiered_site):
+    """An uncertain reply and a confident one, side by side in the real page, look different at a glance.
+
+    Which tier a question gets is :mod:`qa.abstain`'s decision, which no question of the shipped plan is
+    sure to land on "uncertain" with the small model (nor to keep landing there as it is tuned). So the app
+    runs over a ``ChatService`` subclass, handed to the public ``build_app`` as any service is (nothing is
+    patched), whose answers are the retriever's real ones (real quotes, real highlights) with the tier set
+    by question. Everything after the service is the product's own: the chat handler, ``to_html``, Gradio's
+    Markdown rendering and sanitising of the reply, and the page's CSS, which is what this test checks.
+    Loading ``to_html`` output into the page by script would skip Gradio's rendering, which could strip
+    the classes the style hangs on.
+    """
+    page = _ask(browser, tiered_site, QUESTION, k=1)  # a card a reply: both fit in the screenshot
+    page.locator("#qa-chat .qa-hit .qa-quote mark").first.wait_for(timeout=30_000)
+    page.locator("#qa-new-topic").click()  # read alone, so it has no 「理解为」 line
+    page.locator("#qa-question textarea").fill(UNSURE_QUESTION)
+    page.locator("#qa-send").click()
+    unsure = page.locator("#qa-chat .qa-hit.qa-hit-uncertain")
+    unsure.first.wait_for(timeout=30_000)
+
+    line = page.locator("#qa-chat .qa-uncertain .qa-uncertain-line")
+    assert line.count() == 1 and line.inner_text().strip() == UNCERTAIN_LINE
+    # The line stands above its cards, inside the uncertain reply.
+    assert line.bounding_box()["y"] < unsure.first.bounding_box()["y"]
+    assert unsure.count() == 1 and unsure.locator(".qa-quote mark").count() >= 1  # still quoted and highlighted
+    sure = page.locator("#qa-chat .qa-hit:not(.qa-hit-uncertain)")
+    assert sure.count() == 1  # the first reply's card
+    assert page.locator("#qa-chat .qa-uncertain .qa-hit:not(.qa-hit-uncertain)").count() == 0
+
+    def style(locator, selector: str = "") -> dict:
+        target = locator.locator(selector).first if selector else locator
+        return target.evaluate(
+            "e => { const s = getComputedStyle(e); return {border: s.borderTopStyle, width: s.borderTopWidth,"
+            " background: s.backgroundColor, quoteBar: s.borderLeftColor, color: s.color}; }"
+        )
+
+    card, plain = style(unsure.first), style(sure.first)
+    assert (card["border"], card["width"]) == ("dashed", "1px") and plain["width"] == "0px"  # a frame, and none
+    assert card["background"] != plain["background"]
+    assert card["background"] not in ("rgba(0, 0, 0, 0)", "transparent")
+    quiet, loud = style(unsure.first, ".qa-quote"), style(sure.first, ".qa-quote")
+    assert quiet["quoteBar"] != loud["quoteBar"] and quiet["color"] != loud["color"]
+    assert style(unsure.first, ".qa-quote mark")["background"] != style(sure.first, ".qa-quote mark")["background"]
+
+    # For the picture only (after the checks): the chat tall enough to show both replies whole.
+    page.set_viewport_size({"width": 1280, "height": 1500})
+    page.locator("#qa-chat").evaluate("e => { e.style.height = '1250px'; }")
+    page.wait_for_timeout(1000)  # let the chat's own scroll to the bottom finish
+    page.screenshot(path="/tmp/uncertain.png")
     page.close()
 
 

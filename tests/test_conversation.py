@@ -124,7 +124,7 @@ def test_qa_eval_reads_conversations_and_reports_them_by_kind(fake_plan_index, t
     result = CliRunner().invoke(cli, ["eval", str(path), "--index", str(fake_plan_index / "index"), "--json", "--details"])
     out = json.loads(result.stdout)
     assert out["kind:ellipsis"]["n"] == 1 and out["kind:switch"]["n"] == 1
-    assert out["out_of_scope"]["kind:switch-oos"] == {"n": 1, "abstained": 1.0}  # FIFA is in no document
+    assert out["out_of_scope"]["kind:switch-oos"] == {"n": 1, "answer": 0.0, "uncertain": 0.0, "none": 1.0}  # FIFA is in no document
     assert out["same_as_alone"]["switch"] == {"n": 1, "share": 1.0}
     assert out["details"][0]["understood_as"] == "敦化 企业 医药方面？"
     table = CliRunner().invoke(cli, ["eval", str(path), "--index", str(fake_plan_index / "index")]).stdout
@@ -144,7 +144,7 @@ def test_conversations_with_the_default_model(tmp_path_factory):
     build_index(root / "data", root / "index")
     result = evaluate(Retriever(root / "index"), load_questions(CONVERSATIONS))
     assert result["same_as_alone"]["switch"]["share"] == 1.0
-    assert result["out_of_scope"]["abstained"] == 1.0
+    assert result["out_of_scope"]["none"] == 1.0
     follow_ups = [d for d in result["details"] if d["kind"] in ("ellipsis", "pronoun")]
     assert all(d["understood_as"] for d in follow_ups)
     assert sum(d["rank"] is not None and d["rank"] <= 3 for d in follow_ups) >= 5  # measured: 6 of 6

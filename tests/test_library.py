@@ -244,19 +244,23 @@ def test_never_answers_below_what_off_topic_probes_reach_in_the_index(plan_index
         assert chance.cover == pytest.approx(float(np.quantile([e.cover for e in found], COVER_QUANTILE)), abs=1e-6)
     questions = ("What is the target for foreign trade?", "How do I bake sourdough bread?", "Who painted the Sistine Chapel?",
                  "How many tourists visit the plan's city?", "What does the plan say about bread and cakes?")
-    # a model calibrated to answer on the cover alone, at any cover: chance decides
-    r.thresholds = {g: {"dense_alone": 2.0, "dense": -1.0, "cover": -1.0} for g in ("zh", "other")}
-    covered = set()
-    for q in questions:
-        cover = r.evidence(q, r.score(q)).cover
-        assert r.abstains(q, r.score(q)) == (cover < r.chance("other").cover), q
-        covered.add(cover < r.chance("other").cover)
-    assert covered == {True, False}
-    # a model calibrated to answer on the dense score alone, at any score: chance decides
-    r.thresholds = {g: {"dense_alone": -1.0, "dense": 2.0, "cover": 2.0} for g in ("zh", "other")}
-    outcomes = set()
-    for q in questions[:3]:
-        dense = r.evidence(q, r.score(q)).dense
-        assert r.abstains(q, r.score(q)) == (dense < r.chance("other").dense), q
-        outcomes.add(dense < r.chance("other").dense)
-    assert outcomes == {True, False}  # the small model puts the trade question above chance, the others below
+    # a fitted model that reads only how far the evidence stands above this index's chance: chance decides
+    for name, part in (("cover_over_chance", "cover"), ("dense_over_chance", "dense")):
+        r.confidence_model = only_one_feature(name)
+        outcomes = set()
+        for q in questions[: 5 if part == "cover" else 3]:
+            above = getattr(r.evidence(q, r.score(q)), part) >= getattr(r.chance("other"), part)
+            assert r.confidence(q, r.score(q))[0] == ("answer" if above else "none"), (name, q)
+            outcomes.add(above)
+        assert outcomes == {True, False}, name  # the small model puts the trade question above chance, the others below
+
+
+def only_one_feature(name: str):
+    """A :class:`qa.abstain.Confidence` whose two models weigh one feature alone, at 0.5 from 0 up."""
+    import numpy as np
+
+    from qa.abstain import FEATURES, Confidence, Logistic
+
+    w = np.array([1000.0 if f == name else 0.0 for f in FEATURES])
+    model = Logistic(np.zeros(len(FEATURES)), np.ones(len(FEATURES)), w, 0.0)
+    return Confidence(FEATURES, model, model, answer=0.5, none=0.5)

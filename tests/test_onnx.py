@@ -137,16 +137,13 @@ def test_index_records_its_backend_and_the_other_one_searches_it(default_index, 
     assert on_onnx.index.manifest.backend == "onnx" and on_onnx.model.qa_backend == "onnx"
     on_torch = Retriever(onnx_index, backend="torch")  # no rebuild: same model, vectors within cosine 0.99
     assert on_torch.model.qa_backend == "torch"
-    from qa.abstain import question_group, thresholds
-
-    calibrated = [thresholds(on_onnx.model_name, {b}) for b in ("onnx", "torch")]
     for q in dev_questions():
         a, b = on_onnx.answer(q), on_torch.answer(q)
-        if a.abstained != b.abstained:
-            # Across backends the lower of the two calibrations applies: only a question whose
-            # best cosine lies between them may be answered one way and not the other.
-            low, high = sorted(t[question_group(q)]["dense_alone"] for t in calibrated)
-            assert low <= on_torch.evidence(q, on_torch.score(q)).dense < high, q
+        if a.confidence != b.confidence:
+            # The vectors differ by int8 rounding: only a question close to an operating point
+            # may fall on either side of it.
+            pa, pb = on_onnx.confidence(q, on_onnx.score(q))[1], on_torch.confidence(q, on_torch.score(q))[1]
+            assert abs(pa - pb) < 0.15, (q, pa, pb)
         if a.hits and b.hits:
             assert a.hits[0].paragraph == b.hits[0].paragraph, q
 

@@ -281,3 +281,71 @@ def test_a_report_is_about_the_year_it_looks_back_on(library):
     assert r.scope.unknown(r.parse("2023年四川接待游客多少？"), "", review[:1]) == ["2023"]
     assert r.scope.unknown(r.parse("2024年四川接待游客多少？"), "", []) == ["2024"]
     assert r.scope.unknown(r.parse("2023年四川接待游客多少？"), "2023年", []) == []
+
+
+@pytest.mark.parametrize("name, words, context, written", [
+    ("日本", ["日本", "遗留", "化学武器"], "森林防火、日遗化武销毁等工作", True),  # the plan's 日遺化武
+    ("laos", ["铁路", "累计"], "围绕中老铁路培育物流", True),  # "the China–Laos railway"
+    ("老挝", ["老挝", "铁路"], "中老泰马班列", False),  # 老 leads into no word of the question
+    ("老挝", ["老挝", "养老", "服务"], "发展养老服务", False),  # the 老 of 养老 starts no word
+    ("老挝", ["老挝", "年"], "关爱中老年人", False),
+    ("日本", ["日本", "合作"], "推进中日韩合作", True),  # through another country's short form
+    ("德国", ["德国", "合作"], "推进中日韩合作", False),
+    ("敦化", ["敦化", "合作"], "敦合作", False),  # not a country
+])
+def test_a_country_may_be_written_by_its_short_form(name, words, context, written):
+    """A question naming a country the library writes only short (日遺化武 for 日本遗留化学武器) is not turned away
+    for that name, while the short form's character elsewhere (养老, 中老年) does not count."""
+    from qa.places import written_short
+
+    assert written_short(name, words, context) is written
+
+
+@pytest.fixture(scope="module")
+def plan_alone(tmp_path_factory, small_model) -> Retriever:
+    root = tmp_path_factory.mktemp("plan-alone")
+    (root / "data").mkdir()
+    shutil.copy(PLAN, root / "data")
+    build_index(root / "data", root / "index", small_model)
+    return Retriever(root / "index", small_model)
+
+
+def test_the_plan_answers_about_japan_by_its_short_form(plan_alone):
+    """「日本遗留化学武器」 is the plan's 「日遺化武」: not a country it is not about; 日本's elderly care is."""
+    r = plan_alone
+    for question, unknown in [("日本遗留化学武器销毁工作怎么安排？", []), ("日本的养老服务怎么样？", ["日本"])]:
+        q = r.parse(question)
+        assert r.evidence(q, r.score(q)).unknown == unknown, question
+
+
+@pytest.mark.parametrize("word, ordinary", [
+    ("满意度", True), ("美丽", True), ("安全感", True),  # common words jieba's dictionary tags as places or names
+    ("普通高中", True), ("哪些项目", True),  # not in CC-CEDICT, but two ordinary words
+    ("广东", False), ("香港", False), ("东京", False), ("特斯拉", False), ("新建", False),  # names (新建 is also a district)
+    ("天角潭", False),  # in no dictionary: a name
+])
+def test_a_word_cc_cedict_reads_only_as_ordinary_is_no_name(word, ordinary):
+    from qa.bilingual import ordinary_word
+
+    assert ordinary_word(word) is ordinary
+
+
+@pytest.mark.parametrize("name, question, context, known", [
+    ("和平", "在小粒和平贝母方面有什么举措", "精准培育…中药材(人参、平贝母)", True),  # 和 + 平贝母
+    ("和高青", "关于改扩建和高青报告怎么说", "推进高青县城更新", True),  # a particle on the edge
+    ("和平", "和平的发展", "精准培育…中药材(人参、平贝母)", False),
+    ("东京", "东京的地铁规划", "推进地铁规划建设", False),
+    ("贝母", "贝母的种植", "平贝母", True),
+])
+def test_a_name_jieba_cut_across_two_words_is_the_contexts(name, question, context, known):
+    from qa.scope import known_in
+
+    assert known_in(name, question, context) is known
+
+
+def test_the_plan_answers_a_question_jieba_cuts_a_name_out_of(plan_alone):
+    """「和平」 of 「小粒和平贝母」 is 和 + 平贝母 (the plan's 平貝母), no name the plan lacks."""
+    r = plan_alone
+    for question, unknown in [("在小粒黄豆和平贝母方面有什么举措？", []), ("满意度是多少？", []), ("东京的平贝母产量是多少？", ["东京"])]:
+        q = r.parse(question)
+        assert r.evidence(q, r.score(q)).unknown == unknown, question

@@ -55,8 +55,9 @@ def client(site):
 
 def test_api_answers_with_the_json_of_qa_ask(client, site):
     result = client.predict(QUESTION, api_name="/ask")
-    assert set(result) == {"question", "understood_as", "abstained", "hits", "related", "sources"}
+    assert set(result) == {"question", "understood_as", "confidence", "abstained", "hits", "related", "sources"}
     assert result["understood_as"] is None and result["sources"] is None
+    assert result["confidence"] in ("answer", "uncertain") and result["abstained"] is (result["confidence"] != "answer")
     assert result["question"] == QUESTION and len(result["hits"]) == 3
     # The small model is English-only, so the answer need not rank first; it must be quoted and highlighted.
     hit = next(h for h in result["hits"] if ANSWER_SENTENCE in h["text"])
@@ -163,7 +164,7 @@ def test_source_text_is_escaped_not_rendered(site):
     from qa.render import to_html as render_answer
 
     evil = Hit('<script>alert(1)</script> 第一句。<img src=x onerror=alert(2)>答案在此。', "<b>标题</b>", "a&b.txt", 1.0, ["<img src=x onerror=alert(2)>答案在此。"])
-    out = render_answer(Answer("问题", [evil], False))
+    out = render_answer(Answer("问题", [evil], "answer"))
     assert "<script>" not in out and "<img" not in out and "<b>标题</b>" not in out
     assert "<mark>&lt;img src=x onerror=alert(2)&gt;答案在此。</mark>" in out
     assert "a&amp;b.txt" in out
@@ -176,14 +177,28 @@ def test_abstained_answer_says_so_plainly_and_lists_related_reading(site):
     # What Retriever.answer returns when it abstains: no hits, the closest sections as related.
     question = "北京明天天气怎么样？"
     related = site[1].retriever.search(question, k=3)
-    out = render_answer(Answer(question, [], True, related=related))
+    out = render_answer(Answer(question, [], "none", related=related))
     assert "规划中没有找到相关内容" in out
     assert "相关章节（仅供参考，并非答案）" in out
     assert "<mark>" not in out and "<blockquote" not in out  # nothing is passed off as an answer
     for h in related:
         assert h.section in out and h.source in out
-    english = render_answer(Answer("What is the weather tomorrow?", [], True, related=related))
+    english = render_answer(Answer("What is the weather tomorrow?", [], "none", related=related))
     assert "The plan has no passage that answers this question." in english
+
+
+def test_uncertain_answer_shows_real_quotes_under_the_line_as_quieter_cards(site):
+    from qa.answer import Answer
+    from qa.render import to_html as render_answer
+    from qa.web import CSS
+
+    hits = site[1].retriever.search(QUESTION, k=3)
+    out = render_answer(Answer(QUESTION, hits, "uncertain"), "original", site[1].expand)
+    assert out.startswith('<div class="qa-uncertain"><p class="qa-uncertain-line">没有把握找到确切答案，以下段落可能相关：</p>')
+    assert out.count('<div class="qa-hit qa-hit-uncertain">') == 3 and "qa-none" not in out
+    assert any(ANSWER_SENTENCE in m.split("</mark>")[0] for m in out.split("<mark>")[1:])
+    assert "\n\n" not in out
+    assert ".qa-hit-uncertain {" in CSS and ".qa-uncertain-line {" in CSS  # the page styles them
 
 
 def test_index_tab_shows_files_sections_model_and_build_time(site):

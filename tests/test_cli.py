@@ -1,0 +1,95 @@
+"""``qa ask`` and ``qa chat`` show the answer's tier (``Answer.confidence``); ``qa ask --json`` carries it.
+
+The index is the shipped plan with the fake encoder. To show a tier whatever the decision makes of a question
+(that is :mod:`qa.abstain`'s, tested elsewhere), some tests make ``Retriever.answer`` return the real answer
+under another confidence.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from qa.answer import Retriever
+from qa.cli import cli
+from qa.render import WORDS
+
+QUESTION = "外贸进出口总额的目标是多少？"
+ZH_LINE = "没有把握找到确切答案，以下段落可能相关："
+KEYS = {"question", "understood_as", "confidence", "abstained", "hits", "related", "sources"}
+
+
+@pytest.fixture
+def where(fake_plan_index):
+    return ["--data", str(fake_plan_index / "data"), "--index", str(fake_plan_index / "index")]
+
+
+@pytest.fixture
+def as_tier(monkeypatch):
+    """``as_tier("uncertain")``: every answer the real one, with that confidence (its quotes or related as hits)."""
+
+    def force(confidence: str) -> None:
+        real = Retriever.answer
+
+        def answer(self, *args, **kwargs):
+            a = real(self, *args, **kwargs)
+            quotes = a.hits or a.related
+            if confidence == "none":
+                return dataclasses.replace(a, hits=[], related=quotes, confidence="none")
+            return dataclasses.replace(a, hits=quotes, related=[], confidence=confidence)
+
+        monkeypatch.setattr(Retriever, "answer", answer)
+
+    return force
+
+
+def test_ask_json_has_the_confidence(where):
+    res = CliRunner().invoke(cli, ["ask", QUESTION, "--json", *where])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert set(out) == KEYS
+    assert out["confidence"] in ("answer", "uncertain", "none")
+    assert out["abstained"] is (out["confidence"] != "answer")
+    assert bool(out["hits"]) is (out["confidence"] != "none")
+
+
+@pytest.mark.parametrize("confidence", ["answer", "uncertain", "none"])
+def test_ask_json_carries_each_tier(where, as_tier, confidence):
+    as_tier(confidence)
+    out = json.loads(CliRunner().invoke(cli, ["ask", QUESTION, "--json", *where]).stdout)
+    assert out["confidence"] == confidence and out["abstained"] is (confidence != "answer")
+    assert bool(out["hits"]) is (confidence != "none") and bool(out["related"]) is (confidence == "none")
+
+
+def test_ask_uncertain_prints_the_line_before_the_quotes(where, as_tier):
+    as_tier("uncertain")
+    res = CliRunner().invoke(cli, ["ask", QUESTION, *where])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith(ZH_LINE + "\n\n**1. ")  # piped: Markdown
+    assert res.stdout.count("\n> ") == 3 and "**" in res.stdout.split("\n> ", 1)[1]  # three quotes, highlighted
+    assert WORDS["zh"]["not_found"] not in res.stdout
+
+
+def test_ask_answer_and_none_have_no_uncertain_line(where, as_tier):
+    as_tier("answer")
+    assert ZH_LINE not in CliRunner().invoke(cli, ["ask", QUESTION, *where]).stdout
+    as_tier("none")
+    out = CliRunner().invoke(cli, ["ask", QUESTION, *where]).stdout
+    assert out.startswith(WORDS["zh"]["not_found"]) and ZH_LINE not in out and "> " not in out
+
+
+def test_ask_english_uncertain_line(where, as_tier):
+    as_tier("uncertain")
+    res = CliRunner().invoke(cli, ["ask", "What is the foreign trade target?", *where])
+    assert res.stdout.startswith(WORDS["en"]["uncertain"] + "\n\n**1. ")
+
+
+def test_chat_shows_the_uncertain_line_and_keeps_the_turn_for_a_follow_up(where, as_tier):
+    as_tier("uncertain")
+    res = CliRunner().invoke(cli, ["chat", "-k", "1", *where], input="敦化的外贸进出口目标是多少？\n那社会消费品零售总额呢？\n")
+    assert res.exit_code == 0, res.output
+    assert res.stdout.count(ZH_LINE) == 2
+    # The uncertain first reply still counts as the topic: the follow-up is read with it.
+    assert "理解为：敦化 目标 社会消费品零售总额？" in res.stdout
