@@ -8,8 +8,9 @@ share given ``answer`` and ``none``. Two rows per library:
 
 - ``tune``: the hand-written sets the confidence model was fitted and chosen on
   (``fit_confidence.py``'s :data:`TUNE`, as far as each library holds their answers);
-- ``untouched``: ``questions/untouched/``, written before any choice (off-topic: after the fit, by
-  someone who had seen neither code nor figures), and never used to make one.
+- ``untouched``: ``questions/untouched-2/``, written by writers who had seen no code, no other set
+  and no figure, and never used to make a choice. (The first untouched sets, ``questions/untouched/``,
+  became tune sets once their misses were looked at: see their README.)
 
 Libraries:
 
@@ -35,15 +36,16 @@ from common import ROOT, SHARED, write_results  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 EVAL = SHARED / "eval"
-TUNE = [EVAL / "dev.jsonl", HERE / "calibration_extra.jsonl"] + [HERE / "questions" / f for f in (
-    "offtopic.jsonl", "offtopic-heldout.jsonl")]
-UNTOUCHED = HERE / "questions" / "untouched"
+FIRST = HERE / "questions" / "untouched"  # the first untouched sets: tune sets since (their README)
+TUNE = [EVAL / "dev.jsonl", HERE / "calibration_extra.jsonl", FIRST / "plan.jsonl", FIRST / "offtopic.jsonl"] + [
+    HERE / "questions" / f for f in ("offtopic.jsonl", "offtopic-heldout.jsonl")]
+UNTOUCHED = HERE / "questions" / "untouched-2"
 QUESTIONS = {
     "plan": {"tune": TUNE, "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},
     "library": {
         "tune": [EVAL / "documents-dev.jsonl"] + [HERE / "questions" / f for f in (
             "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl", "definitions.jsonl", "offtopic.jsonl",
-            "offtopic-heldout.jsonl")],
+            "offtopic-heldout.jsonl")] + [FIRST / "documents.jsonl", FIRST / "offtopic.jsonl"],
         "untouched": [UNTOUCHED / "documents.jsonl", UNTOUCHED / "offtopic.jsonl"],
     },
     "synthetic": {"tune": TUNE, "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},

@@ -14,9 +14,9 @@ Its questions are the TUNE part only:
 
 - generated ones (``questions/generated/``, made from the documents' own
   sentences by ``generate_questions.py``, and off-topic ones), the bulk;
-- the hand-written sets written before 2026-12-04 (:data:`TUNE`).
+- the hand-written tune sets (:data:`TUNE`).
 
-The untouched sets (``questions/untouched/``) are never read here.
+The untouched sets (``questions/untouched-2/``) are never read here.
 
 Questions that name a place, a year or a name the library is not about are
 left out of the fit: a rule answers them (``"none"``). Cross-validation leaves
@@ -57,10 +57,12 @@ TUNE = [
         "offtopic.jsonl", "offtopic-heldout.jsonl", "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl",
         "definitions.jsonl",
     )),
+    # the first untouched sets, tune sets since their misses were looked at (their README)
+    *(HERE / "questions" / "untouched" / f for f in ("plan.jsonl", "documents.jsonl", "offtopic.jsonl")),
 ]
 #: Questions about the plan that do not name it: in the library, another report answers them as well
 #: (「外贸进出口总额的目标是多少？」), so their label there would be wrong. They are the plan's alone.
-PLAN_ONLY = {"dev.jsonl", "calibration_extra.jsonl"}
+PLAN_ONLY = {"dev.jsonl", "calibration_extra.jsonl", "plan.jsonl"}
 #: Share of each library's answerable questions that may be told "none" (the issue asks at most 0.02 and 0.03;
 #: the hand-written questions nobody tuned for were turned away more often than the tuned ones, so a margin).
 MAX_NONE = 0.01

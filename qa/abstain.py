@@ -14,6 +14,7 @@ replies (:func:`tier`).
 from __future__ import annotations
 
 import json
+import warnings
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Callable, NamedTuple
@@ -22,7 +23,7 @@ import numpy as np
 
 from .bilingual import in_longer_name, meanings_found
 from .index import UNIT_PARAGRAPH, UNIT_PIECE, LoadedIndex
-from .keywords import coverage
+from .keywords import coverage, salience
 from .question import question_group
 from .search import UnitScores, rank_sections
 from .text import fold_script, has_cjk
@@ -31,21 +32,17 @@ if TYPE_CHECKING:
     from .question import Question
     from .scope import Scope
 
-#: A question is answered only with evidence above what this share of the off-topic probe questions
-#: (``qa/probes.txt``) reach in the index (:class:`Chance`): its best cosine, and its cover.
-#: In the plan among 10,000 synthetic sections a cooking question finds clause soup at cosine 0.89,
-#: above the calibrated 0.8825, and an English one holds a third of its words there. Measured by
-#: ``benchmarks/abstain.py`` (synthetic: out of scope abstained, English; library: wrongly abstained):
-#: no probes 0.735, 0.600; 0.039. Cosine alone at 0.75: 0.816, 0.733; 0.039. Cosine and cover (with
-#: the name and year rules of :func:`gather`) at 0.75: 0.878, 0.933; 0.022, at 0.8: 0.918, 0.933;
-#: 0.028, the plan unchanged; 0.9 (cosine alone) lost 0.086 of the synthetic's answerable ones.
+#: What chance reaches in an index (:class:`Chance`): the best cosine this share of the off-topic probe
+#: questions (``qa/probes.txt``) stay under. In the plan among 10,000 synthetic sections a cooking question
+#: finds clause soup at cosine 0.89, while in the plan alone the probes stay near 0.84: the models read a
+#: question's cosine against it. Chosen as a hard floor before the models (synthetic off-topic abstained /
+#: English / library answerable abstained: no floors 0.735 / 0.600 / 0.039, at 0.75 0.878 / 0.933 / 0.022,
+#: at 0.8 0.918 / 0.933 / 0.028), kept as the models' reference.
 PROBE_QUANTILE = 0.8
-#: Likewise for the cover, a lower share: on a small library most probes hold none of their words, so
-#: a high quantile of the 15 English ones lands on a stray one (the plan's example "What is the plan for
-#: the pumped-storage power station?", cover 0.260, was turned away at 0.8, floor 0.263; at 0.75 it is
-#: 0.131). The three libraries of ``benchmarks/abstain.py`` give the same figures at 0.75 and 0.8.
+#: Likewise for the cover, a lower share: on a small library most probes hold none of their words, so a
+#: high quantile of the 15 English ones lands on a stray one.
 COVER_QUANTILE = 0.75
-#: The best units, and sections, that abstaining looks at: an answer is among the first few.
+#: The best units, and sections, that the evidence looks at: an answer is among the first few.
 EVIDENCE_TOP = 3
 #: :attr:`Evidence.gap` is measured down to this section: a question the library answers has one clear best.
 GAP_RANK = 5
@@ -54,11 +51,11 @@ TIERS = ("answer", "uncertain", "none")
 
 
 class Evidence(NamedTuple):
-    """What abstaining decides on, for one question.
+    """What the confidence models read, for one question.
 
     Attributes:
         dense: The best unit's cosine similarity to the question, of the sentences and runs
-            (a piece of a long sentence is not counted: the thresholds were fitted without them).
+            (a piece of a long sentence is not counted: short, it is closer to any short question).
         cover: The most of the question's salience one of the best units holds
             (:func:`qa.keywords.coverage`), from 0 to 1; for an English question, the
             share of its words whose Chinese meanings the unit holds
@@ -71,6 +68,9 @@ class Evidence(NamedTuple):
         margin: How far the best section's fused score stands above the second's.
         first_dense, first_cover: The cosine and the cover of the unit ranked first (whose
             section is quoted first), where ``dense`` and ``cover`` are the best of several.
+        said: How much the question says: the salience of the words the cover is of
+            (of their meanings for an English question). 「你是谁？」 says 「谁」 alone, and a
+            quote holding it covers the whole question.
     """
 
     dense: float
@@ -82,6 +82,7 @@ class Evidence(NamedTuple):
     margin: float = 0.0
     first_dense: float = 0.0
     first_cover: float = 0.0
+    said: float = 0.0
 
 
 class Chance(NamedTuple):
@@ -106,7 +107,7 @@ def gather(
     question: "Question", scored: UnitScores, index: LoadedIndex, titles: dict[str, str], scope: "Scope",
     cover: list[str] | None = None,
 ) -> Evidence:
-    """What abstaining decides on: how close the best units are, how much of the question
+    """What the confidence models read: how close the best units are, how much of the question
     they hold, and what the question names that the library is not about.
 
     None of it grows with the library: a cosine, a share of the question's
@@ -130,6 +131,7 @@ def gather(
     if cover and meanings is not None:
         glossary = question.lexicon.glossary
         meanings = glossary.meanings(" ".join(cover)) if glossary else []
+    said = sum(m.weight for m in meanings) if meanings is not None else sum(salience(t) for t in tokens)
     share, first = 0.0, None
     for uid in scored.ids[np.argsort(-scored.fused)[:EVIDENCE_TOP]].tolist():
         pi, s0, s1, _ = (int(x) for x in units[uid])
@@ -143,7 +145,7 @@ def gather(
     context = fold_script("\n".join(
         f"{titles.get(p.source, '')}\n{' '.join(p.path)}\n{p.text}" for p in (paragraphs[pi] for pi in best)
     ))
-    # The thresholds were fitted on whole sentences: a short piece of one is closer to any short question.
+    # Whole sentences only: a short piece of one is closer to any short question.
     whole = units[scored.ids, UNIT_PIECE] == 0
     dense = float(scored.dense[whole].max() if whole.any() else scored.dense.max())
     gap = sections[0][1] - sections[min(GAP_RANK, len(sections)) - 1][1]
@@ -156,7 +158,7 @@ def gather(
         unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or not (
             in_longer_name(question.text, n) and glossary is not None and glossary.uses_word(n))]
     return Evidence(dense, share, unknown, float(scored.keyword.max()), float(gap), agree, float(margin),
-                    float(scored.dense[np.argmax(scored.fused)]), float(first or 0.0))
+                    float(scored.dense[np.argmax(scored.fused)]), float(first or 0.0), float(said))
 
 
 def chance_of(found: list[Evidence]) -> Chance:
@@ -168,11 +170,12 @@ def chance_of(found: list[Evidence]) -> Chance:
     )
 
 
-#: The model's inputs, by name: the evidence, each cosine and cover also above what chance reaches, and
-#: the question's language (a cross-lingual cosine runs lower), alone and with the two it shifts.
+#: The models' inputs, by name: the evidence (:class:`Evidence`; ``keyword`` and ``said`` as logarithms),
+#: the cosine and cover above what chance reaches in this index, and the question's language (a
+#: cross-lingual cosine runs lower), alone and with the cosine and cover it shifts.
 FEATURES = (
     "dense", "dense_over_chance", "cover", "cover_over_chance", "keyword", "gap", "agree",
-    "margin", "first_dense", "first_cover", "english", "english_dense", "english_cover",
+    "margin", "first_dense", "first_cover", "said", "english", "english_dense", "english_cover",
 )
 
 
@@ -182,7 +185,8 @@ def features(evidence: Evidence, chance: Chance, language: str) -> np.ndarray:
     return np.array([
         evidence.dense, evidence.dense - chance.dense, evidence.cover, evidence.cover - chance.cover,
         np.log1p(max(evidence.keyword, 0.0)), evidence.gap, float(evidence.agree),
-        evidence.margin, evidence.first_dense, evidence.first_cover, english, english * evidence.dense, english * evidence.cover,
+        evidence.margin, evidence.first_dense, evidence.first_cover, np.log1p(evidence.said),
+        english, english * evidence.dense, english * evidence.cover,
     ])
 
 
@@ -260,6 +264,10 @@ def confidence_model(model_name: str, backends: set[str]) -> Confidence | None:
     for b in sorted(backends):
         entry = calibration().get(vector_space(model_name, b)) or calibration().get(model_name)
         if entry and "confidence" in entry:
+            if tuple(entry["confidence"]["features"]) != FEATURES:  # fitted on other evidence: of no use
+                warnings.warn(f"qa/calibration.json's model for {model_name} was fitted on other features; "
+                              "run benchmarks/fit_confidence.py --refeature", stacklevel=2)
+                return None
             return Confidence.from_dict(entry["confidence"])
     return None
 

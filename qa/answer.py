@@ -268,10 +268,10 @@ class Retriever:
         vectors = self.encode(read)
         return [self.rank(self.score(q, fusion, vector=v, rescorers=rescorers), k) for q, v in zip(read, vectors)]
 
-    # -------------------------------------------------------------- abstaining
+    # -------------------------------------------------------------- how sure
 
     def evidence(self, question: str | Question, scored: UnitScores, cover: list[str] | None = None) -> abstain.Evidence:
-        """What abstaining decides on (:func:`qa.abstain.gather`).
+        """What the confidence models read (:func:`qa.abstain.gather`).
 
         Args:
             question: The question as searched.
@@ -281,8 +281,14 @@ class Retriever:
         return abstain.gather(self.parse(question), scored, self.index, self.titles, self.scope, cover)
 
     def confidence(self, question: str | Question, scored: UnitScores, cover: list[str] | None = None) -> tuple[str, float]:
-        """How sure to be of these scores' best quote: ``"answer"``, ``"uncertain"`` or ``"none"``, and the
-        fitted model's probability that the library answers (:func:`qa.abstain.tier`)."""
+        """How sure to be of these scores' quotes: ``"answer"``, ``"uncertain"`` or ``"none"``, and the
+        probability it was decided on (:func:`qa.abstain.tier`).
+
+        Args:
+            question: The question as searched.
+            scored: Its unit scores (:meth:`score`).
+            cover: The words whose share is measured; the question's by default (a follow-up's own words).
+        """
         q = self.parse(question)
         return abstain.tier(self.evidence(q, scored, cover), self.confidence_model, lambda: self.chance(q.language), q.language)
 

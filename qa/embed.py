@@ -145,7 +145,7 @@ def vector_space(model_name: str, backend: str = "torch") -> str:
     """The name of the vectors a model gives on a backend: ``multilingual-e5-small@onnx``, or the bare name on torch.
 
     Int8 vectors are close to torch's (cosine >= 0.99) but not equal, so vectors
-    are reused, and abstention thresholds calibrated, per space.
+    are reused, and the confidence models fitted, per space.
     """
     return model_name if backend == "torch" else f"{model_name}@{backend}"
 

@@ -76,7 +76,7 @@ def asks_meaning(question: str) -> bool:
 
 
 def question_group(question: str) -> str:
-    """``"zh"`` for a question with Chinese characters, else ``"other"``: each has its own thresholds."""
+    """``"zh"`` for a question with Chinese characters, else ``"other"``: the confidence models read it (a cross-lingual cosine runs lower)."""
     return "zh" if has_cjk(question) else "other"
 
 
@@ -203,7 +203,7 @@ class Question:
 
     @property
     def language(self) -> str:
-        """``"zh"`` or ``"other"`` (:func:`question_group`): each has its own thresholds."""
+        """``"zh"`` or ``"other"`` (:func:`question_group`): the confidence models read it."""
         return "zh" if self.chinese else "other"
 
     @cached_property
@@ -278,8 +278,11 @@ class Question:
 
     @cached_property
     def cover_words(self) -> list[str]:
-        """The words abstaining looks for in a quote: its tokens without the places the library is about (敦化 in the plan)."""
-        return without_places(self.tokens, self.places)
+        """The words abstaining looks for in a quote: its tokens without the places the library is about (敦化 in the plan),
+        and, in a question with Chinese words, without its Latin ones: a Chinese quote holds 「天府森林四库」, not the
+        English beside it ("the 'Tianfu Forest Four Reserves' (天府森林四库)"), nor 「GDP」 (地区生产总值)."""
+        words = without_places(self.tokens, self.places)
+        return [w for w in words if has_cjk(w)] or words
 
     @cached_property
     def text_without_places(self) -> str:

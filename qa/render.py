@@ -74,7 +74,7 @@ PATH_SEP = " › "
 Expand = Callable[[Hit], tuple[list[str], list[str]]]
 
 
-def tier(answer: Answer) -> str:
+def shown_tier(answer: Answer) -> str:
     """What the reply shows: ``"answer"``, ``"uncertain"`` (quotes that may answer) or ``"none"`` (not found).
 
     An answer with no quote is shown as ``"none"``, whatever its confidence.
@@ -136,7 +136,7 @@ def to_markdown(answer: Answer) -> str:
     """
     words = WORDS[reply_language(answer.question)]
     top = [f"*{words['understood'].format(answer.understood_as)}*", ""] if answer.understood_as else []
-    shown = tier(answer)
+    shown = shown_tier(answer)
     if shown == "none":
         lines = top + [words["not_found"]]
         if answer.related:
@@ -175,7 +175,7 @@ def quote_html(text: str, highlights: list[str], script: str = "original") -> st
 def to_html(answer: Answer, script: str = "original", expand: Expand | None = None) -> str:
     """One reply as HTML: a card per hit, or the plain "not found" and related reading.
 
-    An uncertain answer (:func:`tier`) is wrapped in ``<div class="qa-uncertain">``: the line
+    An uncertain answer (:func:`shown_tier`) is wrapped in ``<div class="qa-uncertain">``: the line
     that says so (``qa-uncertain-line``), then its cards, each also of class ``qa-hit-uncertain``,
     which the page's CSS (:data:`qa.web.CSS`) shows quieter than a confident answer's.
 
@@ -189,7 +189,7 @@ def to_html(answer: Answer, script: str = "original", expand: Expand | None = No
     lang = reply_language(answer.question)
     words = WORDS[lang]
     top = [f'<p class="qa-understood">{esc(words["understood"].format(answer.understood_as))}</p>'] if answer.understood_as else []
-    shown = tier(answer)
+    shown = shown_tier(answer)
     if shown == "none":
         parts = top + [f'<p class="qa-none">{esc(words["not_found"])}</p>']
         if answer.related:
@@ -316,7 +316,7 @@ def to_terminal(answer: Answer) -> "Text":
     out = Text()
     if answer.understood_as:
         out.append(words["understood"].format(answer.understood_as) + "\n\n", style="italic cyan")
-    shown = tier(answer)
+    shown = shown_tier(answer)
     if shown == "none":
         out.append(words["not_found"] + "\n", style="bold red")
         if answer.related:

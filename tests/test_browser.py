@@ -216,48 +216,45 @@ def test_a_follow_up_is_read_with_the_question_before_until_a_new_topic(browser,
     page.close()
 
 
-UNSURE_QUESTION = "敦化的医药产业集群是什么级别的？"
-UNCERTAIN_LINE = "没有把握找到确切答案，以下段落可能相关："
+UNSURE_QUESTION = "What is the plan for the pumped-storage power station?"
+UNCERTAIN_LINE = "Not sure these answer it:"
 
 
 @pytest.fixture(scope="module")
 def tiered_site(tmp_path_factory, plan_index, small_model):
-    """The real app over a service whose answers keep their quotes but take a tier by question.
+    """The real app over the plan, its small model given a fitted confidence that is sure of a Chinese
+    question's first quote and unsure of an English one's (the right model weighs only ``english``)."""
+    import numpy as np
 
-    ``UNSURE_QUESTION`` is answered "uncertain", any other "answer" (see the test's docstring).
-    """
-    import dataclasses
-
+    from qa import abstain
+    from qa.abstain import FEATURES, Confidence, Logistic
+    from qa.embed import name_of
     from qa.service import ChatService
     from qa.web import build_app, launch
 
-    class TieredService(ChatService):
-        def answer(self, question, *args, **kwargs):
-            a = super().answer(question, *args, **kwargs)
-            confidence = "uncertain" if question == UNSURE_QUESTION else "answer"
-            return dataclasses.replace(a, hits=a.hits or a.related, related=[], confidence=confidence)
-
+    n = len(FEATURES)
+    english = np.array([-20.0 if f == "english" else 0.0 for f in FEATURES])
+    fitted = Confidence(FEATURES, Logistic(np.zeros(n), np.ones(n), np.zeros(n), 10.0),
+                        Logistic(np.zeros(n), np.ones(n), english, 10.0), answer=0.5, none=0.5)
     root = tmp_path_factory.mktemp("tiers")
     shutil.copytree(plan_index / "data", root / "data")
     shutil.copytree(plan_index / "index", root / "index")
-    service = TieredService(root / "data", root / "index", small_model)
-    service.start()
-    demo = launch(build_app(service), service, port=_free_port(), block=False)
-    yield demo.local_url
-    demo.close()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(abstain, "calibration", lambda: {name_of(small_model): {"confidence": fitted.to_dict()}})
+        service = ChatService(root / "data", root / "index", small_model)
+        service.start()
+        demo = launch(build_app(service), service, port=_free_port(), block=False)
+        yield demo.local_url
+        demo.close()
 
 
 def test_an_uncertain_reply_is_quieter_than_an_answer_and_says_so(browser, tiered_site):
     """An uncertain reply and a confident one, side by side in the real page, look different at a glance.
 
-    Which tier a question gets is :mod:`qa.abstain`'s decision, which no question of the shipped plan is
-    sure to land on "uncertain" with the small model (nor to keep landing there as it is tuned). So the app
-    runs over a ``ChatService`` subclass, handed to the public ``build_app`` as any service is (nothing is
-    patched), whose answers are the retriever's real ones (real quotes, real highlights) with the tier set
-    by question. Everything after the service is the product's own: the chat handler, ``to_html``, Gradio's
-    Markdown rendering and sanitising of the reply, and the page's CSS, which is what this test checks.
-    Loading ``to_html`` output into the page by script would skip Gradio's rendering, which could strip
-    the classes the style hangs on.
+    Which tier a question gets is the fitted models' decision; the small model has none, so the site gives
+    it one that is sure of Chinese questions and not of English ones (:func:`tiered_site`). Everything else
+    is the product's own: the decision, the chat handler, ``to_html``, Gradio's Markdown rendering and
+    sanitising of the reply, and the page's CSS, which is what this test checks.
     """
     page = _ask(browser, tiered_site, QUESTION, k=1)  # a card a reply: both fit in the screenshot
     page.locator("#qa-chat .qa-hit .qa-quote mark").first.wait_for(timeout=30_000)

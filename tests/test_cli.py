@@ -1,18 +1,17 @@
 """``qa ask`` and ``qa chat`` show the answer's tier (``Answer.confidence``); ``qa ask --json`` carries it.
 
-The index is the shipped plan with the fake encoder. To show a tier whatever the decision makes of a question
-(that is :mod:`qa.abstain`'s, tested elsewhere), some tests make ``Retriever.answer`` return the real answer
-under another confidence.
+The index is the shipped plan with the fake encoder. To show a tier whatever the evidence of a question,
+some tests give the fake model a fitted confidence that is sure of that tier (:func:`as_tier`).
 """
 from __future__ import annotations
 
-import dataclasses
 import json
+
+import numpy as np
 
 import pytest
 from click.testing import CliRunner
 
-from qa.answer import Retriever
 from qa.cli import cli
 from qa.render import WORDS
 
@@ -28,19 +27,17 @@ def where(fake_plan_index):
 
 @pytest.fixture
 def as_tier(monkeypatch):
-    """``as_tier("uncertain")``: every answer the real one, with that confidence (its quotes or related as hits)."""
+    """``as_tier("uncertain")``: the fake model gets a fitted confidence whose two models are sure of that tier
+    whatever the evidence (weights 0, a bias of ±10), so the real decision gives it."""
 
     def force(confidence: str) -> None:
-        real = Retriever.answer
+        from qa import abstain
+        from qa.abstain import FEATURES, Confidence, Logistic
 
-        def answer(self, *args, **kwargs):
-            a = real(self, *args, **kwargs)
-            quotes = a.hits or a.related
-            if confidence == "none":
-                return dataclasses.replace(a, hits=[], related=quotes, confidence="none")
-            return dataclasses.replace(a, hits=quotes, related=[], confidence=confidence)
-
-        monkeypatch.setattr(Retriever, "answer", answer)
+        flat = lambda bias: Logistic(np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.zeros(len(FEATURES)), bias)  # noqa: E731
+        relevant, right = {"answer": (10, 10), "uncertain": (10, -10), "none": (-10, -10)}[confidence]
+        fitted = Confidence(FEATURES, flat(relevant), flat(right), answer=0.5, none=0.5)
+        monkeypatch.setattr(abstain, "calibration", lambda: {"fake-hash-256": {"confidence": fitted.to_dict()}})
 
     return force
 

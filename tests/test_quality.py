@@ -39,8 +39,38 @@ def test_export_target_is_found_in_either_script_and_in_english(retriever, quest
     assert any(fold_for_match("外貿進出口總額達到40億元") in t for t in texts)
 
 
-@pytest.mark.parametrize("question", ["北京明天天气怎么样？", "红烧肉怎么做？", "What is the capital of France?"])
+@pytest.mark.parametrize("question", ["北京明天天气怎么样？", "What is the capital of France?"])
 def test_out_of_scope_questions_abstain_with_related_reading(retriever, question):
+    """A place or a name the plan is not about: nothing found, the closest sections as reading."""
     ans = retriever.answer(question)
     assert ans.confidence == "none" and ans.hits == [] and ans.related
     assert WORDS[reply_language(question)]["not_found"] in to_markdown(ans)
+
+
+@pytest.mark.parametrize("question", ["红烧肉怎么做？", "How do I bake sourdough bread?", "你是谁？", "明天会下雨吗？"])
+def test_off_topic_questions_are_never_given_as_answers(retriever, question):
+    """Naming nothing the plan lacks, they are told "none" or shown as quotes that may answer, under the line that says so."""
+    ans = retriever.answer(question)
+    assert ans.confidence in ("none", "uncertain"), question
+    words = WORDS[reply_language(question)]
+    assert words["not_found" if ans.confidence == "none" else "uncertain"] in to_markdown(ans)
+
+
+@pytest.mark.corpus
+def test_the_fitted_confidence_model_is_loaded_and_decides(retriever):
+    """The shipped fit for the default model is the one the Retriever uses, and a reply's tier is its decision."""
+    from qa.abstain import confidence_model, features
+    from qa.model import DEFAULT_MODEL
+
+    model = retriever.confidence_model
+    assert model is not None and model.to_dict() == confidence_model(DEFAULT_MODEL, {"onnx"}).to_dict()
+    seen = set()
+    for question in ["外贸进出口总额的目标是多少？", "敦化要培育哪些特色产业？", "What is the target for foreign trade?",
+                     "红烧肉怎么做？", "你是谁？", "敦化的教育怎么样？"]:
+        q = retriever.parse(question)
+        scored = retriever.score(q)
+        ev = retriever.evidence(q, scored)
+        expected = "none" if ev.unknown else model.tier(features(ev, retriever.chance(q.language), q.language))[0]
+        assert retriever.answer(question).confidence == expected, question
+        seen.add(expected)
+    assert "none" in seen and len(seen) >= 2

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from qa.answer import Answer, Hit
-from qa.render import WORDS, Turn, chat_messages, tier, to_html, to_markdown, to_terminal, topic_history
+from qa.render import WORDS, Turn, chat_messages, shown_tier, to_html, to_markdown, to_terminal, topic_history
 
 ZH = "外贸进出口总额的目标是多少？"
 EN = "What is the target for foreign trade?"
@@ -31,10 +31,10 @@ def related() -> list[Hit]:
 
 
 def test_the_tier_shown_follows_the_confidence_and_no_quote_is_none():
-    assert tier(Answer(ZH, hits(), "answer")) == "answer"
-    assert tier(Answer(ZH, hits(), "uncertain")) == "uncertain"
-    assert tier(Answer(ZH, [], "none", related=related())) == "none"
-    assert tier(Answer(ZH, [], "uncertain")) == "none"  # nothing to show as "may answer"
+    assert shown_tier(Answer(ZH, hits(), "answer")) == "answer"
+    assert shown_tier(Answer(ZH, hits(), "uncertain")) == "uncertain"
+    assert shown_tier(Answer(ZH, [], "none", related=related())) == "none"
+    assert shown_tier(Answer(ZH, [], "uncertain")) == "none"  # nothing to show as "may answer"
 
 
 def test_the_uncertain_line_is_in_the_reply_language():

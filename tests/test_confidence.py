@@ -1,0 +1,74 @@
+"""How sure the assistant is: the fitted models in qa/calibration.json, their tiers, and what happens
+without them (qa/abstain.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa import abstain
+from qa.abstain import FEATURES, Chance, Confidence, Evidence, Logistic, confidence_model, features, tier
+
+
+def one_feature(name: str, at: float = 0.0) -> Logistic:
+    """A model that weighs one feature alone: 0.5 at ``at``, near 0 below and near 1 above."""
+    w = np.array([1000.0 if f == name else 0.0 for f in FEATURES])
+    mean = np.array([at if f == name else 0.0 for f in FEATURES])
+    return Logistic(mean, np.ones(len(FEATURES)), w, 0.0)
+
+
+def test_the_shipped_fit_is_for_the_default_model_on_both_backends():
+    from qa.model import DEFAULT_MODEL
+
+    for backend in ("onnx", "torch"):
+        model = confidence_model(DEFAULT_MODEL, {backend})
+        assert model is not None and model.features == FEATURES
+        assert 0.0 < model.none < 1.0 and 0.0 < model.answer < 1.0
+        assert len(model.relevant.weights) == len(model.right.weights) == len(FEATURES)
+        assert np.all(model.relevant.scale > 0) and np.all(model.right.scale > 0)
+
+
+def test_the_three_tiers_come_from_the_two_models():
+    """「none」 under the relevant model's point; else 「answer」 from the right model's point; else 「uncertain」."""
+    model = Confidence(FEATURES, one_feature("dense", 0.8), one_feature("cover", 0.5), answer=0.5, none=0.5)
+    chance = Chance(0.0, 0.0)
+    ev = lambda dense, cover: Evidence(dense, cover, [])  # noqa: E731
+    assert tier(ev(0.7, 0.9), model, lambda: chance, "zh")[0] == "none"  # off topic, however much it covers
+    assert tier(ev(0.9, 0.9), model, lambda: chance, "zh")[0] == "answer"
+    assert tier(ev(0.9, 0.2), model, lambda: chance, "zh")[0] == "uncertain"
+    # a name the library is not about decides before any model
+    assert tier(Evidence(0.99, 1.0, ["广东"]), model, lambda: chance, "zh") == ("none", 0.0)
+
+
+def test_evidence_is_read_against_what_chance_reaches_in_the_index():
+    ev = Evidence(0.85, 0.4, [], keyword=3.0, said=20.0)
+    x = features(ev, Chance(0.8, 0.3), "zh")
+    named = dict(zip(FEATURES, x))
+    assert named["dense_over_chance"] == pytest.approx(0.05) and named["cover_over_chance"] == pytest.approx(0.1)
+    assert named["english"] == 0.0 and named["said"] == pytest.approx(np.log1p(20.0))
+    assert dict(zip(FEATURES, features(ev, Chance(0.8, 0.3), "other")))["english_dense"] == pytest.approx(0.85)
+
+
+def test_without_a_fit_it_answers_unless_a_name_rules_the_question_out():
+    never = lambda: pytest.fail("chance is not needed without a model")  # noqa: E731
+    assert tier(Evidence(0.1, 0.0, []), None, never, "zh") == ("answer", 1.0)
+    assert tier(Evidence(0.99, 1.0, ["特斯拉"]), None, never, "zh") == ("none", 0.0)
+
+
+def test_a_fit_of_other_features_is_not_used(monkeypatch):
+    """A calibration file fitted on evidence the code no longer computes says so and is left aside."""
+    from qa.model import DEFAULT_MODEL
+
+    stale = {DEFAULT_MODEL: {"confidence": {"features": ["dense", "cover"], "answer": 0.5, "none": 0.5}}}
+    monkeypatch.setattr(abstain, "calibration", lambda: stale)
+    with pytest.warns(UserWarning, match="fit_confidence.py --refeature"):
+        assert confidence_model(DEFAULT_MODEL, {"onnx"}) is None
+    with pytest.raises(ValueError, match="refit"):
+        Confidence.from_dict(stale[DEFAULT_MODEL]["confidence"])
+
+
+def test_a_fit_round_trips_through_its_dictionary():
+    model = Confidence(FEATURES, one_feature("dense", 0.8), one_feature("cover", 0.5), answer=0.9, none=0.1)
+    again = Confidence.from_dict(model.to_dict())
+    x = features(Evidence(0.82, 0.6, []), Chance(0.8, 0.3), "zh")
+    assert again.tier(x) == model.tier(x)
+    assert again.relevant.probability(x) == pytest.approx(model.relevant.probability(x))
