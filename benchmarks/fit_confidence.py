@@ -1,8 +1,9 @@
 """Fit how sure the assistant is (:class:`qa.abstain.Confidence`) and write it to qa/calibration.json.
 
-The model is a logistic regression of whether the library answers a question,
-on the evidence the assistant computes anyway (:data:`qa.abstain.FEATURES`). It
-is fitted on three libraries at once, so that it holds however large the library:
+Two logistic regressions on the evidence the assistant computes anyway
+(:data:`qa.abstain.FEATURES`): whether the library answers a question at all
+(``relevant``) and whether the first quote does (``right``). They are fitted on
+three libraries at once, so that they hold however large the library:
 
 - ``plan``: the shipped plan alone (``abstain.py``'s work folder);
 - ``library``: the plan and the 29 documents as ``documents.py`` indexes them;
@@ -31,7 +32,7 @@ out-of-fold probabilities:
   answered hand-written ones have the right quote first (a generated question may be
   answered by another sentence than the one it was made from: its label is not judged).
 
-    python benchmarks/fit_confidence.py [--refeature] [--plan DIR] [--library DIR]
+    python benchmarks/fit_confidence.py [--refeature] [--no-write] [--plan DIR] [--library DIR] [--crowded DIR]
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ from common import ROOT, SHARED, write_results  # noqa: E402
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work" / "confidence"
 GENERATED = [HERE / "questions" / "generated" / "answerable.jsonl", HERE / "questions" / "generated" / "offtopic.jsonl"]
-#: Hand-written questions that choices may be made on (written before 2026-12-04).
+#: Hand-written questions that choices may be made on.
 TUNE = [
     SHARED / "eval" / "dev.jsonl", SHARED / "eval" / "documents-dev.jsonl", HERE / "calibration_extra.jsonl",
     *(HERE / "questions" / f for f in (
