@@ -151,13 +151,14 @@ def gather(
     gap = sections[0][1] - sections[min(GAP_RANK, len(sections)) - 1][1]
     margin = sections[0][1] - sections[1][1] if len(sections) > 1 else gap
     para = units[scored.ids, UNIT_PARAGRAPH]
-    agree = bool(para[np.argmax(scored.dense)] == para[np.argmax(scored.keyword)]) and float(scored.keyword.max()) > 0
+    keyword = float(scored.keyword.max())
+    agree = bool(para[np.argmax(scored.dense)] == para[np.argmax(scored.keyword)]) and keyword > 0
     unknown = scope.unknown(question, context, best)
     if unknown and not question.chinese:  # "Canal" in "Pinglu Canal" is a word the library uses (运河), not a name
         glossary = question.lexicon.glossary
         unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or not (
             in_longer_name(question.text, n) and glossary is not None and glossary.uses_word(n))]
-    return Evidence(dense, share, unknown, float(scored.keyword.max()), float(gap), agree, float(margin),
+    return Evidence(dense, share, unknown, keyword, float(gap), agree, float(margin),
                     float(scored.dense[np.argmax(scored.fused)]), float(first or 0.0), float(said))
 
 
@@ -234,7 +235,8 @@ class Confidence(NamedTuple):
     @classmethod
     def from_dict(cls, d: dict) -> "Confidence":
         if tuple(d["features"]) != FEATURES:
-            raise ValueError(f"the fitted model's features {d['features']} are not {FEATURES}: refit it")
+            raise ValueError(f"the fitted model's features {d['features']} are not {FEATURES}: refit it "
+                             "with benchmarks/fit_confidence.py --refeature")
         return cls(tuple(d["features"]), Logistic.from_dict(d["relevant"]), Logistic.from_dict(d["right"]),
                    float(d["answer"]), float(d["none"]))
 
@@ -264,11 +266,11 @@ def confidence_model(model_name: str, backends: set[str]) -> Confidence | None:
     for b in sorted(backends):
         entry = calibration().get(vector_space(model_name, b)) or calibration().get(model_name)
         if entry and "confidence" in entry:
-            if tuple(entry["confidence"]["features"]) != FEATURES:  # fitted on other evidence: of no use
-                warnings.warn(f"qa/calibration.json's model for {model_name} was fitted on other features; "
-                              "run benchmarks/fit_confidence.py --refeature", stacklevel=2)
+            try:
+                return Confidence.from_dict(entry["confidence"])
+            except ValueError as e:  # fitted on other evidence: of no use
+                warnings.warn(f"qa/calibration.json's model for {model_name}: {e}", stacklevel=2)
                 return None
-            return Confidence.from_dict(entry["confidence"])
     return None
 
 

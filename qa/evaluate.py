@@ -150,13 +150,15 @@ def format_table(result: dict) -> str:
     is shown, sure or not; ``answer``, ``unsure`` and ``none`` are the shares of each reply, and
     ``prec.`` the share of ``answer`` replies whose first quote is right.
     """
-    head = ["n", "hit@1", "hit@3", "MRR", "sent@1", "first", "sent.first", "answer", "unsure", "none", "prec."]
-    keys = ["hit@1", "hit@3", "mrr", "sentence@1", "first", "sentence_first", "answer", "uncertain", "none", "precision"]
-    lines = [f"{'group':<9}" + "".join(f"{h:>{4 if h == 'n' else 11 if h == 'sent.first' else 8}}" for h in head)]
+    columns = [("hit@1", "hit@1"), ("hit@3", "hit@3"), ("MRR", "mrr"), ("sent@1", "sentence@1"), ("first", "first"),
+               ("sent.first", "sentence_first"), ("answer", "answer"), ("unsure", "uncertain"), ("none", "none"),
+               ("prec.", "precision")]
+    width = {key: max(8, len(head) + 1) for head, key in columns}
+    lines = [f"{'group':<9}{'n':>4}" + "".join(f"{head:>{width[key]}}" for head, key in columns)]
     for g, f in result.items():
         if g in ("out_of_scope", "latency_ms", "details", "same_as_alone"):
             continue
-        lines.append(f"{g:<9}{f['n']:>4}" + "".join(f"{f[k]:>{11 if k == 'sentence_first' else 8}.3f}" for k in keys))
+        lines.append(f"{g:<9}{f['n']:>4}" + "".join(f"{f[key]:>{width[key]}.3f}" for _, key in columns))
     o, lat = result["out_of_scope"], result["latency_ms"]
 
     def shares(f: dict) -> str:

@@ -160,9 +160,9 @@ class Scope:
         """
         about, vocabulary = self.lexicon.about, self.lexicon.vocabulary
         # What the question says next may find a country the context writes short (「日遗」 for 日本遗留).
-        said = question.tokens if question.chinese else question.english_terms
+        words = question.tokens if question.chinese else question.english_terms
         missing = [p for p in sorted(question.named_places) if p not in about and not known_in(p, question.folded, context)
-                   and not written_short(p, said, context)]
+                   and not written_short(p, words, context)]
         asked = question.year
         if asked and asked[0] and str(asked[0]) not in context and not self._about_year(asked[0], paragraphs):
             missing.append(str(asked[0]))
@@ -173,7 +173,7 @@ class Scope:
             alone = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")  # in a longer token: 「15EFlops」, not 「bus」 for US
             if any(name in w and alone.search(w) for w in vocabulary) or (not has_cjk(name) and name in self.lexicon.pinyin):
                 continue
-            if written_short(name, said, context):
+            if written_short(name, words, context):
                 continue
             missing.append(name)
         return missing

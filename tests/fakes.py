@@ -86,3 +86,13 @@ def serve_by_name(monkeypatch, encoder: HashEncoder) -> None:
     for module in [m for n, m in sys.modules.items() if n == "qa" or n.startswith("qa.")]:
         if getattr(module, "get_model", None) is real:
             monkeypatch.setattr(module, "get_model", get_model)
+
+
+def logistic(weights: dict[str, float] | None = None, bias: float = 0.0, at: dict[str, float] | None = None):
+    """A hand-set :class:`qa.abstain.Logistic` on the raw features: ``weights`` by feature name (0 for
+    the others), each centred at ``at`` (0 by default). Tests give a model one with a known decision."""
+    from qa.abstain import FEATURES, Logistic
+
+    weights, at = weights or {}, at or {}
+    return Logistic(np.array([at.get(f, 0.0) for f in FEATURES]), np.ones(len(FEATURES)),
+                    np.array([weights.get(f, 0.0) for f in FEATURES]), bias)

@@ -224,18 +224,14 @@ UNCERTAIN_LINE = "Not sure these answer it:"
 def tiered_site(tmp_path_factory, plan_index, small_model):
     """The real app over the plan, its small model given a fitted confidence that is sure of a Chinese
     question's first quote and unsure of an English one's (the right model weighs only ``english``)."""
-    import numpy as np
-
+    from fakes import logistic
     from qa import abstain
-    from qa.abstain import FEATURES, Confidence, Logistic
+    from qa.abstain import FEATURES, Confidence
     from qa.embed import name_of
     from qa.service import ChatService
     from qa.web import build_app, launch
 
-    n = len(FEATURES)
-    english = np.array([-20.0 if f == "english" else 0.0 for f in FEATURES])
-    fitted = Confidence(FEATURES, Logistic(np.zeros(n), np.ones(n), np.zeros(n), 10.0),
-                        Logistic(np.zeros(n), np.ones(n), english, 10.0), answer=0.5, none=0.5)
+    fitted = Confidence(FEATURES, logistic(bias=10.0), logistic({"english": -20.0}, bias=10.0), answer=0.5, none=0.5)
     root = tmp_path_factory.mktemp("tiers")
     shutil.copytree(plan_index / "data", root / "data")
     shutil.copytree(plan_index / "index", root / "index")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 
 import pytest
 from click.testing import CliRunner
@@ -32,11 +31,11 @@ def as_tier(monkeypatch):
 
     def force(confidence: str) -> None:
         from qa import abstain
-        from qa.abstain import FEATURES, Confidence, Logistic
+        from fakes import logistic
+        from qa.abstain import FEATURES, Confidence
 
-        flat = lambda bias: Logistic(np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.zeros(len(FEATURES)), bias)  # noqa: E731
         relevant, right = {"answer": (10, 10), "uncertain": (10, -10), "none": (-10, -10)}[confidence]
-        fitted = Confidence(FEATURES, flat(relevant), flat(right), answer=0.5, none=0.5)
+        fitted = Confidence(FEATURES, logistic(bias=relevant), logistic(bias=right), answer=0.5, none=0.5)
         monkeypatch.setattr(abstain, "calibration", lambda: {"fake-hash-256": {"confidence": fitted.to_dict()}})
 
     return force

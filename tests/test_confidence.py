@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fakes import logistic
 from qa import abstain
 from qa.abstain import FEATURES, Chance, Confidence, Evidence, Logistic, confidence_model, features, tier
 
 
 def one_feature(name: str, at: float = 0.0) -> Logistic:
     """A model that weighs one feature alone: 0.5 at ``at``, near 0 below and near 1 above."""
-    w = np.array([1000.0 if f == name else 0.0 for f in FEATURES])
-    mean = np.array([at if f == name else 0.0 for f in FEATURES])
-    return Logistic(mean, np.ones(len(FEATURES)), w, 0.0)
+    return logistic({name: 1000.0}, at={name: at})
 
 
 def test_the_shipped_fit_is_for_the_default_model_on_both_backends():

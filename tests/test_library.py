@@ -257,10 +257,8 @@ def test_never_answers_below_what_off_topic_probes_reach_in_the_index(plan_index
 
 def only_one_feature(name: str):
     """A :class:`qa.abstain.Confidence` whose two models weigh one feature alone, at 0.5 from 0 up."""
-    import numpy as np
+    from fakes import logistic
+    from qa.abstain import FEATURES, Confidence
 
-    from qa.abstain import FEATURES, Confidence, Logistic
-
-    w = np.array([1000.0 if f == name else 0.0 for f in FEATURES])
-    model = Logistic(np.zeros(len(FEATURES)), np.ones(len(FEATURES)), w, 0.0)
+    model = logistic({name: 1000.0})
     return Confidence(FEATURES, model, model, answer=0.5, none=0.5)
