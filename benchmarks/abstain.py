@@ -96,7 +96,8 @@ def measure(retriever, questions: list[dict]) -> dict:
     from qa.evaluate import evaluate
 
     result = evaluate(retriever, questions)
-    row = {k: result.get("all", {}).get(k, float("nan")) for k in ("n", "none", "uncertain", "answer", "first", "precision")}
+    row = {k: result.get("all", {}).get(k) for k in ("n", "none", "uncertain", "answer", "first", "precision")}
+    row = {k: float("nan") if v is None else v for k, v in row.items()}  # no such questions, or none given as sure
     row["first_zh"] = result.get("zh", {}).get("first", float("nan"))
     o = result["out_of_scope"]
     row.update(offtopic=o["n"], offtopic_answer=o["answer"], offtopic_none=o["none"])

@@ -117,7 +117,8 @@ def evaluate(retriever, questions: list[dict], fusion: Fusion | None = None) -> 
             "first": _mean([r["rank"] == 1 and r["confidence"] != "none" for r in rs]),
             "sentence_first": _mean([r["sentence"] and r["confidence"] != "none" for r in rs]),
             **tiers([r["confidence"] for r in rs]),
-            "precision": _mean([r["rank"] == 1 for r in rs if r["confidence"] == "answer"]),
+            # None when nothing was given as sure: a precision of no replies is no figure
+            "precision": _mean(sure) if (sure := [r["rank"] == 1 for r in rs if r["confidence"] == "answer"]) else None,
         }
 
     result = {g: figures(rs) for g, rs in sorted(rows.items())}
@@ -158,7 +159,8 @@ def format_table(result: dict) -> str:
     for g, f in result.items():
         if g in ("out_of_scope", "latency_ms", "details", "same_as_alone"):
             continue
-        lines.append(f"{g:<9}{f['n']:>4}" + "".join(f"{f[key]:>{width[key]}.3f}" for _, key in columns))
+        lines.append(f"{g:<9}{f['n']:>4}" + "".join(
+            f"{'-':>{width[key]}}" if f[key] is None else f"{f[key]:>{width[key]}.3f}" for _, key in columns))
     o, lat = result["out_of_scope"], result["latency_ms"]
 
     def shares(f: dict) -> str:
