@@ -8,9 +8,10 @@ share given ``answer`` and ``none``. Two rows per library:
 
 - ``tune``: the hand-written sets the confidence model was fitted and chosen on
   (``fit_confidence.py``'s :data:`TUNE`, as far as each library holds their answers);
-- ``untouched``: ``questions/untouched-2/``, written by writers who had seen no code, no other set
-  and no figure, and never used to make a choice. (The first untouched sets, ``questions/untouched/``,
-  became tune sets once their misses were looked at: see their README.)
+- ``untouched``: ``questions/untouched-3/``, written by writers who had seen no code, no other set
+  and no figure, and never used to make a choice. (The first and second untouched sets,
+  ``questions/untouched/`` and ``questions/untouched-2/``, became tune sets once their misses were looked
+  at: see their READMEs.)
 
 Libraries:
 
@@ -36,16 +37,17 @@ from common import ROOT, SHARED, write_results  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 EVAL = SHARED / "eval"
-FIRST = HERE / "questions" / "untouched"  # the first untouched sets: tune sets since (their README)
-TUNE = [EVAL / "dev.jsonl", HERE / "calibration_extra.jsonl", FIRST / "plan.jsonl", FIRST / "offtopic.jsonl"] + [
+# the first and second untouched sets: tune sets since (their READMEs)
+EARLIER = [HERE / "questions" / "untouched", HERE / "questions" / "untouched-2"]
+TUNE = [EVAL / "dev.jsonl", HERE / "calibration_extra.jsonl"] + [u / f for u in EARLIER for f in ("plan.jsonl", "offtopic.jsonl")] + [
     HERE / "questions" / f for f in ("offtopic.jsonl", "offtopic-heldout.jsonl")]
-UNTOUCHED = HERE / "questions" / "untouched-2"
+UNTOUCHED = HERE / "questions" / "untouched-3"
 QUESTIONS = {
     "plan": {"tune": TUNE, "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},
     "library": {
         "tune": [EVAL / "documents-dev.jsonl"] + [HERE / "questions" / f for f in (
             "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl", "definitions.jsonl", "offtopic.jsonl",
-            "offtopic-heldout.jsonl")] + [FIRST / "documents.jsonl", FIRST / "offtopic.jsonl"],
+            "offtopic-heldout.jsonl")] + [u / f for u in EARLIER for f in ("documents.jsonl", "offtopic.jsonl")],
         "untouched": [UNTOUCHED / "documents.jsonl", UNTOUCHED / "offtopic.jsonl"],
     },
     "synthetic": {"tune": TUNE, "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},

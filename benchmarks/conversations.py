@@ -8,7 +8,7 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
 when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
-turns). The untouched conversations (``questions/untouched-2/``) are rows of their own.
+turns). The untouched conversations (``questions/untouched-3/``) are rows of their own.
 
     python benchmarks/conversations.py [--index PATH]
 """
@@ -36,8 +36,10 @@ HELD_OUT = [
     ("held out", ROOT / "benchmarks" / "questions" / "switch-conversations.jsonl"),
     # the first untouched conversations (2026-12-04): tune since their misses were looked at (40)
     ("first untouched", ROOT / "benchmarks" / "questions" / "untouched" / "conversations.jsonl"),
-    # written on 2026-12-04 by writers who had seen no code, set or figure; never used to make a choice (40)
-    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-2" / "conversations.jsonl"),
+    # the second untouched conversations (2026-12-04): tune since the session of 2026-12-05 looked at their misses (40)
+    ("second untouched", ROOT / "benchmarks" / "questions" / "untouched-2" / "conversations.jsonl"),
+    # written on 2026-12-05 by writers who had seen no code, set or figure; never used to make a choice (40)
+    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-3" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 
@@ -97,7 +99,7 @@ def main() -> None:
         if label in rows:
             lines.append(f"| {label.replace('held out', 'held-out follow-up')} | {len(rows[label]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[label][w]):.3f}" for w in WAYS) + " |")
-    for prefix in ("", "held out: ", "first untouched: ", "untouched: "):
+    for prefix in ("", "held out: ", "first untouched: ", "second untouched: ", "untouched: "):
         if (kind := prefix + "switch") in rows:
             lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[kind][w], 0):.3f}" for w in WAYS) + " |")

@@ -17,7 +17,7 @@ Its questions are the TUNE part only:
   sentences by ``generate_questions.py``, and off-topic ones), the bulk;
 - the hand-written tune sets (:data:`TUNE`).
 
-The untouched sets (``questions/untouched-2/``) are never read here.
+The untouched sets (``questions/untouched-3/``) are never read here.
 
 Questions that name a place, a year or a name the library is not about are
 left out of the fit: a rule answers them (``"none"``). Cross-validation leaves
@@ -58,8 +58,8 @@ TUNE = [
         "offtopic.jsonl", "offtopic-heldout.jsonl", "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl",
         "definitions.jsonl",
     )),
-    # the first untouched sets, tune sets since their misses were looked at (their README)
-    *(HERE / "questions" / "untouched" / f for f in ("plan.jsonl", "documents.jsonl", "offtopic.jsonl")),
+    # the first and second untouched sets, tune sets since their misses were looked at (their READMEs)
+    *(HERE / "questions" / u / f for u in ("untouched", "untouched-2") for f in ("plan.jsonl", "documents.jsonl", "offtopic.jsonl")),
 ]
 #: Questions about the plan that do not name it: in the library, another report answers them as well
 #: (「外贸进出口总额的目标是多少？」), so their label there would be wrong. They are the plan's alone.
@@ -299,9 +299,9 @@ def main() -> None:
     if not args.no_write:
         path = ROOT / "qa" / "calibration.json"
         table = json.loads(path.read_text(encoding="utf-8"))
-        table[space] = {"confidence": entry}
+        table.setdefault(space, {})["confidence"] = entry
         if manifest.backend == "onnx":  # the torch backend runs the same model: its vectors differ by int8 rounding
-            table[manifest.model] = {"confidence": {**entry, "on": entry["on"] + "; fitted on the ONNX backend's vectors"}}
+            table.setdefault(manifest.model, {})["confidence"] = {**entry, "on": entry["on"] + "; fitted on the ONNX backend's vectors"}
         path.write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         calibration.cache_clear()
     lines = [

@@ -99,7 +99,8 @@ class Chance(NamedTuple):
 
 @lru_cache(maxsize=1)
 def calibration() -> dict:
-    """The fitted confidence models per model and backend, by ``benchmarks/fit_confidence.py``."""
+    """The fitted models per model and backend: how sure to be (``benchmarks/fit_confidence.py``) and the learned
+    ranking (``benchmarks/fit_ranking.py``)."""
     return json.loads(resources.files("qa").joinpath("calibration.json").read_text(encoding="utf-8"))
 
 
@@ -208,10 +209,13 @@ class Logistic(NamedTuple):
         return {"mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
                 "weights": self.weights.round(6).tolist(), "bias": round(float(self.bias), 6)}
 
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        """For one input row, or many: the log-odds."""
+        return (np.asarray(x, dtype=np.float64) - self.mean) / self.scale @ self.weights + self.bias
+
     def probability(self, x: np.ndarray) -> np.ndarray:
         """For one input row, or many."""
-        z = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
-        return 1.0 / (1.0 + np.exp(-(z @ self.weights + self.bias)))
+        return 1.0 / (1.0 + np.exp(-self.logit(x)))
 
 
 class Confidence(NamedTuple):
@@ -253,25 +257,35 @@ class Confidence(NamedTuple):
         return ("answer" if right >= self.answer else "uncertain"), right
 
 
-def confidence_model(model_name: str, backends: set[str]) -> Confidence | None:
-    """The fitted model for questions embedded on one backend and the index on another.
+def fitted(model_name: str, backends: set[str], key: str) -> dict | None:
+    """One fitted part (``"confidence"``, ``"ranking"``) of ``qa/calibration.json`` for questions embedded on one
+    backend and the index on another.
 
     Each backend's vectors have their own fit (the model's own entry when a backend
     has none). Across two backends the scores fall between the two, and the fit of
     the index's backend is as good as any: the first found, in sorted order. None
-    for a model never fitted: it then answers unless a name rules the question out.
+    for a model never fitted.
     """
     from .embed import vector_space
 
     for b in sorted(backends):
         entry = calibration().get(vector_space(model_name, b)) or calibration().get(model_name)
-        if entry and "confidence" in entry:
-            try:
-                return Confidence.from_dict(entry["confidence"])
-            except ValueError as e:  # fitted on other evidence: of no use
-                warnings.warn(f"qa/calibration.json's model for {model_name}: {e}", stacklevel=2)
-                return None
+        if entry and key in entry:
+            return entry[key]
     return None
+
+
+def confidence_model(model_name: str, backends: set[str]) -> Confidence | None:
+    """The fitted confidence model (:func:`fitted`); None for a model never fitted: it then answers unless a
+    name rules the question out."""
+    d = fitted(model_name, backends, "confidence")
+    if d is None:
+        return None
+    try:
+        return Confidence.from_dict(d)
+    except ValueError as e:  # fitted on other evidence: of no use
+        warnings.warn(f"qa/calibration.json's model for {model_name}: {e}", stacklevel=2)
+        return None
 
 
 def tier(evidence: Evidence, model: Confidence | None, chance: Callable[[], Chance], language: str) -> tuple[str, float]:
@@ -303,5 +317,5 @@ def probes() -> list[str]:
 
 __all__ = [
     "COVER_QUANTILE", "EVIDENCE_TOP", "FEATURES", "GAP_RANK", "PROBE_QUANTILE", "TIERS", "Chance", "Confidence",
-    "Evidence", "Logistic", "calibration", "chance_of", "confidence_model", "features", "gather", "probes", "question_group", "tier",
+    "Evidence", "Logistic", "calibration", "chance_of", "confidence_model", "features", "fitted", "gather", "probes", "question_group", "tier",
 ]

@@ -20,12 +20,14 @@ from .index import UNIT_PARAGRAPH, LoadedIndex, load_index
 from .keywords import token_usage, tokenize
 from .question import MAX_HISTORY, MAX_QUESTION_CHARS, Lexicon, Question, check_history, check_question
 from .quote import Hit, Quoter
-from .rescore import DEFAULT, Context, Rescorer, prefers_documents, rescore
+from .rescore import DEFAULT, Context, Rescorer, prefers_documents, ranking_model, rescore
 from .scope import Scope
 from .search import Fusion, UnitScores, score_units
 from .split import Paragraph
 
 if TYPE_CHECKING:
+    from .compare import Comparison
+    from .conversation import Reading
     from .embed import Encoder
 
 #: Most hits one question may ask for.
@@ -135,6 +137,9 @@ class Retriever:
         self.model_name = m.model
         #: The fitted model of how sure to be (:func:`qa.abstain.confidence_model`); None for a model never fitted.
         self.confidence_model = abstain.confidence_model(m.model, {m.backend, backend_of(self.model)})
+        #: The fitted ranking of the best units (:func:`qa.rescore.ranking_model`), read by :class:`qa.rescore.Learned`;
+        #: None for a model never fitted.
+        self.ranking_model = ranking_model(m.model, {m.backend, backend_of(self.model)})
         #: Document titles by file.
         self.titles = {name: m.title(name) for name in m.sources}
         places = {name: rec.meta["places"] for name, rec in m.sources.items() if rec.status == "indexed"}
@@ -144,6 +149,7 @@ class Retriever:
         self.scope = Scope(self.lexicon, self.titles, self.index.paragraphs, self.index.units)
         self.quoter = Quoter(self.index, self.titles)
         self._chance: dict[str, abstain.Chance] = {}
+        self._comparer = None  # made at the first comparison (qa.compare.Comparer)
         tokenize("敦化")  # loads jieba's dictionary now, not during the first question
 
     # -------------------------------------------------------------- reading
@@ -184,7 +190,7 @@ class Retriever:
 
     def context(self, fusion: Fusion | None = None) -> Context:
         """What the re-scorers read (:class:`qa.rescore.Context`)."""
-        return Context(self.index, self.scope, fusion or self.fusion, self.encode)
+        return Context(self.index, self.scope, fusion or self.fusion, self.encode, self.ranking_model)
 
     def score(
         self, question: str | Question, fusion: Fusion | None = None, *, vector: np.ndarray | None = None,
@@ -308,6 +314,19 @@ class Retriever:
 
     # -------------------------------------------------------------- answering
 
+    def understand(self, question: str | Question, history: list[str] | None = None) -> "tuple[Question, Reading]":
+        """The question as it is searched: a follow-up that leans on the earlier questions (「那四川呢？」) read
+        with what they were about, one that stands alone as asked (:func:`qa.conversation.read_question`).
+
+        Raises:
+            QueryError: empty or over-long question, or a history that is not a list of questions.
+        """
+        from .conversation import read_question
+
+        asked = self.parse(question)
+        reading = read_question(asked, [self.parse(h) for h in check_history(history)])
+        return (asked if reading.understood is None else self.parse(reading.text)), reading
+
     def answer(
         self, question: str, k: int = 3, *, sources: list[str] | None = None, history: list[str] | None = None
     ) -> Answer:
@@ -325,13 +344,10 @@ class Retriever:
         Raises:
             QueryError: empty or over-long question, ``k`` out of range, or a source that names no document.
         """
-        from .conversation import read_question
-
         asked = self.parse(question)
         check_k(k)
         files = self.sources_named(sources)
-        reading = read_question(asked, [self.parse(h) for h in check_history(history)])
-        q = asked if reading.understood is None else self.parse(reading.text)
+        q, reading = self.understand(asked, history)
         scored = self.score(q, sources=files)
         hits = self.rank(scored, k)
         # A quote must hold some of the follow-up's own words, not only those carried over.
@@ -339,3 +355,28 @@ class Retriever:
         if sure == "none":
             return Answer(asked.text, [], sure, related=hits, sources=files, understood_as=reading.understood)
         return Answer(asked.text, hits, sure, sources=files, understood_as=reading.understood)
+
+    def compare(
+        self, question: str, *, sources: list[str] | None = None, history: list[str] | None = None, order: str = "library",
+    ) -> "Comparison":
+        """Ask every document the question: one row per document, its best quote and how sure, or
+        "not mentioned" (:mod:`qa.compare`). The question is embedded once and every document scored
+        in one pass; no document is preferred over another.
+
+        Args:
+            question: The question, in Chinese (either script) or English.
+            sources: Only these documents, by file name or title; None for all.
+            history: The conversation's earlier questions, oldest first (as for :meth:`answer`).
+            order: ``"library"`` (the library's order of documents) or ``"score"`` (answers first, best first).
+
+        Returns:
+            A :class:`qa.compare.Comparison`.
+
+        Raises:
+            QueryError: empty or over-long question, bad history, or a source that names no document.
+        """
+        from .compare import Comparer
+
+        if self._comparer is None:
+            self._comparer = Comparer(self)
+        return self._comparer.compare(question, sources=sources, history=history, order=order)

@@ -9,14 +9,22 @@ A re-scorer changes ``fused`` only: abstaining decides on the plain cosine.
 """
 from __future__ import annotations
 
+import math
+import re
+import warnings
+from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol
 
 import numpy as np
 
-from .index import UNIT_PIECE
+from .abstain import Logistic, fitted
+from .bilingual import meanings_found
+from .index import UNIT_PARAGRAPH, UNIT_PIECE
+from .keywords import coverage
 from .search import Fusion, UnitScores, fuse
-from .text import converter
+from .text import converter, fold_script
+from .words import QUANTITY
 
 if TYPE_CHECKING:
     from .index import LoadedIndex
@@ -39,6 +47,14 @@ PREFER = 2.0
 #: follow-up was lost); among its documents' best 20 a follow-up with history cost 1.42× as long as
 #: alone (p50), best 5 1.10×, best 3 1.12×, with the same answers (``benchmarks/conversations.py``).
 PLACE_NEUTRAL_TOP = 5
+#: The learned ranking (:class:`Learned`) re-orders the best this many units by the fused score.
+RANK_TOP = 30
+#: What it reads of each (:func:`rank_features`); a fit of other inputs is refused.
+RANK_FEATURES = (
+    "fused", "dense", "keyword", "lift", "piece", "length", "cover", "paragraph_cover", "quantity_digit", "digit",
+    "english_dense", "english_keyword", "paragraph_units", "run", "heading_cover", "lead", "english_cover",
+)
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -50,12 +66,14 @@ class Context:
         scope: What each unit is about (:class:`qa.scope.Scope`).
         fusion: How the scores were fused.
         encode: Embeds questions (:meth:`qa.answer.Retriever.encode`).
+        ranking: The learned ranking of this model (:func:`ranking_model`); None for a model never fitted.
     """
 
     index: "LoadedIndex"
     scope: "Scope"
     fusion: Fusion
     encode: Callable[[list], np.ndarray]
+    ranking: "Ranking | None" = None
 
 
 class Rescorer(Protocol):
@@ -141,8 +159,118 @@ class Prefer:
         return scored._replace(fused=scored.fused + self.amount * ctx.scope.lift(question, scored.ids))
 
 
-#: The product's re-scorers, in order: place-neutral re-fuses, then the handicap and the lift are added.
-DEFAULT: tuple[Rescorer, ...] = (PlaceNeutral(), PieceHandicap(), Prefer())
+def rank_features(scored: UnitScores, question: "Question", ctx: Context, top: int = RANK_TOP) -> tuple[np.ndarray, np.ndarray]:
+    """The learned ranking's inputs (:data:`RANK_FEATURES`) for the ``top`` best units by the fused score.
+
+    Each is cheap and says nothing of one document: the fused, dense and keyword scores, each against the
+    best candidate's; the preference (:meth:`qa.scope.Scope.lift`); whether the unit is a piece or a run of
+    two sentences, or its paragraph's lead; its length; how much of the question its sentence, its paragraph
+    and its headings hold (an English question's words by their Chinese meanings); whether it has digits,
+    alone and when the question asks for a figure (:data:`qa.words.QUANTITY`); how many of the candidates
+    are its paragraph's; and the English question's dense, keyword and cover scores apart, since its cosine
+    runs lower and its keywords are the glossary's guesses.
+
+    Returns:
+        The positions in ``scored`` of those units, best first, and their inputs, one row each.
+    """
+    order = np.argsort(-scored.fused, kind="stable")[:top]
+    ids = scored.ids[order]
+    units, paragraphs = ctx.index.units, ctx.index.paragraphs
+    fused, dense, keyword = scored.fused[order], scored.dense[order], scored.keyword[order]
+    keyword = keyword / keyword.max() if len(keyword) and keyword.max() > 0 else np.zeros(len(order))
+    dense = dense - dense.max() if len(dense) else dense
+    lift = ctx.scope.lift(question, ids)
+    english = 0.0 if question.chinese else 1.0
+    meanings = question.meanings if english else None
+
+    def cover(text: str) -> float:
+        folded = fold_script(text)
+        return meanings_found(meanings, folded) if meanings else coverage(question.cover_words, folded)
+
+    per_paragraph = Counter(units[ids, UNIT_PARAGRAPH].tolist())
+    quantity = 1.0 if QUANTITY.search(question.folded) else 0.0
+    rows = []
+    for j, (pi, s0, s1, piece) in enumerate(units[ids].tolist()):
+        para = paragraphs[pi]
+        text = para.sentence(s0, s1)
+        digit = 1.0 if _DIGIT.search(text) else 0.0
+        unit_cover = cover(text)
+        rows.append([
+            fused[j] - fused[0], dense[j], keyword[j], lift[j], float(piece > 0), math.log(len(text) + 1), unit_cover,
+            cover(para.text), quantity * digit, digit, english * dense[j], english * keyword[j],
+            math.log1p(per_paragraph[pi]), float(s0 != s1), 0.0 if english else cover(" ".join(para.path)),
+            float(s0 == 0), english * unit_cover,
+        ])
+    return order, np.asarray(rows, dtype=np.float64).reshape(len(order), len(RANK_FEATURES))
+
+
+class Ranking(NamedTuple):
+    """A fitted ranking of the best units (``benchmarks/fit_ranking.py``): a pairwise logistic model, whose
+    log-odds say how much likelier one unit answers than another.
+
+    Attributes:
+        features: The inputs' names (:data:`RANK_FEATURES`).
+        model: The model; its ``logit`` scores a unit.
+        top: How many of the best units it re-orders.
+    """
+
+    features: tuple[str, ...]
+    model: Logistic
+    top: int
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Ranking":
+        if tuple(d["features"]) != RANK_FEATURES:
+            raise ValueError(f"the fitted ranking's features {d['features']} are not {RANK_FEATURES}: refit it "
+                             "with benchmarks/fit_ranking.py")
+        return cls(tuple(d["features"]), Logistic.from_dict(d["model"]), int(d["top"]))
+
+    def to_dict(self) -> dict:
+        return {"features": list(self.features), "model": self.model.to_dict(), "top": self.top}
+
+
+def ranking_model(model_name: str, backends: set[str]) -> Ranking | None:
+    """The fitted ranking (:func:`qa.abstain.fitted`); None for a model never fitted, which ranks by the fused score."""
+    d = fitted(model_name, backends, "ranking")
+    if d is None:
+        return None
+    try:
+        return Ranking.from_dict(d)
+    except ValueError as e:  # fitted on other inputs: of no use
+        warnings.warn(f"qa/calibration.json's ranking for {model_name}: {e}", stacklevel=2)
+        return None
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The best units re-ordered by the fitted ranking (:class:`Ranking`, in :attr:`Context.ranking`).
+
+    Its score is put in the fused score's units (divided by the model's weight of the fused score), so the
+    highlight margins keep their meaning; the units below the best :attr:`Ranking.top` are moved under them.
+    Without a fitted ranking (another model) nothing changes.
+    """
+
+    def __call__(self, scored: UnitScores, question: "Question", ctx: Context) -> UnitScores:
+        ranking = ctx.ranking
+        if ranking is None or len(scored.ids) < 2:
+            return scored
+        order, x = rank_features(scored, question, ctx, ranking.top)
+        per_fused = ranking.model.weights[0] / ranking.model.scale[0]  # log-odds per unit of fused score
+        if per_fused <= 0:
+            return scored
+        logit = ranking.model.logit(x)
+        fused = scored.fused.copy()
+        fused[order] = scored.fused[order[0]] + (logit - logit[0]) / per_fused
+        rest = np.ones(len(fused), dtype=bool)
+        rest[order] = False
+        if rest.any():
+            fused[rest] -= max(0.0, scored.fused[order[-1]] - fused[order].min()) + 1e-6
+        return scored._replace(fused=fused)
+
+
+#: The product's re-scorers, in order: place-neutral re-fuses, then the handicap and the lift are added, and
+#: the fitted ranking re-orders the best.
+DEFAULT: tuple[Rescorer, ...] = (PlaceNeutral(), PieceHandicap(), Prefer(), Learned())
 
 
 def prefers_documents(rescorers: tuple[Rescorer, ...]) -> bool:

@@ -54,3 +54,10 @@ LAST_YEAR = ("去年", "上年", "last year", "现在", "目前")
 # ---- Definitions (:func:`qa.question.asks_meaning`).
 #: A question asking what a term means, which a glossary's entry answers where a document has one.
 MEANING = re.compile(r"什么意思|指什么|指的是什么|是指|什么叫|何谓|含义|意思是|\bmean(s|ing)?\b|\bmeant\b|stands? for|refers? to")
+
+# ---- Learned ranking (:func:`qa.rescore.rank_features`).
+#: A question asking for a figure: a sentence with digits is likelier to answer it. One of the ranking's
+#: inputs, whose weight is fitted (``benchmarks/fit_ranking.py``), not a rule of its own.
+QUANTITY = re.compile(
+    r"多少|几|多大|多高|多长|目标|增长|增速|比重|占比|"
+    r"\bhow (much|many|large|big|high|fast)\b|\bwhat (share|percentage|rate|target)\b", re.IGNORECASE)
