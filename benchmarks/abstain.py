@@ -8,10 +8,10 @@ share given ``answer`` and ``none``. Two rows per library:
 
 - ``tune``: the hand-written sets the confidence model was fitted and chosen on
   (``fit_confidence.py``'s :data:`TUNE`, as far as each library holds their answers);
-- ``untouched``: ``questions/untouched-3/``, written by writers who had seen no code, no other set
-  and no figure, and never used to make a choice. (The first and second untouched sets,
-  ``questions/untouched/`` and ``questions/untouched-2/``, became tune sets once their misses were looked
-  at: see their READMEs.)
+- ``untouched``: ``questions/untouched-4/``, written by writers who had seen no code, no other set
+  and no figure, and never used to make a choice. (The first three untouched sets,
+  ``questions/untouched/``, ``untouched-2/`` and ``untouched-3/``, became tune sets once their misses were
+  looked at: see their READMEs.)
 
 Libraries:
 
@@ -37,11 +37,11 @@ from common import ROOT, SHARED, write_results  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 EVAL = SHARED / "eval"
-# the first and second untouched sets: tune sets since (their READMEs)
-EARLIER = [HERE / "questions" / "untouched", HERE / "questions" / "untouched-2"]
+# the first three untouched sets: tune sets since (their READMEs)
+EARLIER = [HERE / "questions" / u for u in ("untouched", "untouched-2", "untouched-3")]
 TUNE = [EVAL / "dev.jsonl", HERE / "calibration_extra.jsonl"] + [u / f for u in EARLIER for f in ("plan.jsonl", "offtopic.jsonl")] + [
     HERE / "questions" / f for f in ("offtopic.jsonl", "offtopic-heldout.jsonl")]
-UNTOUCHED = HERE / "questions" / "untouched-3"
+UNTOUCHED = HERE / "questions" / "untouched-4"
 QUESTIONS = {
     "plan": {"tune": TUNE, "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},
     "library": {

@@ -8,7 +8,7 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
 when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
-turns). The untouched conversations (``questions/untouched-3/``) are rows of their own.
+turns). The untouched conversations (``questions/untouched-4/``) are rows of their own.
 
     python benchmarks/conversations.py [--index PATH]
 """
@@ -38,8 +38,10 @@ HELD_OUT = [
     ("first untouched", ROOT / "benchmarks" / "questions" / "untouched" / "conversations.jsonl"),
     # the second untouched conversations (2026-12-04): tune since the session of 2026-12-05 looked at their misses (40)
     ("second untouched", ROOT / "benchmarks" / "questions" / "untouched-2" / "conversations.jsonl"),
+    # the third untouched conversations (2026-12-05): tune since their misses were looked at the same day (40)
+    ("third untouched", ROOT / "benchmarks" / "questions" / "untouched-3" / "conversations.jsonl"),
     # written on 2026-12-05 by writers who had seen no code, set or figure; never used to make a choice (40)
-    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-3" / "conversations.jsonl"),
+    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-4" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 
@@ -99,7 +101,7 @@ def main() -> None:
         if label in rows:
             lines.append(f"| {label.replace('held out', 'held-out follow-up')} | {len(rows[label]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[label][w]):.3f}" for w in WAYS) + " |")
-    for prefix in ("", "held out: ", "first untouched: ", "second untouched: ", "untouched: "):
+    for prefix in ("", "held out: ", "first untouched: ", "second untouched: ", "third untouched: ", "untouched: "):
         if (kind := prefix + "switch") in rows:
             lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[kind][w], 0):.3f}" for w in WAYS) + " |")

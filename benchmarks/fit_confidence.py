@@ -17,7 +17,7 @@ Its questions are the TUNE part only:
   sentences by ``generate_questions.py``, and off-topic ones), the bulk;
 - the hand-written tune sets (:data:`TUNE`).
 
-The untouched sets (``questions/untouched-3/``) are never read here.
+The untouched sets (``questions/untouched-4/``) are never read here.
 
 Questions that name a place, a year or a name the library is not about are
 left out of the fit: a rule answers them (``"none"``). Cross-validation leaves
@@ -58,8 +58,8 @@ TUNE = [
         "offtopic.jsonl", "offtopic-heldout.jsonl", "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl",
         "definitions.jsonl",
     )),
-    # the first and second untouched sets, tune sets since their misses were looked at (their READMEs)
-    *(HERE / "questions" / u / f for u in ("untouched", "untouched-2") for f in ("plan.jsonl", "documents.jsonl", "offtopic.jsonl")),
+    # the first three untouched sets, tune sets since their misses were looked at (their READMEs)
+    *(HERE / "questions" / u / f for u in ("untouched", "untouched-2", "untouched-3") for f in ("plan.jsonl", "documents.jsonl", "offtopic.jsonl")),
 ]
 #: Questions about the plan that do not name it: in the library, another report answers them as well
 #: (「外贸进出口总额的目标是多少？」), so their label there would be wrong. They are the plan's alone.
@@ -161,6 +161,21 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray):
     return Logistic(mean, scale, beta[:-1], float(beta[-1]))
 
 
+def write_fit(manifest, key: str, entry: dict) -> None:
+    """Put one fitted part (``"confidence"``, ``"ranking"``) into qa/calibration.json under the index's model and
+    backend, leaving the other parts; a fit on the ONNX backend serves the torch one too."""
+    from qa.abstain import calibration
+    from qa.embed import vector_space
+
+    path = ROOT / "qa" / "calibration.json"
+    table = json.loads(path.read_text(encoding="utf-8"))
+    table.setdefault(vector_space(manifest.model, manifest.backend), {})[key] = entry
+    if manifest.backend == "onnx":  # the torch backend runs the same model: its vectors differ by int8 rounding
+        table.setdefault(manifest.model, {})[key] = {**entry, "on": entry["on"] + "; fitted on the ONNX backend's vectors"}
+    path.write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    calibration.cache_clear()
+
+
 def weights_for(meta: list[dict]) -> np.ndarray:
     """Each library's answerable and off-topic questions weigh alike in all, and so do the hand-written ones
     against the generated ones within each: many generated questions must not drown the few written by hand."""
@@ -238,7 +253,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="report only; leave qa/calibration.json as it is")
     args = ap.parse_args()
 
-    from qa.abstain import FEATURES, Confidence, calibration
+    from qa.abstain import FEATURES, Confidence
     from qa.embed import vector_space
     from qa.index import current_manifest
 
@@ -297,13 +312,7 @@ def main() -> None:
         **model.to_dict(),
     }
     if not args.no_write:
-        path = ROOT / "qa" / "calibration.json"
-        table = json.loads(path.read_text(encoding="utf-8"))
-        table.setdefault(space, {})["confidence"] = entry
-        if manifest.backend == "onnx":  # the torch backend runs the same model: its vectors differ by int8 rounding
-            table.setdefault(manifest.model, {})["confidence"] = {**entry, "on": entry["on"] + "; fitted on the ONNX backend's vectors"}
-        path.write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        calibration.cache_clear()
+        write_fit(manifest, "confidence", entry)
     lines = [
         f"Confidence for {space}: none when P(on topic) < {none:.3f}, else answer when P(first quote right) >= "
         f"{answer:.3f}, else uncertain. Out-of-fold figures (documents left out):",

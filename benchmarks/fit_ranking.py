@@ -2,7 +2,7 @@
 
 For each hand-written tune question (``fit_confidence.py``'s :data:`TUNE`, and the last turns of the tune
 conversations, :data:`CONVERSATIONS`, read with the turns before them; the untouched sets,
-``questions/untouched-3/``, are never read here), the product's scores of its best
+``questions/untouched-4/``, are never read here), the product's scores of its best
 :data:`qa.rescore.RANK_TOP` units are taken before the learned ranking, with their inputs
 (:func:`qa.rescore.rank_features`). A unit whose text holds an answer is right; one that does not, in a
 paragraph that does not, is wrong (a unit of the right paragraph without the answer is neither). A pairwise
@@ -33,14 +33,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, SHARED, write_results  # noqa: E402
-from fit_confidence import FOLDS, PLAN_ONLY, TUNE, fit, load  # noqa: E402
+from common import SHARED, write_results  # noqa: E402
+from fit_confidence import FOLDS, PLAN_ONLY, TUNE, fit, load, write_fit  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 #: Tune conversations: their last turns, as the product reads them with the turns before, are asked of the library.
 CONVERSATIONS = [SHARED / "eval" / "conversations-dev.jsonl"] + [HERE / "questions" / f for f in (
     "conversations.jsonl", "conversations-heldout.jsonl", "definitions-conversations.jsonl", "pronoun-conversations.jsonl",
-    "switch-conversations.jsonl", "untouched/conversations.jsonl", "untouched-2/conversations.jsonl")]
+    "switch-conversations.jsonl", "untouched/conversations.jsonl", "untouched-2/conversations.jsonl",
+    "untouched-3/conversations.jsonl")]
 #: Right units weighed against the wrong ones of a question: its best few by the fused score.
 POSITIVES = 2
 
@@ -100,7 +101,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="report only; leave qa/calibration.json as it is")
     args = ap.parse_args()
 
-    from qa.abstain import Logistic, calibration
+    from qa.abstain import Logistic
     from qa.embed import vector_space
     from qa.index import current_manifest
     from qa.rescore import RANK_FEATURES, RANK_TOP, Ranking
@@ -143,13 +144,7 @@ def main() -> None:
         **model.to_dict(),
     }
     if not args.no_write:
-        path = ROOT / "qa" / "calibration.json"
-        table = json.loads(path.read_text(encoding="utf-8"))
-        table.setdefault(space, {})["ranking"] = entry
-        if manifest.backend == "onnx":  # the torch backend runs the same model: its vectors differ by int8 rounding
-            table.setdefault(manifest.model, {})["ranking"] = {**entry, "on": entry["on"] + "; fitted on the ONNX backend's vectors"}
-        path.write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        calibration.cache_clear()
+        write_fit(manifest, "ranking", entry)
     lines = [
         f"Learned ranking for {space}: hit@1 out of fold ({FOLDS} folds, documents left out), by the fused score and learned.",
         "",

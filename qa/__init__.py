@@ -32,6 +32,7 @@ _EXPORTS = {
     "Retriever": "qa.answer",
     "Hit": "qa.answer",
     "Answer": "qa.answer",
+    "Comparison": "qa.compare",
     "MAX_QUESTION_CHARS": "qa.question",
     "Question": "qa.question",
     "ensure_index": "qa.startup",

@@ -17,7 +17,7 @@ import json
 import warnings
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -27,6 +27,8 @@ from .keywords import coverage, salience
 from .question import question_group
 from .search import UnitScores, rank_sections
 from .text import fold_script, has_cjk
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from .question import Question
@@ -257,35 +259,33 @@ class Confidence(NamedTuple):
         return ("answer" if right >= self.answer else "uncertain"), right
 
 
-def fitted(model_name: str, backends: set[str], key: str) -> dict | None:
+def fitted(model_name: str, backends: set[str], key: str, read: Callable[[dict], T]) -> T | None:
     """One fitted part (``"confidence"``, ``"ranking"``) of ``qa/calibration.json`` for questions embedded on one
-    backend and the index on another.
+    backend and the index on another, as ``read`` makes it from its dictionary.
 
     Each backend's vectors have their own fit (the model's own entry when a backend
     has none). Across two backends the scores fall between the two, and the fit of
     the index's backend is as good as any: the first found, in sorted order. None
-    for a model never fitted.
+    for a model never fitted, or a fit of other inputs than the code reads (``read``
+    raises ValueError), which is said in a warning.
     """
     from .embed import vector_space
 
     for b in sorted(backends):
         entry = calibration().get(vector_space(model_name, b)) or calibration().get(model_name)
         if entry and key in entry:
-            return entry[key]
+            try:
+                return read(entry[key])
+            except ValueError as e:  # fitted on other inputs: of no use
+                warnings.warn(f"qa/calibration.json's {key} for {model_name}: {e}", stacklevel=3)
+                return None
     return None
 
 
 def confidence_model(model_name: str, backends: set[str]) -> Confidence | None:
     """The fitted confidence model (:func:`fitted`); None for a model never fitted: it then answers unless a
     name rules the question out."""
-    d = fitted(model_name, backends, "confidence")
-    if d is None:
-        return None
-    try:
-        return Confidence.from_dict(d)
-    except ValueError as e:  # fitted on other evidence: of no use
-        warnings.warn(f"qa/calibration.json's model for {model_name}: {e}", stacklevel=2)
-        return None
+    return fitted(model_name, backends, "confidence", Confidence.from_dict)
 
 
 def tier(evidence: Evidence, model: Confidence | None, chance: Callable[[], Chance], language: str) -> tuple[str, float]:

@@ -1,4 +1,4 @@
-"""Stage 8: the ``qa`` command line: build, ask, chat, ls, rm, eval, serve. It parses arguments and calls the API."""
+"""Stage 8: the ``qa`` command line: build, ask, compare, chat, ls, rm, eval, serve. It parses arguments and calls the API."""
 from __future__ import annotations
 
 import json
@@ -123,6 +123,48 @@ def _show(answer) -> None:
         Console(highlight=False).print(to_terminal(answer))
     else:
         click.echo(to_markdown(answer))
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Compare only this document (file name or title; repeat for more).")
+@click.option("--sort", "order", default="library", show_default=True, type=click.Choice(["library", "score"]),
+              help="Rows in the library's order, or answers first, best first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
+              help="Also write the rows to FILE as CSV (UTF-8).")
+@_data
+@_index
+@_model
+@_backend
+@_guard
+def compare(
+    question: str, sources: tuple[str, ...], order: str, as_json: bool, csv_file: str | None, data_dir: str,
+    index_dir: str, model: str | None, backend: str | None,
+) -> None:
+    """Ask every document QUESTION: one row each, its answering sentence or "not mentioned"."""
+    from pathlib import Path
+
+    from .question import check_question
+    from .render import compare_csv, compare_markdown, compare_terminal
+
+    check_question(question)  # refuse a bad question before loading anything
+    comparison = _open(data_dir, index_dir, model, backend).compare(question, sources=list(sources) or None, order=order)
+    if csv_file:
+        try:
+            Path(csv_file).write_text(compare_csv(comparison), encoding="utf-8")
+        except OSError as e:
+            _fail(f"cannot write {csv_file}: {e.strerror or e}")
+        click.echo(f"Wrote {len(comparison.rows)} rows to {csv_file}", err=True)
+    if as_json:
+        click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2))
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
+        Console(highlight=False).print(compare_terminal(comparison))
+    else:
+        click.echo(compare_markdown(comparison))
 
 
 @cli.command()

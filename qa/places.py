@@ -29,6 +29,15 @@ PROVINCES = {
     "四川": "sichuan", "贵州": "guizhou", "云南": "yunnan", "西藏": "tibet", "陕西": "shaanxi", "甘肃": "gansu",
     "青海": "qinghai", "宁夏": "ningxia", "新疆": "xinjiang", "台湾": "taiwan", "香港": "hong kong", "澳门": "macao",
 }
+#: The provinces' official one-character abbreviations (简称) that a question may name them by: 「沪2025年研发投入强度…」,
+#: 「皖」, 「赣」. Only when jieba reads the character as a word of its own (「津贴」, 「复苏」 and 「京津冀」 are other words),
+#: and only those that are no everyday word alone: 吉, 黑, 新, 宁, 青, 云, 贵, 甘, 藏, 蒙, 台, 港 and 澳 are left out
+#: (「新的增长点」 is not Xinjiang, 「贵不贵」 not Guizhou).
+ABBREVIATIONS = {
+    "京": "北京", "津": "天津", "冀": "河北", "晋": "山西", "辽": "辽宁", "沪": "上海", "苏": "江苏", "浙": "浙江",
+    "皖": "安徽", "闽": "福建", "赣": "江西", "鲁": "山东", "豫": "河南", "鄂": "湖北", "湘": "湖南", "粤": "广东",
+    "桂": "广西", "琼": "海南", "渝": "重庆", "川": "四川", "黔": "贵州", "滇": "云南", "陕": "陕西", "陇": "甘肃",
+}
 #: Administrative suffixes dropped from a place name (longest first).
 _SUFFIX = re.compile(r"(自治[区州县旗]|特别行政区|新区|省|市|县|区|州|盟|旗)$")
 #: A document is also about the places its text names this often (times, and times per
@@ -104,9 +113,11 @@ def document_places(heads: list[str], text: str) -> list[str]:
 
 
 def question_places(question: str, known: set[str]) -> set[str]:
-    """The places among ``known`` (and the provinces) that a question names, in Chinese or English."""
+    """The places among ``known`` (and the provinces) that a question names, in Chinese (a province also by its
+    abbreviation, :data:`ABBREVIATIONS`) or English."""
     folded = fold_script(question)  # also lower case and NFKC width
     named = set(find_names(known | set(PROVINCES), folded))
+    named |= {ABBREVIATIONS[w] for w in segmenter().lcut(folded) if w in ABBREVIATIONS}
     named |= {p for p, en in PROVINCES.items() if re.search(rf"(?<![a-z]){en}(?![a-z])", folded)}
     if not has_cjk(folded):  # the other places by their pinyin: "Dunhua" is 敦化
         named |= {p for p in known if has_cjk(p) and re.search(rf"(?<![a-z]){pinyin_of(p)}(?![a-z])", folded)}

@@ -4,6 +4,11 @@ Both are made from an :class:`~qa.answer.Answer`; every word of a quote is
 the source's, and the reply's own words (the "not found" line, headings) are
 in the language picked by :func:`reply_language`, here alone.
 
+A comparison (:class:`~qa.compare.Comparison`, ``qa compare`` and the web's Compare tab) is a table,
+one row per document: its answering sentences marked, where they stand, and the row's tier, a
+document that does not address the question shown as "not mentioned" (未提及), never with a quote;
+also as CSV and Markdown for download.
+
 A reply shows one of the answer's three tiers (``Answer.confidence``):
 
 - ``"answer"``: the quotes, the first answering;
@@ -20,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .answer import Answer, Hit
+from .compare import Comparison, Row
 from .index import Manifest
 from .progress import BuildState
 from .text import converter, has_cjk
@@ -41,6 +47,9 @@ WORDS = {
         "section": "整节",
         "understood": "理解为：{}",
         "new_topic": "新话题",
+        "compare_columns": ["文件", "回答句", "位置", "把握", "相关度"],
+        "tiers": {"answer": "回答", "uncertain": "可能相关", "none": "未提及"},
+        "not_mentioned": "未提及",
     },
     "en": {
         "not_found": "The plan has no passage that answers this question.",
@@ -52,6 +61,9 @@ WORDS = {
         "section": "Whole section",
         "understood": "Understood as: {}",
         "new_topic": "New topic",
+        "compare_columns": ["Document", "Answering sentence", "Where", "Confidence", "Score"],
+        "tiers": {"answer": "answers", "uncertain": "may answer", "none": "not mentioned"},
+        "not_mentioned": "not mentioned",
     },
 }
 
@@ -335,3 +347,139 @@ def to_terminal(answer: Answer) -> "Text":
         out.append("\n\n")
     out.rstrip()
     return out
+
+
+# ------------------------------------------------------------------ comparisons
+
+def compare_language(comparison: Comparison) -> str:
+    """The language of a comparison's own words (:func:`reply_language` of its question)."""
+    return reply_language(comparison.question)
+
+
+def where_row(row: Row, lang: str) -> str:
+    """A row's heading path (or section) and page: 「二、2025年工作 › （五）… · 第12页」."""
+    if row.hit is None:
+        return ""
+    path = PATH_SEP.join(row.hit.path) if row.hit.path else row.hit.section
+    page = WORDS[lang]["page"].format(row.hit.page) if row.hit.page is not None else ""
+    return " · ".join(x for x in (path, page) if x)
+
+
+def sentences_of(row: Row) -> str:
+    """A row's answering sentences, verbatim, in the quote's order, "…" between two that do not touch; "" when not mentioned."""
+    if row.hit is None:
+        return ""
+    text = row.hit.text
+    spans = sorted((i, i + len(h)) for h in row.hit.highlights if (i := text.find(h)) >= 0)
+    out: list[str] = []
+    end = None
+    for s, e in spans:
+        if end is not None and s < end:  # the highlights are whole sentences: none overlap another
+            continue
+        if out:
+            out.append("" if not text[end:s].strip() else CUT)
+        out.append(text[s:e])
+        end = e
+    return "".join(out)
+
+
+def compare_records(comparison: Comparison) -> list[dict]:
+    """One flat record per row, for CSV: the document, its file, the row's tier, the answering sentences,
+    the whole quote, its headings, page and score (empty for a document that does not mention it)."""
+    lang = compare_language(comparison)
+    records = []
+    for row in comparison.rows:
+        h = row.hit
+        records.append({
+            "document": row.document, "source": row.source, "confidence": row.confidence,
+            "confidence_label": WORDS[lang]["tiers"][row.confidence], "sentence": sentences_of(row),
+            "quote": quoted(h, h.text) if h else "", "path": PATH_SEP.join(h.path) if h else "",
+            "page": "" if h is None or h.page is None else h.page, "score": "" if h is None else f"{h.score:.4f}",
+        })
+    return records
+
+
+def compare_csv(comparison: Comparison) -> str:
+    """The comparison as CSV (UTF-8 text, a header line, one line per document): what ``qa compare --csv`` writes."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    records = compare_records(comparison)
+    writer = csv.DictWriter(out, fieldnames=list(records[0]) if records else ["document"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: no line breaks, pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def compare_markdown(comparison: Comparison) -> str:
+    """The comparison as a Markdown table: document | answering sentence (bold) | where | confidence.
+
+    A document that does not mention it has 「未提及」 ("not mentioned") in place of a sentence.
+    """
+    lang = compare_language(comparison)
+    words = WORDS[lang]
+    head = words["compare_columns"][:4]
+    lines = [f"*{words['understood'].format(comparison.understood_as)}*", ""] if comparison.understood_as else []
+    lines += [f"**{_cell(comparison.question)}**", "", "| " + " | ".join(head) + " |", "|---|---|---|---|"]
+    for row in comparison.rows:
+        sentence = f"**{_cell(sentences_of(row))}**" if row.hit else f"*{words['not_mentioned']}*"
+        lines.append(f"| {_cell(row.document)} | {sentence} | {_cell(where_row(row, lang))} | {words['tiers'][row.confidence]} |")
+    return "\n".join(lines)
+
+
+#: The columns of the web's comparison table (:func:`compare_rows`).
+COMPARE_COLUMNS = ["文件 Document", "回答句 Answering sentence", "位置 Where", "把握 Confidence", "相关度 Score"]
+
+
+def compare_rows(comparison: Comparison, script: str = "original") -> list[list]:
+    """The web table's rows: document, answering sentences as safe HTML in ``<mark>`` (or 「未提及」), where,
+    confidence and score (None when not mentioned), in the display script."""
+    lang = compare_language(comparison)
+    words = WORDS[lang]
+    rows = []
+    for row in comparison.rows:
+        if row.hit is None:
+            sentence = f'<span class="qa-cmp-none">{html.escape(words["not_mentioned"])}</span>'
+        else:
+            sentence = quote_html(sentences_of(row), row.hit.highlights, script)
+        rows.append([convert_script(row.document, script), sentence, convert_script(where_row(row, lang), script),
+                     words["tiers"][row.confidence], round(row.hit.score, 2) if row.hit else None])
+    return rows
+
+
+def compare_heading(comparison: Comparison) -> str:
+    """The line above the web table: the question, how it was read after a follow-up, and how many documents answer."""
+    lang = compare_language(comparison)
+    words = WORDS[lang]
+    tiers = [row.confidence for row in comparison.rows]
+    counts = " · ".join(f"{words['tiers'][t]} {tiers.count(t)}" for t in ("answer", "uncertain", "none"))
+    line = f"**{html.escape(comparison.question)}** ({counts})"
+    if comparison.understood_as:
+        line += "  \n*" + html.escape(words["understood"].format(comparison.understood_as)) + "*"
+    return line
+
+
+def compare_terminal(comparison: Comparison):
+    """The comparison for a terminal, as a rich ``Table``: answering sentences in colour, "not mentioned" rows dimmed."""
+    from rich.table import Table
+    from rich.text import Text
+
+    lang = compare_language(comparison)
+    words = WORDS[lang]
+    title = comparison.question + (f"\n{words['understood'].format(comparison.understood_as)}" if comparison.understood_as else "")
+    table = Table(title=title, show_lines=True)
+    for name in words["compare_columns"][:4]:
+        table.add_column(name, overflow="fold")
+    style = {"answer": "green", "uncertain": "yellow", "none": "dim"}
+    for row in comparison.rows:
+        dim = "dim" if row.hit is None else ""
+        sentence = Text(sentences_of(row), style="bold yellow") if row.hit else Text(words["not_mentioned"], style="dim italic")
+        table.add_row(Text(row.document, style=dim), sentence, Text(where_row(row, lang), style="dim"),
+                      Text(words["tiers"][row.confidence], style=style[row.confidence]))
+    return table

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol
@@ -23,7 +22,7 @@ from .bilingual import meanings_found
 from .index import UNIT_PARAGRAPH, UNIT_PIECE
 from .keywords import coverage
 from .search import Fusion, UnitScores, fuse
-from .text import converter, fold_script
+from .text import converter
 from .words import QUANTITY
 
 if TYPE_CHECKING:
@@ -175,7 +174,7 @@ def rank_features(scored: UnitScores, question: "Question", ctx: Context, top: i
     """
     order = np.argsort(-scored.fused, kind="stable")[:top]
     ids = scored.ids[order]
-    units, paragraphs = ctx.index.units, ctx.index.paragraphs
+    units = ctx.index.units
     fused, dense, keyword = scored.fused[order], scored.dense[order], scored.keyword[order]
     keyword = keyword / keyword.max() if len(keyword) and keyword.max() > 0 else np.zeros(len(order))
     dense = dense - dense.max() if len(dense) else dense
@@ -183,22 +182,21 @@ def rank_features(scored: UnitScores, question: "Question", ctx: Context, top: i
     english = 0.0 if question.chinese else 1.0
     meanings = question.meanings if english else None
 
-    def cover(text: str) -> float:
-        folded = fold_script(text)
+    def cover(folded: str) -> float:
         return meanings_found(meanings, folded) if meanings else coverage(question.cover_words, folded)
 
     per_paragraph = Counter(units[ids, UNIT_PARAGRAPH].tolist())
     quantity = 1.0 if QUANTITY.search(question.folded) else 0.0
+    folded = ctx.scope.folded
     rows = []
     for j, (pi, s0, s1, piece) in enumerate(units[ids].tolist()):
-        para = paragraphs[pi]
-        text = para.sentence(s0, s1)
+        text = folded(pi, (s0, s1))
         digit = 1.0 if _DIGIT.search(text) else 0.0
         unit_cover = cover(text)
         rows.append([
             fused[j] - fused[0], dense[j], keyword[j], lift[j], float(piece > 0), math.log(len(text) + 1), unit_cover,
-            cover(para.text), quantity * digit, digit, english * dense[j], english * keyword[j],
-            math.log1p(per_paragraph[pi]), float(s0 != s1), 0.0 if english else cover(" ".join(para.path)),
+            cover(folded(pi)), quantity * digit, digit, english * dense[j], english * keyword[j],
+            math.log1p(per_paragraph[pi]), float(s0 != s1), 0.0 if english else cover(folded(pi, headings=True)),
             float(s0 == 0), english * unit_cover,
         ])
     return order, np.asarray(rows, dtype=np.float64).reshape(len(order), len(RANK_FEATURES))
@@ -231,14 +229,7 @@ class Ranking(NamedTuple):
 
 def ranking_model(model_name: str, backends: set[str]) -> Ranking | None:
     """The fitted ranking (:func:`qa.abstain.fitted`); None for a model never fitted, which ranks by the fused score."""
-    d = fitted(model_name, backends, "ranking")
-    if d is None:
-        return None
-    try:
-        return Ranking.from_dict(d)
-    except ValueError as e:  # fitted on other inputs: of no use
-        warnings.warn(f"qa/calibration.json's ranking for {model_name}: {e}", stacklevel=2)
-        return None
+    return fitted(model_name, backends, "ranking", Ranking.from_dict)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,10 @@ def question_year(question: str) -> tuple[int, int] | None:
     return None
 
 
+#: Folded texts a :class:`Scope` keeps (:meth:`Scope.folded`): a few MB.
+FOLDED_KEPT = 50_000
+
+
 class Scope:
     """What each unit of an index is about, to prefer the units a question is about.
 
@@ -93,6 +97,23 @@ class Scope:
         #: What each glossary entry defines, by paragraph: 「12.“编外院长”：…」 → 编外院长.
         self._glossary = {i: glossary_terms(p.text) for i, p in enumerate(paragraphs) if is_glossary(p.path)}
         self._paragraphs = paragraphs
+        self._folded: dict[tuple, str] = {}
+
+    def folded(self, paragraph: int, sentences: tuple[int, int] | None = None, *, headings: bool = False) -> str:
+        """A paragraph's text, its sentences ``(first, last)`` or its headings, script-folded.
+
+        Kept for the next questions (up to :data:`FOLDED_KEPT` texts): the learned ranking reads the same
+        best paragraphs again and again, and folding (OpenCC) is most of its cost.
+        """
+        key = (paragraph, sentences, headings)
+        text = self._folded.get(key)
+        if text is None:
+            para = self._paragraphs[paragraph]
+            text = fold_script(" ".join(para.path) if headings else para.sentence(*sentences) if sentences else para.text)
+            if len(self._folded) >= FOLDED_KEPT:
+                self._folded.clear()
+            self._folded[key] = text
+        return text
 
     @property
     def places(self) -> dict[str, list[str]]:

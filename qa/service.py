@@ -27,6 +27,7 @@ from .read import SUFFIXES, check_size, parse_source
 from .startup import ensure_index
 
 if TYPE_CHECKING:
+    from .compare import Comparison
     from .embed import Encoder
 
 log = logging.getLogger(__name__)
@@ -122,12 +123,37 @@ class ChatService:
             QueryError: empty or over-long question, ``k`` out of range, a source
                 that names no document, or no index to answer from.
         """
-        retriever = self.retriever  # one read: a swap mid-question cannot mix indexes
+        return self._retriever().answer(question, k=k, sources=list(sources) if sources else None, history=history)
+
+    def compare(
+        self, question: str, sources: list[str] | None = None, history: list[str] | None = None, order: str = "library"
+    ) -> "Comparison":
+        """Ask every document (or those of ``sources``) the question, from the retriever in memory
+        (:meth:`qa.answer.Retriever.compare`): one row per document.
+
+        Args:
+            question: The question.
+            sources: Only these documents (file names or titles); None or empty for all.
+            history: The earlier questions of the comparison, oldest first: a follow-up compares again.
+            order: ``"library"`` or ``"score"``.
+
+        Raises:
+            QueryError: empty or over-long question, a source that names no document, or no index to answer from.
+        """
+        return self._retriever().compare(question, sources=list(sources) if sources else None, history=history, order=order)
+
+    def _retriever(self) -> Retriever:
+        """The retriever in memory, read once (a swap mid-question cannot mix indexes).
+
+        Raises:
+            QueryError: no index to answer from.
+        """
+        retriever = self.retriever
         if retriever is None:
             if self.state.running:
                 raise QueryError("the index is being built; try again in a moment")
             raise QueryError("the library is empty; add documents in the Index tab")
-        return retriever.answer(question, k=k, sources=list(sources) if sources else None, history=history)
+        return retriever
 
     def documents(self) -> list[DocumentInfo]:
         """The library's files, with what the index holds of each (:func:`qa.library.list_documents`)."""

@@ -9,8 +9,12 @@ analytics, the data and index folders blocked from ``/gradio_api/file=``.
 """
 from __future__ import annotations
 
+import atexit
+import hashlib
 import html
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,17 +23,24 @@ import gradio as gr
 from .answer import MAX_K
 from .errors import QueryError, UploadError
 from .progress import console_bar
-from .render import DOCUMENT_COLUMNS, SCRIPTS, Turn, chat_messages, documents_table, index_markdown, topic_history
+from .render import (
+    COMPARE_COLUMNS, DOCUMENT_COLUMNS, SCRIPTS, Turn, chat_messages, compare_csv, compare_heading, compare_markdown,
+    compare_rows, documents_table, index_markdown, topic_history,
+)
 from .service import DEFAULT_K, ChatService
 from .read import MAX_BYTES, MAX_FILE_BYTES, SUFFIXES
 
 if TYPE_CHECKING:
+    from .compare import Comparison
     from .embed import Encoder
 
 #: Requests waiting in the queue, at most; more get a "queue is full" reply.
 QUEUE_MAX_SIZE = 64
 #: Questions answered at the same time (the model is CPU-bound).
 CONCURRENCY = 4
+
+#: Downloads of comparisons kept on disk for Gradio to serve, at most (the oldest are deleted).
+MAX_EXPORTS = 200
 
 EXAMPLES = [
     "外贸进出口总额的目标是多少？",
@@ -59,7 +70,12 @@ CSS = """
 .qa-understood { color: var(--body-text-color-subdued); font-style: italic; margin: 0 0 0.5em 0; }
 .qa-topic { color: var(--body-text-color-subdued); text-align: center; font-size: 0.85em; margin: 0; }
 .qa-error { color: var(--error-text-color); }
+/* The comparison table: answering sentences marked, "not mentioned" rows greyed. */
+#qa-compare-table mark { background: #ffe58a; color: inherit; padding: 0 0.1em; border-radius: 2px; }
+.qa-cmp-none { color: var(--body-text-color-subdued); font-style: italic; }
 """
+#: Grey for the cells of a "not mentioned" row of the comparison table (a pandas Styler colour: no CSS variables there).
+NOT_MENTIONED_COLOUR = "#9ca3af"
 
 
 def index_info(service: ChatService) -> str:
@@ -88,8 +104,39 @@ def search_update(service: ChatService, keep: list[str] | None) -> gr.Dropdown:
     return gr.Dropdown(choices=choices, value=[f for f in keep or [] if f in files])
 
 
+def compare_view(comparison: "Comparison"):
+    """The comparison table's value: its rows (:func:`qa.render.compare_rows`) with each "not mentioned" row greyed."""
+    import pandas as pd
+
+    frame = pd.DataFrame(compare_rows(comparison), columns=COMPARE_COLUMNS)
+    none = [row.confidence == "none" for row in comparison.rows]
+    styled = frame.style.apply(lambda r: [f"color: {NOT_MENTIONED_COLOUR}" if none[r.name] else ""] * len(r), axis=1)
+    return styled.format({COMPARE_COLUMNS[-1]: "{:.2f}"}, na_rep="")  # the score sorts as a number, shows as 3.30
+
+
+def export(comparison: "Comparison", folder: Path) -> tuple[str, str]:
+    """The comparison written to ``folder`` as CSV and as Markdown, for download; returns the two paths.
+
+    Each file is named by its content, so two people's downloads never overwrite each other; the oldest
+    beyond :data:`MAX_EXPORTS` are deleted.
+    """
+    paths = []
+    for suffix, text in ((".csv", compare_csv(comparison)), (".md", compare_markdown(comparison) + "\n")):
+        data = text.encode("utf-8")
+        path = folder / f"compare-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+        path.write_bytes(data)
+        paths.append(str(path))
+    old = sorted(folder.glob("compare-*"), key=lambda p: p.stat().st_mtime)[:-MAX_EXPORTS]
+    for p in old:
+        p.unlink(missing_ok=True)
+    return paths[0], paths[1]
+
+
 def build_app(service: ChatService) -> gr.Blocks:
-    """The Gradio app over ``service``: an Ask tab, an Index tab and the ``/ask`` API."""
+    """The Gradio app over ``service``: an Ask tab, a Compare tab, an Index tab and the ``/ask``, ``/compare``
+    and ``/documents`` API."""
+    exports = Path(tempfile.mkdtemp(prefix="qa-compare-"))  # downloads, for Gradio to copy into its cache
+    atexit.register(shutil.rmtree, exports, ignore_errors=True)
 
     def respond(question: str, turns: list[Turn], k: float, script: str, sources: list[str] | None = None, fresh: bool = False):
         turns = list(turns or [])
@@ -118,6 +165,34 @@ def build_app(service: ChatService) -> gr.Blocks:
         """
         try:
             return service.answer(question, DEFAULT_K, sources, history).to_dict()
+        except QueryError as e:
+            raise gr.Error(str(e)) from None
+
+    def compare_respond(question: str, history: list[str], sources: list[str] | None, order: str, fresh: bool):
+        """The Compare tab: the table, the heading, both downloads; a follow-up is read with the topic's earlier questions."""
+        history = [] if fresh else list(history or [])
+        try:
+            comparison = service.compare(question, sources, history, order)
+        except QueryError as e:
+            if (question or "").strip():
+                return question, history, f'<p class="qa-error">⚠ {html.escape(str(e))}</p>', gr.skip(), gr.skip(), gr.skip(), fresh
+            gr.Warning(str(e))
+            return question, history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), fresh
+        csv_path, md_path = export(comparison, exports)
+        return ("", history + [question], compare_heading(comparison), compare_view(comparison),
+                gr.DownloadButton(value=csv_path, interactive=True), gr.DownloadButton(value=md_path, interactive=True), False)
+
+    def compare(question: str, sources: list[str] | None = None, history: list[str] | None = None) -> dict:
+        """Ask every document the question: one row per document, its answering sentence or "not mentioned";
+        the JSON of `qa compare --json`.
+
+        Args:
+            question: The question.
+            sources: Only these documents, by file name or title; all when empty.
+            history: The earlier questions of the comparison, oldest first; a follow-up is read with them.
+        """
+        try:
+            return service.compare(question, sources, history).to_dict()
         except QueryError as e:
             raise gr.Error(str(e)) from None
 
@@ -217,6 +292,39 @@ def build_app(service: ChatService) -> gr.Blocks:
             script.change(lambda t, s: chat_messages(t, s, service.expand), [turns, script], chatbot, api_visibility="private", queue=False)
             new_topic.click(lambda: True, None, fresh, api_visibility="private", queue=False)
             clear.click(lambda: ([], [], False), None, [turns, chatbot, fresh], api_visibility="private", queue=False)
+        with gr.Tab("逐篇对比 Compare", elem_id="qa-compare-tab"):
+            gr.Markdown("每篇文件一行：回答句、所在标题与页码；未涉及的文件标为「未提及」。"
+                        "One row per document: its answering sentence, where it stands, or \"not mentioned\".")
+            with gr.Row():
+                cbox = gr.Textbox(
+                    placeholder="例如：各省今年的地区生产总值增长目标是多少？", show_label=False, scale=8, submit_btn=False,
+                    elem_id="qa-compare-question",
+                )
+                csend = gr.Button("对比 Compare", variant="primary", scale=1, elem_id="qa-compare-send")
+            with gr.Row():
+                corder = gr.Radio([("文库顺序 Library order", "library"), ("按相关度 By score", "score")], value="library",
+                                  label="排序 Order", elem_id="qa-compare-order")
+                cnew = gr.Button("新话题 New topic", scale=0, elem_id="qa-compare-new")
+            compare_in = gr.Dropdown(
+                choices=search_choices(service), value=[], multiselect=True,
+                label="对比范围 Compare (all documents when empty)", elem_id="qa-compare-in",
+            )
+            chead = gr.Markdown(elem_id="qa-compare-head")
+            ctable = gr.Dataframe(
+                headers=COMPARE_COLUMNS, datatype=["str", "html", "str", "str", "number"], interactive=False, wrap=True,
+                column_widths=["15%", "46%", "22%", "10%", "7%"], max_height=800,
+                label="逐篇对比 Comparison (⋮ on a column sorts it)", elem_id="qa-compare-table",
+            )
+            with gr.Row():
+                csv_out = gr.DownloadButton("下载 CSV Download CSV", interactive=False, elem_id="qa-compare-csv")
+                md_out = gr.DownloadButton("下载 Markdown Download Markdown", interactive=False, elem_id="qa-compare-md")
+            chistory = gr.State([])  # the questions of this comparison topic, for follow-ups
+            cfresh = gr.State(False)
+            compare_args = dict(concurrency_id="answer", api_visibility="private")
+            for trigger in (cbox.submit, csend.click):
+                trigger(compare_respond, [cbox, chistory, compare_in, corder, cfresh],
+                        [cbox, chistory, chead, ctable, csv_out, md_out, cfresh], **compare_args)
+            cnew.click(lambda: True, None, cfresh, api_visibility="private", queue=False)
         with gr.Tab("索引 Index"):
             info = gr.Markdown(index_info(service), elem_id="qa-index-info")
             table = gr.Dataframe(
@@ -241,8 +349,8 @@ def build_app(service: ChatService) -> gr.Blocks:
             index_args = dict(concurrency_id="index", concurrency_limit=1)
             views = [info, table]
             # After any change to the library, "search in" offers what is in it now.
-            update = dict(fn=lambda keep: search_update(service, keep), inputs=search_in, outputs=search_in,
-                          api_visibility="private", queue=False)
+            update = dict(fn=lambda keep, keep_compared: (search_update(service, keep), search_update(service, keep_compared)),
+                          inputs=[search_in, compare_in], outputs=[search_in, compare_in], api_visibility="private", queue=False)
             up.click(upload, files, [result, *views, files], api_name="upload", api_visibility="undocumented",
                      **index_args).then(**update)
             up_replace.click(upload_replacing, files, [result, *views, files], api_name="upload_replace",
@@ -254,6 +362,7 @@ def build_app(service: ChatService) -> gr.Blocks:
             reindex_btn.click(reindex, chosen, [result, *views, chosen], api_visibility="private", **index_args).then(**update)
             refresh.click(lambda: library_views(service), None, views, api_visibility="private", queue=False).then(**update)
         gr.api(ask, api_name="ask", concurrency_id="answer")
+        gr.api(compare, api_name="compare", concurrency_id="answer")
         gr.api(documents, api_name="documents")
         demo.load(lambda: library_views(service), None, views, api_visibility="private", queue=False).then(**update)
     return demo

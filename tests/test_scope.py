@@ -55,6 +55,17 @@ def test_question_places_in_either_script_and_in_english():
     assert question_places("dunhua的目标", known) == set()
 
 
+def test_a_province_named_by_its_abbreviation():
+    """「沪」, 「皖」, 「滬」 name their provinces when they stand as words; inside other words (津贴, 复苏, 京津冀) and as
+    everyday words (新, 贵) they do not."""
+    assert question_places("沪2025年全社会研发投入强度的目标是多少？", set()) == {"上海"}
+    assert question_places("皖今年粮食产量目标？", set()) == {"安徽"}
+    assert question_places("滬2025年的目標？", set()) == {"上海"}
+    assert question_places("川渝地区要共建什么？", set()) == {"四川", "重庆"}
+    for q in ("津贴提高多少？", "经济复苏的势头如何？", "京津冀协同发展怎么推进？", "新的增长点在哪里？", "贵不贵？"):
+        assert question_places(q, set()) == set(), q
+
+
 @pytest.mark.parametrize("question, docs", [
     ("四川今年粮食产量目标是多少？", {"sichuan.docx"}),
     ("成都要建设什么？", {"sichuan.docx"}),

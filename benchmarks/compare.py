@@ -1,0 +1,171 @@
+"""Comparing across the library: each document's row against labels, and what a comparison costs.
+
+The labelled comparison set is ``questions/compare/`` (its README): topics asked of every document of
+the library ``documents.py`` indexes (the plan, the national report and 28 provincial reports), each
+cell labelled with the spans that answer it in that document, or as not mentioned. Each topic is asked
+in Chinese (``q``) and in English (``q_en``). Per set and language it prints:
+
+- cell accuracy: a mentioned cell is right when its row is not "not mentioned" and its first
+  answering sentence is a labelled answer (holds a labelled span, or lies inside one that runs over two
+  sentences); a not-mentioned cell is right when its row says "not mentioned" (``confidence == "none"``).
+  ``strict`` counts the first case only when the sentence holds a whole span;
+- "not mentioned" precision (of the rows told "not mentioned", the share labelled so) and recall (of the
+  cells labelled so, the share told so);
+- the share of each tier, and the figures per topic.
+
+The rule for "not mentioned" (``qa.compare.AGREEMENT``) was chosen on ``compare-tune.jsonl``. The
+untouched set (``compare-untouched.jsonl``) is scored only with ``--untouched``: once, after the method
+was frozen.
+
+Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
+with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
+medians.
+
+    python benchmarks/compare.py [--index PATH] [--untouched] [--rounds 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, write_results  # noqa: E402
+
+SET = ROOT / "benchmarks" / "questions" / "compare"
+GENERATED = ROOT / "benchmarks" / "questions" / "generated" / "answerable.jsonl"
+LANGUAGES = {"q": "Chinese", "q_en": "English"}
+
+
+def load(path: Path) -> dict[str, list[dict]]:
+    """The cells of a set, by topic."""
+    topics: dict[str, list[dict]] = defaultdict(list)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            cell = json.loads(line)
+            topics[cell["topic"]].append(cell)
+    return topics
+
+
+def right_sentence(sentence: str, answers: list[str], strict: bool = False) -> bool:
+    """Whether an answering sentence is a labelled answer: it holds one, or (unless ``strict``) one that runs over
+    two sentences holds it; script, width, case, punctuation and spaces folded."""
+    from qa.text import fold_for_match
+
+    s = fold_for_match(sentence)
+    spans = [fold_for_match(a) for a in answers if fold_for_match(a)]
+    return bool(s) and any(a in s or (not strict and s in a) for a in spans)
+
+
+def score(retriever, topics: dict[str, list[dict]], key: str) -> list[dict]:
+    """Each cell with what the comparison showed for it."""
+    from pathlib import PurePath
+
+    by_stem = {PurePath(name).stem: name for name in retriever.lexicon.places}
+    cells = []
+    for topic, labelled in topics.items():
+        comparison = retriever.compare(labelled[0][key])
+        rows = {row.source: row for row in comparison.rows}
+        for cell in labelled:
+            # The set names a report by its Word file; the library may hold it as PDF.
+            row = rows[by_stem[PurePath(cell["source"]).stem]]
+            first = row.hit.highlights[0] if row.hit and row.hit.highlights else ""
+            cells.append({
+                "topic": topic, "source": row.source, "mentioned": cell["mentioned"], "confidence": row.confidence,
+                "right": right_sentence(first, cell["answers"]), "strict": right_sentence(first, cell["answers"], True),
+                "sentence": first,
+            })
+    return cells
+
+
+def figures(cells: list[dict]) -> dict:
+    def correct(c: dict, key: str) -> bool:
+        return c["confidence"] == "none" if not c["mentioned"] else (c["confidence"] != "none" and c[key])
+
+    told = [c for c in cells if c["confidence"] == "none"]
+    labelled = [c for c in cells if not c["mentioned"]]
+    tiers = Counter(c["confidence"] for c in cells)
+    return {
+        "cells": len(cells),
+        "not_mentioned": len(labelled),
+        "accuracy": sum(correct(c, "right") for c in cells) / len(cells),
+        "accuracy_strict": sum(correct(c, "strict") for c in cells) / len(cells),
+        "nm_precision": sum(not c["mentioned"] for c in told) / len(told) if told else None,
+        "nm_recall": sum(c["confidence"] == "none" for c in labelled) / len(labelled) if labelled else None,
+        "sentence_mentioned": sum(c["right"] for c in cells if c["mentioned"]) / max(1, len(cells) - len(labelled)),
+        **{t: tiers[t] / len(cells) for t in ("answer", "uncertain", "none")},
+    }
+
+
+def speed(retriever, questions: list[str], rounds: int) -> dict:
+    """``compare()`` over every document against one ``search()``, asked in turns: medians and their ratio."""
+    for q in questions[:3]:  # warm: the model, jieba, the English glossary, chance, the comparer
+        retriever.search(q)
+        retriever.compare(q)
+    searched, compared = [], []
+    for _ in range(rounds):
+        for q in questions:
+            t = time.perf_counter()
+            retriever.search(q)
+            searched.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            retriever.compare(q)
+            compared.append(time.perf_counter() - t)
+    s, c = statistics.median(searched), statistics.median(compared)
+    return {"questions": len(questions), "rounds": rounds, "search_ms": 1000 * s, "compare_ms": 1000 * c, "ratio": c / s,
+            "documents": len(retriever.lexicon.places)}
+
+
+def fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", type=Path, default=ROOT / "benchmarks" / ".work" / "documents" / "index")
+    ap.add_argument("--untouched", action="store_true", help="also score compare-untouched.jsonl (once, on a frozen method)")
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+
+    from qa import Retriever
+    from qa.compare import AGREEMENT
+    from qa.search import single_query_threads
+
+    single_query_threads()
+    retriever = Retriever(args.index)
+    sets = {"tune": SET / "compare-tune.jsonl"} | ({"untouched": SET / "compare-untouched.jsonl"} if args.untouched else {})
+    results: dict = {"agreement": AGREEMENT, "sets": {}}
+    lines = [f"Comparisons over {len(retriever.lexicon.places)} documents ({args.index}); AGREEMENT {AGREEMENT}", "",
+             "| set | language | cells | not mentioned | cell accuracy | strict | NM precision | NM recall | "
+             "right sentence (mentioned) | answer | uncertain | none |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    per_topic = ["", "Per topic (cell accuracy, NM precision, NM recall):", "", "| set | topic | language | accuracy | NM precision | NM recall |",
+                 "|---|---|---|---:|---:|---:|"]
+    for name, path in sets.items():
+        topics = load(path)
+        results["sets"][name] = {}
+        for key, language in LANGUAGES.items():
+            cells = score(retriever, topics, key)
+            f = figures(cells)
+            results["sets"][name][key] = {"all": f, "topics": {t: figures([c for c in cells if c["topic"] == t]) for t in topics},
+                                          "cells": cells}
+            lines.append(f"| {name} | {language} | {f['cells']} | {f['not_mentioned']} | {fmt(f['accuracy'])} | "
+                         f"{fmt(f['accuracy_strict'])} | {fmt(f['nm_precision'])} | {fmt(f['nm_recall'])} | "
+                         f"{fmt(f['sentence_mentioned'])} | {fmt(f['answer'])} | {fmt(f['uncertain'])} | {fmt(f['none'])} |")
+            for t, tf in results["sets"][name][key]["topics"].items():
+                per_topic.append(f"| {name} | {t} | {language} | {fmt(tf['accuracy'])} | {fmt(tf['nm_precision'])} | {fmt(tf['nm_recall'])} |")
+
+    questions = [cells[0]["q"] for cells in load(SET / "compare-tune.jsonl").values()]
+    questions += [json.loads(line)["q"] for line in GENERATED.read_text(encoding="utf-8").splitlines()[::75]][:40]
+    results["speed"] = s = speed(retriever, questions, args.rounds)
+    lines += ["", f"Speed: one comparison over {s['documents']} documents {s['compare_ms']:.1f} ms, one search() "
+              f"{s['search_ms']:.1f} ms (medians of {s['questions']} questions × {s['rounds']} rounds, in turns): "
+              f"**{s['ratio']:.2f}×**"]
+    write_results("compare", results, "\n".join(lines + per_topic))
+
+
+if __name__ == "__main__":
+    main()

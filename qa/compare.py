@@ -1,0 +1,350 @@
+"""Comparing across the library: one row per document, its best quote and how sure, or "not mentioned".
+
+「各省今年的地区生产总值增长目标是多少？」 asked of a library of provincial reports
+wants every report's answer, not the library's three best quotes. A comparison
+reads the question once (with the conversation, as :meth:`qa.answer.Retriever.answer`
+does), embeds it once and scores every unit once on each side; then, document by
+document, it does what asking that document alone would do
+(``score(question, sources=[document])``): the document's own candidates (the top
+units of each side within it), fused over them, re-scored, its best paragraph quoted
+with its answering sentences, and how sure to be decided by the same fitted models
+(:mod:`qa.abstain`).
+
+No document is preferred over another here (the place a question names, or the
+national report for a question naming none, would otherwise pick the documents);
+the year a question asks about is preferred in every document
+(:func:`without_preference`), and the words that ask for every place are left out
+(:data:`EVERY_PLACE`). A row is "not mentioned", and holds no quote, when its
+document's fitted tier is "none", when its quote stands under another year than
+the one asked (:meth:`Comparer.other_year`), or when its answering sentences hold
+too little of what the comparison's answers hold (:meth:`Comparer.agree`). The
+rules, their tests and figures: ``docs/compare.md``, ``docs/rules.md``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .abstain import EVIDENCE_TOP, GAP_RANK
+from .index import UNIT_PARAGRAPH, UNIT_PIECE
+from .question import Lexicon, Question, check_history
+from .quote import Hit
+from .rescore import prefers_documents, rescore
+from .scope import first_year, path_year
+from .keywords import salience
+from .search import UnitScores, fuse
+from .text import fold_script
+
+if TYPE_CHECKING:
+    from .answer import Retriever
+
+#: Words that ask for every place (「各地」, 「哪些省份」, "each region's", "which provinces"): a comparison asks every
+#: document already, so they are not looked for in any (「鼓励各地合理分工」 is no answer about ice-and-snow).
+#: On the tune comparisons, with the fitted tiers alone, cell accuracy Chinese 0.733 → 0.729, English 0.575 → 0.600.
+EVERY_PLACE = re.compile(
+    r"(?:各(?:个)?(?:省份|省区市|省市区|省市|省|地区|地方|地|市|区|县)"
+    r"|哪(?:些|几个|个)(?:省份|省区市|省市|省|地区|地方|城市|市)"
+    r"|每个(?:省份|省|地区|地方|城市))(?:都|分别|各自)?"
+    r"|\b(?:each|every|which|all(?: the)?)\s+(?:provinces?|regions?|places?|cities|city)(?:'s|’s)?(?=\W|$)",
+    re.IGNORECASE,
+)
+#: A document is "not mentioned" when its answering sentences hold less than this share of what the
+#: comparison's answers hold of the question (:meth:`Comparer.agree`). Chosen on ``compare-tune.jsonl``
+#: (``benchmarks/compare.py``), cell accuracy Chinese / English: 0.25 → 0.854 / 0.738, 0.3 → 0.863 / 0.738,
+#: 0.35 → 0.850 / 0.738 (before the year rule; 0.883 / 0.738 with it); leave-one-topic-out 0.863 / 0.738.
+AGREEMENT = 0.3
+#: How the rows are ordered: as the library lists its documents, or answers first, best first.
+ORDERS = ("library", "score")
+#: The order of the tiers when rows are ordered by score.
+_TIER_RANK = {"answer": 0, "uncertain": 1, "none": 2}
+
+
+@dataclass
+class Row:
+    """One document's row of a comparison.
+
+    Attributes:
+        source: The document's file.
+        document: Its title.
+        confidence: As :attr:`qa.answer.Answer.confidence` for this document alone: ``"answer"``,
+            ``"uncertain"`` (the quote may answer) or ``"none"`` (not mentioned).
+        hit: Its best quote, with its answering sentences, headings and page; None when not mentioned.
+    """
+
+    source: str
+    document: str
+    confidence: str
+    hit: Hit | None = None
+
+    @property
+    def mentioned(self) -> bool:
+        """Whether the document addresses the question (``confidence != "none"``)."""
+        return self.confidence != "none"
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "document": self.document, "confidence": self.confidence,
+                "mentioned": self.mentioned, "hit": self.hit.to_dict() if self.hit else None}
+
+
+@dataclass
+class Comparison:
+    """A question asked of every document (:meth:`qa.answer.Retriever.compare`).
+
+    Attributes:
+        question: The question as asked.
+        rows: One per document, in the order asked for.
+        understood_as: The question as read, when the conversation changed it; else None.
+        sources: The files compared, when the question was asked of some only; None for all.
+    """
+
+    question: str
+    rows: list[Row]
+    understood_as: str | None = None
+    sources: list[str] | None = None
+
+    def to_dict(self) -> dict:
+        """The JSON shape of ``qa compare --json`` and the ``/compare`` API."""
+        return {"question": self.question, "understood_as": self.understood_as, "sources": self.sources,
+                "rows": [r.to_dict() for r in self.rows]}
+
+
+class _WithoutPreference(Lexicon):
+    """A library's lexicon that prefers no document: questions read against it have no
+    :attr:`~qa.question.Question.documents`, so the year they ask about is looked for in every document."""
+
+    def __init__(self, lexicon: Lexicon):
+        super().__init__({}, lexicon.vocabulary, None, lexicon.about)
+        self._of = lexicon
+
+    @cached_property
+    def glossary(self):
+        return self._of.glossary  # the same library's English: read once, for both
+
+    @cached_property
+    def pinyin(self):
+        return self._of.pinyin
+
+
+def without_preference(lexicon: Lexicon) -> Lexicon:
+    """``lexicon`` as a comparison reads questions: the same places, words and English, no document preferred."""
+    return _WithoutPreference(lexicon)
+
+
+def unit_vectors(dense_index) -> np.ndarray:
+    """The stored unit vectors of a FAISS index, ``(n, dim)`` float32: the index's own memory for a
+    flat index (and an HNSW one's flat storage), without a copy; a copy for any other kind."""
+    import faiss
+
+    flat = dense_index if hasattr(dense_index, "get_xb") else None
+    if flat is None and hasattr(dense_index, "storage"):
+        storage = faiss.downcast_index(dense_index.storage)
+        flat = storage if hasattr(storage, "get_xb") else None
+    n, d = dense_index.ntotal, dense_index.d
+    if flat is None or n == 0:
+        return dense_index.reconstruct_n(0, n).astype(np.float32)
+    return faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+
+
+class Comparer:
+    """Compares across one loaded index; :meth:`qa.answer.Retriever.compare` keeps one per Retriever.
+
+    Args:
+        retriever: The Retriever whose index, re-scorers, quoter and confidence models are used.
+    """
+
+    def __init__(self, retriever: "Retriever"):
+        self.retriever = retriever
+        index = retriever.index
+        self.lexicon = without_preference(retriever.lexicon)
+        #: The documents, in the library's order (the manifest's), and the ids of each one's units.
+        self.documents = list(retriever.lexicon.places)
+        doc_of = {name: i for i, name in enumerate(self.documents)}
+        para_doc = np.array([doc_of[p.source] for p in index.paragraphs], dtype=np.int64)
+        unit_doc = para_doc[index.units[:, UNIT_PARAGRAPH]] if len(index.units) else np.zeros(0, dtype=np.int64)
+        order = np.argsort(unit_doc, kind="stable")
+        bounds = np.searchsorted(unit_doc[order], np.arange(len(self.documents) + 1))
+        self._units = {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(self.documents)}
+        # The index's own memory, without a copy: kept alive by the Retriever this Comparer holds.
+        self._vectors = unit_vectors(index.dense)
+        self._texts: dict[str, str] = {}
+        self._holding: dict[str, frozenset[str]] = {}  # the documents whose text holds a word
+
+    def read(self, text: str) -> Question:
+        """A question (checked) as a comparison reads it: no document preferred, without the words that
+        ask for every place (:data:`EVERY_PLACE`), unless nothing else is left."""
+        rest = " ".join(EVERY_PLACE.sub(" ", text).split())
+        return self.lexicon.read(rest if re.search(r"\w", rest) else text)
+
+    def dense(self, vector: np.ndarray) -> np.ndarray:
+        """Every unit's cosine to the question, in one pass over the stored vectors."""
+        import faiss
+
+        n, d = self._vectors.shape
+        out = np.empty(n, dtype=np.float32)
+        if n:
+            v = np.ascontiguousarray(vector, dtype=np.float32)
+            faiss.fvec_inner_products_ny(faiss.swig_ptr(out), faiss.swig_ptr(v), faiss.swig_ptr(self._vectors), d, n)
+        return out
+
+    def compare(
+        self, question: str | Question, *, sources: list[str] | None = None, history: list[str] | None = None,
+        order: str = "library",
+    ) -> Comparison:
+        """Ask every document (or those of ``sources``) the question; see :meth:`qa.answer.Retriever.compare`."""
+        from .conversation import read_question
+
+        if order not in ORDERS:
+            raise ValueError(f"unknown order {order!r}; one of {', '.join(ORDERS)}")
+        r = self.retriever
+        asked = Question.parse(question, self.lexicon)
+        files = r.sources_named(sources)
+        alone = self.read(asked.text)
+        reading = read_question(alone, [self.read(h) for h in check_history(history)])
+        q = alone if reading.understood is None else self.lexicon.read(reading.text)
+        # A quote must hold some of a follow-up's own words, as in an answer.
+        cover = reading.own if reading.understood else None
+        chosen = self.documents if files is None else [name for name in self.documents if name in set(files)]
+        rows = [self.row(q, name, scored, cover) for name, scored in self.score(q, chosen).items()]
+        self.agree(rows, q, cover)
+        if order == "score":
+            rows.sort(key=lambda row: (_TIER_RANK[row.confidence], -(row.hit.score if row.hit else 0.0)))
+        return Comparison(asked.text, rows, reading.understood, files)
+
+    def score(self, q: Question, documents: list[str]) -> dict[str, UnitScores]:
+        """Each document's candidate units, scored and re-scored as :meth:`qa.answer.Retriever.score` would with
+        ``sources=[document]``: the question embedded once, every unit scored once on each side.
+
+        Args:
+            q: The question, read by :meth:`read`.
+            documents: The documents, by file.
+        """
+        r = self.retriever
+        rescorers, fusion = r.rescorers, r.fusion
+        dense = self.dense(r.encode([q])[0])
+        vocabulary = r.index.bm25.vocab_dict
+        tokens = [t for t in (q.keywords if prefers_documents(rescorers) else q.tokens) if t in vocabulary]
+        keyword = r.index.bm25.get_scores(tokens) if tokens else np.zeros(len(dense), dtype=np.float32)
+        ctx = r.context(fusion)
+        scores = {}
+        for name in documents:
+            ids = self.candidates(self._units[name], dense, keyword, fusion.candidates)
+            d, k = dense[ids].astype(np.float64), keyword[ids].astype(np.float64)
+            scores[name] = rescore(UnitScores(ids, d, k, fuse(d, k, fusion.method, fusion.dense_weight)), q, ctx, rescorers)
+        return scores
+
+    def row(self, q: Question, name: str, scored: UnitScores, cover: list[str] | None = None) -> Row:
+        """A document's row for its scores: how sure to be, as answering it alone would say, and its best quote."""
+        r = self.retriever
+        title = r.titles.get(name, name)
+        if len(scored.ids) == 0:
+            return Row(name, title, "none")
+        sure, _ = r.confidence(q, self.evidence_candidates(scored), cover=cover)
+        if sure == "none":
+            return Row(name, title, sure)
+        hit = r.rank(self.best_paragraph(scored), 1)[0]
+        if self.other_year(q, hit):
+            return Row(name, title, "none")
+        return Row(name, title, sure, hit)
+
+    def other_year(self, q: Question, hit: Hit) -> bool:
+        """Whether ``hit`` stands under the headings of another year than the one ``q`` asks about (its report's
+        「今年」 or 「去年」, or the year it names): a document whose best quote on 2024 is its 2025 target says
+        nothing of 2024. False when the question names no year or the headings say none (:func:`qa.scope.path_year`)."""
+        if not q.year:
+            return False
+        year, offset = q.year
+        doc_year = first_year(self.retriever.titles.get(hit.source, hit.source))
+        wanted = year or (doc_year + offset if doc_year else 0)
+        about = path_year(hit.path, doc_year)
+        return bool(wanted and about and about != wanted)
+
+    def text(self, name: str) -> str:
+        """A document's whole text, script-folded (made once)."""
+        if name not in self._texts:
+            self._texts[name] = fold_script("\n".join(p.text for p in self.retriever.index.paragraphs if p.source == name))
+        return self._texts[name]
+
+    def agree(self, rows: list[Row], q: Question, cover: list[str] | None = None) -> None:
+        """Rows whose answering sentences hold less than :data:`AGREEMENT` of what the answers hold become
+        "not mentioned" (:func:`agreement`); nothing changes when no row is an answer."""
+        answers = [row.hit for row in rows if row.confidence == "answer"]
+        if not answers:
+            return
+        documents = [row.source for row in rows]
+        # A word every compared document uses somewhere (发展, 经济) tells none of them apart.
+        asked = [(words, weight * (1 - self.share_holding(words, documents))) for words, weight in terms(q, cover)]
+        share = agreement(asked, [fold_script(" ".join(h.highlights)) for h in answers])
+        for row in rows:
+            if row.hit is not None and share(fold_script(" ".join(row.hit.highlights))) < AGREEMENT:
+                row.confidence, row.hit = "none", None
+
+    def share_holding(self, words: list[str], documents: list[str]) -> float:
+        """The share of ``documents`` whose text (script-folded) holds one of ``words``."""
+        held = set()
+        for w in words:
+            if w not in self._holding:
+                self._holding[w] = frozenset(name for name in self.documents if w in self.text(name))
+            held |= self._holding[w]
+        return sum(name in held for name in documents) / len(documents) if documents else 0.0
+
+    def evidence_candidates(self, scored: UnitScores) -> UnitScores:
+        """The candidates the evidence reads (:func:`qa.abstain.gather`): the best :data:`~qa.abstain.EVIDENCE_TOP`
+        units, the best unit of each of the best :data:`~qa.abstain.GAP_RANK` paragraphs, and the closest whole
+        sentence, closest unit and best keyword unit. Their evidence is that of all the candidates, gathered
+        sooner (``tests/test_compare.py`` holds the two equal)."""
+        units = self.retriever.index.units
+        order = np.argsort(-scored.fused, kind="stable")
+        _, first = np.unique(units[scored.ids[order], UNIT_PARAGRAPH], return_index=True)  # each paragraph's best unit
+        keep = np.zeros(len(scored.ids), dtype=bool)
+        keep[order[:EVIDENCE_TOP]] = keep[order[np.sort(first)[:GAP_RANK]]] = True
+        keep[[np.argmax(scored.dense), np.argmax(scored.keyword)]] = True
+        whole = np.flatnonzero(units[scored.ids, UNIT_PIECE] == 0)
+        if len(whole):
+            keep[whole[np.argmax(scored.dense[whole])]] = True
+        return UnitScores(scored.ids[keep], scored.dense[keep], scored.keyword[keep], scored.fused[keep])
+
+    def best_paragraph(self, scored: UnitScores) -> UnitScores:
+        """The units of the best-scored paragraph alone: quoting one paragraph reads no other (the same hit, sooner)."""
+        paragraph = self.retriever.index.units[scored.ids, UNIT_PARAGRAPH]
+        keep = paragraph == paragraph[np.argmax(scored.fused)]
+        return UnitScores(scored.ids[keep], scored.dense[keep], scored.keyword[keep], scored.fused[keep])
+
+    @staticmethod
+    def candidates(units: np.ndarray, dense: np.ndarray, keyword: np.ndarray, take: int) -> np.ndarray:
+        """A document's candidates, as :func:`qa.search.score_units` takes them within it: its top ``take``
+        units by cosine and its top ``take`` by keyword score (those scoring above 0), sorted."""
+        if len(units) <= take:
+            return units
+        d = dense[units]
+        top = units[np.argpartition(-d, take - 1)[:take]]
+        kw = keyword[units]
+        best = np.argpartition(-kw, take - 1)[:take]
+        return np.union1d(top, units[best[kw[best] > 0]])
+
+
+def terms(q: Question, cover: list[str] | None = None) -> list[tuple[list[str], float]]:
+    """What a question asks about, as a quote may hold it: each of its words (``cover``, else
+    :attr:`~qa.question.Question.cover_words`) with its salience; for an English question, each word's
+    Chinese meanings (:attr:`~qa.question.Question.meanings`) with its weight."""
+    if q.meanings is not None:
+        glossary = q.lexicon.glossary
+        meanings = (glossary.meanings(" ".join(cover)) if glossary else []) if cover else q.meanings
+        return [(m.words, m.weight) for m in meanings if m.words]
+    return [([w], salience(w)) for w in dict.fromkeys(cover or q.cover_words)]
+
+
+def agreement(asked: list[tuple[list[str], float]], answers: list[str]):
+    """How much of what the answers hold a text holds: each term weighs its salience times the share of
+    ``answers`` (script-folded) that hold it, so the words every answer uses count most and a word of
+    the question no answer uses (「实际」, 「情况」) not at all. Returns a function of a folded text, 0 to 1."""
+    weights = [(words, weight * sum(any(w in a for w in words) for a in answers) / len(answers)) for words, weight in asked]
+    total = sum(w for _, w in weights)
+
+    def share(text: str) -> float:
+        return sum(w for words, w in weights if any(x in text for x in words)) / total if total else 1.0
+
+    return share
