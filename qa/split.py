@@ -351,9 +351,10 @@ _CLAUSE = re.compile(r"[^，；,;：:]+(?:[，；,;：:]+|$)")
 
 #: How the matched units are made; recorded in the index, a change rebuilds all (texts
 #: already embedded keep their vectors). ``structure`` counts changes to how documents are
-#: outlined: 3 keeps a glossary's one-sentence entries as paragraphs.
+#: outlined and cleaned: 3 keeps a glossary's one-sentence entries as paragraphs; 4 keeps a text's
+#: closing author note as its last sentence.
 CHUNKING = {
-    "unit_sentences": [1, 2], "min_sentence_chars": MIN_SENTENCE_CHARS, "structure": 3,
+    "unit_sentences": [1, 2], "min_sentence_chars": MIN_SENTENCE_CHARS, "structure": 4,
     "pieces": [LONG_SENTENCE_CHARS, PIECE_CHARS],
 }
 

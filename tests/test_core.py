@@ -51,13 +51,14 @@ def test_cleaning_removes_every_gloss_and_keeps_real_parentheticals(plan_doc):
     assert "現代化" in plan_doc.text and "高質量" in plan_doc.text
 
 
-def test_byline_and_footer_become_metadata(plan_doc):
+def test_byline_and_footer_become_metadata_and_the_author_note_stays_quotable(plan_doc):
     assert plan_doc.meta["byline"] == "劉巖智"
     assert plan_doc.meta["author_note"] == "作者系中共敦化市委書記"
     assert plan_doc.meta["editor"].startswith("艾")
-    for debris in ("劉巖智", "責任編輯", "作者系", "■"):
+    for debris in ("劉巖智", "責任編輯", "■"):
         assert debris not in plan_doc.text
-    assert plan_doc.text.endswith("全力打造海晏河清的“清廉敦化”。")
+    # the author note stays the closing sentence too: readers ask who wrote the plan
+    assert plan_doc.text.endswith("全力打造海晏河清的“清廉敦化”。(作者系中共敦化市委書記 )")
 
 
 def test_original_characters_are_kept(plan_doc):

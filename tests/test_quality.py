@@ -74,3 +74,9 @@ def test_the_fitted_confidence_model_is_loaded_and_decides(retriever):
         assert retriever.answer(question).confidence == expected, question
         seen.add(expected)
     assert "none" in seen and len(seen) >= 2
+
+
+def test_who_wrote_the_plan_is_answered_by_its_author_note(retriever):
+    """The closing author note is metadata and the text's last sentence: a reader may ask who wrote the plan."""
+    ans = retriever.answer("这篇文章的作者担任什么职务？")
+    assert ans.confidence != "none" and "作者系中共敦化市委書記" in ans.hits[0].highlights[0]

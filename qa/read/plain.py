@@ -37,7 +37,8 @@ def read_text(data: bytes, name: str) -> Document:
 
 
 def clean(raw: str, source: str = "") -> Document:
-    """Clean scraped text: glosses out, byline and footer into metadata.
+    """Clean scraped text: glosses out, byline and footer into metadata (an author note closing the text
+    into both: it is the source's own sentence on who wrote it).
 
     Args:
         raw: Decoded text.
@@ -69,8 +70,8 @@ def clean(raw: str, source: str = "") -> Document:
         while lines and not lines[-1]:
             lines.pop()
     if lines:
+        # The author note stays quotable too: readers ask who wrote a plan (「作者担任什么职务？」).
         if m := _AUTHOR_NOTE.search(lines[-1]):
             meta["author_note"] = m.group(1).strip()
-            lines[-1] = lines[-1][: m.start()].rstrip()
         lines[-1] = _END_MARK.sub("", lines[-1])
     return Document.from_text(source, "\n".join(lines).strip("\n"), meta=meta, glosses_removed=removed)
