@@ -106,6 +106,10 @@ def calibration() -> dict:
     return json.loads(resources.files("qa").joinpath("calibration.json").read_text(encoding="utf-8"))
 
 
+#: A document's title, script-folded; there are few, and every question's evidence reads them.
+folded_title = lru_cache(maxsize=4096)(fold_script)
+
+
 def gather(
     question: "Question", scored: UnitScores, index: LoadedIndex, titles: dict[str, str], scope: "Scope",
     cover: list[str] | None = None,
@@ -121,7 +125,8 @@ def gather(
         scored: Its unit scores.
         index: The index they are of.
         titles: Each document's title, by file: a quote holds its title's words too.
-        scope: What the library is about (:meth:`qa.scope.Scope.unknown`).
+        scope: What the library is about (:meth:`qa.scope.Scope.unknown`), and its folded texts
+            (:meth:`qa.scope.Scope.folded`: folding is most of the cost here).
         cover: The words whose share is measured; the question's by default.
     """
     if len(scored.ids) == 0:
@@ -139,15 +144,16 @@ def gather(
     for uid in scored.ids[np.argsort(-scored.fused)[:EVIDENCE_TOP]].tolist():
         pi, s0, s1, _ = (int(x) for x in units[uid])
         para = paragraphs[pi]
-        text = fold_script(f"{titles.get(para.source, '')}\n{para.sentence(s0, s1)}")
+        text = f"{folded_title(titles.get(para.source, ''))}\n{scope.folded(pi, (s0, s1))}"
         found = meanings_found(meanings, text) if meanings is not None else coverage(tokens, text)
         share = max(share, found)
         first = found if first is None else first
     sections = rank_sections(units, scored)
     best = [pi for pi, _ in sections[:EVIDENCE_TOP]]
-    context = fold_script("\n".join(
-        f"{titles.get(p.source, '')}\n{' '.join(p.path)}\n{p.text}" for p in (paragraphs[pi] for pi in best)
-    ))
+    context = "\n".join(
+        f"{folded_title(titles.get(paragraphs[pi].source, ''))}\n{scope.folded(pi, headings=True)}\n{scope.folded(pi)}"
+        for pi in best
+    )
     # Whole sentences only: a short piece of one is closer to any short question.
     whole = units[scored.ids, UNIT_PIECE] == 0
     dense = float(scored.dense[whole].max() if whole.any() else scored.dense.max())

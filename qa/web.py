@@ -39,6 +39,15 @@ QUEUE_MAX_SIZE = 64
 #: Questions answered at the same time (the model is CPU-bound).
 CONCURRENCY = 4
 
+#: Gradio's cache is swept every 10 minutes of files older than an hour, as ``(frequency, age)`` in seconds:
+#: a file posted to its upload route without the Upload button would otherwise stay until a restart. The
+#: button reads its files within minutes and deletes them; a comparison's download expires after the hour.
+DELETE_CACHE = (600, 3600)
+#: Environment variables of the optional password: when ``QA_WEB_PASSWORD`` is set, the page and the whole
+#: API (uploads and deletions too) ask for it, with the user name in ``QA_WEB_USER`` (default ``qa``).
+PASSWORD_ENV, USER_ENV = "QA_WEB_PASSWORD", "QA_WEB_USER"
+DEFAULT_USER = "qa"
+
 #: Downloads of comparisons kept on disk for Gradio to serve, at most (the oldest are deleted).
 MAX_EXPORTS = 200
 
@@ -248,7 +257,7 @@ def build_app(service: ChatService) -> gr.Blocks:
             return "Choose a document in the table first.", *library_views(service), file
         return rebuild_and_wait(progress, refresh=(file,)), *library_views(service), file
 
-    with gr.Blocks(title="规划问答 · Plan QA", analytics_enabled=False) as demo:
+    with gr.Blocks(title="规划问答 · Plan QA", analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown(
             "## 规划问答 · Ask the plans and reports\n"
             "Answers are quoted verbatim from the documents; the answering sentence is highlighted. "
@@ -368,6 +377,13 @@ def build_app(service: ChatService) -> gr.Blocks:
     return demo
 
 
+def web_auth() -> tuple[str, str] | None:
+    """The (user, password) Gradio asks for, from :data:`USER_ENV` and :data:`PASSWORD_ENV`; None when no
+    password is set (no login)."""
+    password = os.environ.get(PASSWORD_ENV, "")
+    return (os.environ.get(USER_ENV, "").strip() or DEFAULT_USER, password) if password else None
+
+
 def launch(
     demo: gr.Blocks,
     service: ChatService,
@@ -388,18 +404,21 @@ def launch(
         block: Serve until interrupted; False returns once the server is up (tests).
         max_size: Queue bound; further requests get "Queue is full".
         concurrency: Questions answered at once.
+
+    The password is read from the environment (:data:`PASSWORD_ENV`, :func:`web_auth`).
     """
     demo.queue(max_size=max_size, default_concurrency_limit=concurrency)
     demo.launch(
         server_name=host,
         server_port=port,
         share=False,
+        auth=web_auth(),
         prevent_thread_lock=not block,
         show_error=False,  # unexpected errors stay in the log; our own messages use gr.Error
         allowed_paths=[],
         # The sources and the index are never served as files, whatever path is asked for.
         blocked_paths=[str(service.data_dir.resolve()), str(service.index_dir.resolve())],
-        max_file_size=MAX_FILE_BYTES,
+        max_file_size=MAX_FILE_BYTES,  # Gradio's upload route refuses larger posts (413) before any reader runs
         ssr_mode=False,  # no Node.js server process
         pwa=False,
         mcp_server=False,

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..errors import SourceError
 from ..text import strip_glosses
-from .document import Block, Document
+from .document import MAX_CHARS, MAX_PARAGRAPHS, MAX_TABLE_CELLS, Block, Document
 from .pdf import page_count, read_pdf
 from .pdf.ocr import ocr_available, ocr_pages
 from .plain import read_text
@@ -39,8 +39,9 @@ from .webpage import decode_html, read_html
 from .word import read_docx
 
 __all__ = [
-    "FORMATS", "MAX_BYTES", "MAX_FILE_BYTES", "READERS", "SUFFIXES", "check_size", "decode_html", "ocr_available",
-    "ocr_pages", "parse_source", "read_blocks", "read_docx", "read_html", "read_pdf", "read_source",
+    "FORMATS", "MAX_BYTES", "MAX_CHARS", "MAX_FILE_BYTES", "MAX_PARAGRAPHS", "MAX_TABLE_CELLS", "READERS", "SUFFIXES",
+    "check_extent", "check_size", "decode_html", "ocr_available", "ocr_pages", "parse_source", "read_blocks",
+    "read_docx", "read_html", "read_pdf", "read_source",
 ]
 
 log = logging.getLogger(__name__)
@@ -158,10 +159,31 @@ def _parse(data: bytes, name: str) -> Document:
             b.lead, _ = strip_glosses(b.lead)
             removed += n
         doc = Document(name, [b for b in blocks if b.text.strip()], meta, removed)
+    check_extent(doc, blocks_are_paragraphs=FORMATS[suffix] not in ("text", "markdown"))
     if not doc.text.strip():
         raise SourceError(f"{name}: no text left after cleaning")
     doc.meta["format"] = FORMATS[suffix]
     return doc
+
+
+def check_extent(doc: Document, blocks_are_paragraphs: bool = True) -> None:
+    """Raise :class:`SourceError` if a document holds more characters or paragraphs than one file may.
+
+    A text file's blocks are its lines, joined into paragraphs only by :mod:`qa.split`, so they are not counted.
+    """
+    chars = sum(len(b.text) for b in doc.blocks)
+    if chars > MAX_CHARS:
+        raise SourceError(
+            f"{doc.source}: {chars:,} characters of text, over the {MAX_CHARS:,} limit per file; split it into smaller files"
+        )
+    if not blocks_are_paragraphs:
+        return
+    paragraphs = sum(1 for b in doc.blocks if b.text.strip())
+    if paragraphs > MAX_PARAGRAPHS:
+        raise SourceError(
+            f"{doc.source}: {paragraphs:,} paragraphs, over the {MAX_PARAGRAPHS:,} limit per file; "
+            "split it into smaller files"
+        )
 
 
 def read_blocks(data: bytes, name: str) -> tuple[list[Block], dict]:

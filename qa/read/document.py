@@ -13,6 +13,17 @@ from dataclasses import dataclass, field
 # ASCII and no-break spaces, tabs. Readers trim it; nothing inside is touched.
 INDENT = " \t\u3000\u00a0\u2002\u2003\ufeff"
 
+# What one file may become, in every format (a 62 kB .docx can hold 6.7 MB of text).
+#: Characters of text per file: what the 5 MB cap on a .txt file lets in at most (ASCII).
+#: The longest real document, Sichuan's report, has 27,822.
+MAX_CHARS = 5 * 2**20
+#: Paragraphs per file: 5 MB of text in paragraphs of 100 characters, half the real mean (205
+#: in Sichuan's report). The most in a real document is 162.
+MAX_PARAGRAPHS = 50_000
+#: Table cells per file, counted on the layout grid (``<w:gridSpan w:val="50000000"/>`` is one cell
+#: 50 million times to python-docx: a 37 kB file took 492 MB; refused, 33 MB). No real Word file has a table.
+MAX_TABLE_CELLS = 50_000
+
 
 @dataclass
 class Block:

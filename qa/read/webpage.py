@@ -3,6 +3,8 @@
 Pages are decoded by the charset they declare where it fits the bytes, the
 article is taken out of the page by trafilatura, and headings it drops are
 put back; when it finds nothing, every block element of the body is read.
+Before that, ``<noscript>`` text goes and nesting too deep to parse is
+flattened; a page of nothing but links is refused.
 """
 from __future__ import annotations
 
@@ -35,6 +37,52 @@ _TEXT_ENCODINGS = frozenset(
     cp1252 cp1253 cp1254 cp1255 cp1256 cp1257 cp1258 koi8-r koi8-u mac-roman mac-cyrillic gb18030 gbk hz
     big5 big5hkscs cp950 euc_jp iso2022_jp shift_jis euc_kr""".split()
 )
+
+#: Tags kept nested at most this deep; deeper ones are dropped (a block's becomes a line break). libxml2,
+#: which lxml and trafilatura parse with, silently drops everything nested beyond 256 levels, so such a
+#: page read as "no text found"; 128 leaves room for the levels trafilatura adds.
+MAX_NESTING = 128
+#: A page whose read text is this share or more of link text (menus, link lists) has no main text and is
+#: refused, not indexed as a paragraph of links; a menu under a title line is well over it, an article
+#: with links in its sentences far under.
+NAV_ONLY_SHARE = 0.9
+# <noscript> holds "please enable JavaScript" notices, not the article. Browsers with scripts on read its
+# content as raw text up to the first </noscript>, so it cannot nest and a pattern finds it.
+_NOSCRIPT = re.compile(r"<noscript\b.*?(?:</noscript\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)[^>]*>")
+# Elements that never take a closing tag, so never nest.
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def clean_html(text: str) -> str:
+    """The page without ``<noscript>`` and with tags nested deeper than :data:`MAX_NESTING` dropped."""
+    text = _NOSCRIPT.sub("", text)
+    tags = list(_TAG.finditer(text))
+    depth = deepest = 0
+    for m in tags:
+        name = m.group(2).lower()
+        if name in _VOID or m.group(0).endswith("/>"):
+            continue
+        depth = max(depth - 1, 0) if m.group(1) else depth + 1
+        deepest = max(deepest, depth)
+    if deepest <= MAX_NESTING:
+        return text
+    out, at, depth = [], 0, 0
+    for m in tags:
+        name = m.group(2).lower()
+        if name in _VOID or m.group(0).endswith("/>"):
+            continue
+        closing = bool(m.group(1))
+        if not closing:
+            depth += 1
+        if depth > MAX_NESTING:
+            out.append(text[at:m.start()])
+            out.append("<br>" if name in _HTML_BLOCK else "")
+            at = m.end()
+        if closing:
+            depth = max(depth - 1, 0)
+    out.append(text[at:])
+    return "".join(out)
 
 
 def decode_html(data: bytes, name: str) -> tuple[str, str]:
@@ -73,14 +121,15 @@ def read_html(data: bytes, name: str) -> list[Block]:
     Lines broken with <br> inside one element become separate blocks: older
     government CMS pages put a whole report in one <div>, a paragraph per
     line. If trafilatura finds nothing, every block element of the <body>
-    is read instead (navigation elements left out).
+    is read instead (navigation elements left out). ``<noscript>`` text is
+    dropped and deep nesting flattened first (:func:`clean_html`).
 
     Args:
         data: The page's bytes (any charset; see :func:`decode_html`).
         name: Shown in error messages.
 
     Raises:
-        SourceError: empty, or no text found.
+        SourceError: empty, no text found, or no main text (only links, :data:`NAV_ONLY_SHARE`).
     """
     import trafilatura
     from lxml import etree
@@ -88,6 +137,7 @@ def read_html(data: bytes, name: str) -> list[Block]:
     text, _ = decode_html(data, name)
     if "<" not in text:
         raise SourceError(f"{name}: not an HTML page")
+    text = clean_html(text)
     xml = trafilatura.extract(
         text,
         output_format="xml",
@@ -138,7 +188,31 @@ def read_html(data: bytes, name: str) -> list[Block]:
         blocks.insert(0, Block(text=title, heading=1))
     if not blocks:
         raise SourceError(f"{name}: no text found in the web page")
+    if _link_share(text, blocks) >= NAV_ONLY_SHARE:
+        raise SourceError(f"{name}: no main text in the web page, only navigation links")
     return blocks
+
+
+def _link_share(html: str, blocks: list[Block]) -> float:
+    """The share of the blocks' letters in words that are whole link texts of the page.
+
+    Words are the blocks' whitespace-separated runs (trafilatura spaces links
+    out), so a link in a sentence counts as link text and the sentence as not.
+    """
+    import lxml.html
+
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except Exception:  # lxml's ParserError on odd input: nothing to measure
+        return 0.0
+    links = {w for a in doc.iter("a") for w in a.text_content().split()}
+    letters = linked = 0
+    for b in blocks:
+        for w in b.text.split():
+            n = len(re.findall(r"\w", w))
+            letters += n
+            linked += n if w in links else 0
+    return linked / letters if letters else 0.0
 
 
 def _restore_headings(html: str, blocks: list[Block]) -> list[Block]:

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 
 from ..errors import SourceError
-from .document import INDENT, Block
+from .document import INDENT, MAX_PARAGRAPHS, MAX_TABLE_CELLS, Block
 
-# Largest uncompressed size of a .docx's parts; a zip bomb stops here
-# before python-docx inflates it into memory.
-_MAX_DOCX_UNZIPPED = 200 * 2**20
+#: Largest size of a .docx's parts once inflated, measured by inflating them as a stream, never by
+#: the sizes the zip declares (zipfile inflates a part's whole data at once, whatever its declared
+#: size: python-docx peaked at 1,227 MB on a 0.65 MB file declaring 3 kB that inflates to 600 MB;
+#: refused here at 31 MB). The largest real one inflates to 0.30 MB.
+MAX_DOCX_UNZIPPED = 200 * 2**20
+# Inflated at most this much at a time while measuring.
+_INFLATE_STEP = 2**20
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # A paragraph that holds only a page number (a PAGE field's shown result,
@@ -55,6 +61,7 @@ def read_docx(data: bytes, name: str) -> list[Block]:
     except Exception as e:  # python-docx raises KeyError, ValueError, lxml errors...
         raise SourceError(f"{name}: not a readable Word .docx file ({type(e).__name__}: {e})") from None
 
+    _check_extent(document.element.body, name)
     styles = _StyleInfo(document)
     blocks: list[Block] = []
     for el in _body_items(document.element.body):
@@ -81,14 +88,68 @@ def _check_docx_container(data: bytes, name: str) -> None:
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            names = set(z.namelist())
-            total = sum(i.file_size for i in z.infolist())
+            infos = z.infolist()
     except zipfile.BadZipFile:
         raise SourceError(f"{name}: not a Word .docx file (not a zip archive, or a damaged one)") from None
+    names = {i.filename for i in infos}
     if "word/document.xml" not in names and "[Content_Types].xml" not in names:
         raise SourceError(f"{name}: a zip archive but not a Word .docx file (no word/document.xml)")
-    if total > _MAX_DOCX_UNZIPPED:
-        raise SourceError(f"{name}: unzips to {total / 2**20:.0f} MB, over the {_MAX_DOCX_UNZIPPED // 2**20} MB limit")
+    total = 0
+    for info in infos:
+        total += _inflated_size(data, info, name, MAX_DOCX_UNZIPPED - total)
+        if total > MAX_DOCX_UNZIPPED:
+            raise SourceError(
+                f"{name}: unzips to over {MAX_DOCX_UNZIPPED // 2**20} MB (a zip bomb, or a document too large); "
+                "split it into smaller files"
+            )
+
+
+def _inflated_size(data: bytes, info: zipfile.ZipInfo, name: str, limit: int) -> int:
+    """The size of a zip member's data once inflated, counted up to just over ``limit`` in steps."""
+    start = info.header_offset
+    if data[start : start + 4] != b"PK\x03\x04":
+        raise SourceError(f"{name}: a damaged zip archive (no local header for {info.filename}); save it again")
+    name_len, extra_len = struct.unpack("<HH", data[start + 26 : start + 30])
+    start += 30 + name_len + extra_len
+    raw = memoryview(data)[start : start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        return len(raw)
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise SourceError(f"{name}: {info.filename} is compressed in a way Word never uses; save it again as .docx")
+    inflate, size = zlib.decompressobj(-zlib.MAX_WBITS), 0
+    try:
+        for at in range(0, len(raw), _INFLATE_STEP):
+            chunk = raw[at : at + _INFLATE_STEP]
+            while chunk and size <= limit:
+                size += len(inflate.decompress(chunk, _INFLATE_STEP))
+                chunk = inflate.unconsumed_tail
+            if size > limit or inflate.eof:
+                return size
+        size += len(inflate.flush())
+    except zlib.error:
+        raise SourceError(f"{name}: a damaged zip archive ({info.filename} does not inflate); save it again") from None
+    return size
+
+
+def _check_extent(body, name: str) -> None:
+    """Refuse a body with more paragraphs or table cells (on the layout grid) than one file may hold."""
+    paragraphs = sum(1 for _ in body.iter(_W + "p"))
+    if paragraphs > MAX_PARAGRAPHS:
+        raise SourceError(
+            f"{name}: {paragraphs:,} paragraphs, over the {MAX_PARAGRAPHS:,} limit per file; split it into smaller files"
+        )
+    cells = 0
+    for tc in body.iter(_W + "tc"):
+        span = tc.find(f"{_W}tcPr/{_W}gridSpan")
+        try:
+            cells += max(1, int(span.get(_W + "val"))) if span is not None else 1
+        except (TypeError, ValueError):
+            cells += 1  # python-docx reports the bad value itself
+        if cells > MAX_TABLE_CELLS:
+            raise SourceError(
+                f"{name}: tables of over {MAX_TABLE_CELLS:,} cells (merged cells counted by the columns they span); "
+                "split it into smaller files"
+            )
 
 
 def _body_items(container):
