@@ -144,7 +144,7 @@ from pathlib import Path
 from qa import SourceError
 from qa.read import parse_source
 try:
-    parse_source(Path(sys.argv[1]).read_bytes(), "bomb.docx")
+    parse_source(Path(sys.argv[1]).read_bytes(), Path(sys.argv[1]).name)
 except SourceError as e:
     print(e)
 print(int(re.search(r"VmHWM:\\s*(\\d+)", Path("/proc/self/status").read_text()).group(1)) // 1024)
@@ -162,6 +162,26 @@ def test_a_zip_bomb_is_refused_by_what_it_inflates_to_with_little_memory(tmp_pat
     assert reason.startswith(f"bomb.docx: unzips to over {MAX_DOCX_UNZIPPED // 2**20} MB") and "split it" in reason
     # measured: 31 MB (27 MB of it Python with qa and python-docx); python-docx alone reached 1,227 MB
     assert int(peak_mb) < 150
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory is read from /proc")
+def test_a_text_file_of_many_short_lines_is_refused_before_they_are_made_blocks(tmp_path):
+    """5 MB of one-letter lines took 189 s and 514 MB to outline; refused, counted on the decoded text."""
+    from qa.read.document import MAX_TEXT_LINES
+
+    for name, text in (("lines.txt", "a\n" * 2_600_000), ("cr.txt", "a\r" * 2_600_000), ("zh.md", "一\n" * 1_300_000)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        run = subprocess.run([sys.executable, "-c", _PEAK, str(tmp_path / name)],
+                             capture_output=True, text=True, check=True, cwd=ROOT)
+        reason, peak_mb = run.stdout.strip().splitlines()
+        assert reason.startswith(f"{name}: ") and f"over the {MAX_TEXT_LINES:,} limit" in reason and "split it" in reason
+        assert int(peak_mb) < 150  # measured: 32 MB; 430 to 610 MB before
+    # a real text file passes, and so does one hard-wrapped at 40 characters: 5 MB of it is 43,000 lines
+    plan = next(DATA.glob("*.txt"))
+    assert parse_source(plan.read_bytes(), plan.name).text
+    text = parse_source(plan.read_bytes(), plan.name).text.replace("\n", "")
+    wrapped = "\n".join(text[i : i + 40] for i in range(0, len(text), 40))
+    assert parse_source(wrapped.encode("utf-8"), "wrapped.txt").text
 
 
 def _run(text: str) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..errors import SourceError
 from ..text import strip_glosses
-from .document import MAX_CHARS, MAX_PARAGRAPHS, MAX_TABLE_CELLS, Block, Document
+from .document import MAX_CHARS, MAX_PARAGRAPHS, MAX_TABLE_CELLS, MAX_TEXT_LINES, Block, Document
 from .pdf import page_count, read_pdf
 from .pdf.ocr import ocr_available, ocr_pages
 from .plain import read_text
@@ -39,7 +39,7 @@ from .webpage import decode_html, read_html
 from .word import read_docx
 
 __all__ = [
-    "FORMATS", "MAX_BYTES", "MAX_CHARS", "MAX_FILE_BYTES", "MAX_PARAGRAPHS", "MAX_TABLE_CELLS", "READERS", "SUFFIXES",
+    "FORMATS", "MAX_BYTES", "MAX_CHARS", "MAX_FILE_BYTES", "MAX_PARAGRAPHS", "MAX_TABLE_CELLS", "MAX_TEXT_LINES", "READERS", "SUFFIXES",
     "check_extent", "check_size", "decode_html", "ocr_available", "ocr_pages", "parse_source", "read_blocks",
     "read_docx", "read_html", "read_pdf", "read_source",
 ]
@@ -169,7 +169,8 @@ def _parse(data: bytes, name: str) -> Document:
 def check_extent(doc: Document, blocks_are_paragraphs: bool = True) -> None:
     """Raise :class:`SourceError` if a document holds more characters or paragraphs than one file may.
 
-    A text file's blocks are its lines, joined into paragraphs only by :mod:`qa.split`, so they are not counted.
+    A text file's blocks are its lines, joined into paragraphs only by :mod:`qa.split`: its reader holds them to
+    :data:`~qa.read.document.MAX_TEXT_LINES` instead (:func:`qa.read.plain.read_text`).
     """
     chars = sum(len(b.text) for b in doc.blocks)
     if chars > MAX_CHARS:

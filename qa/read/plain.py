@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import re
 
+from ..errors import SourceError
 from ..text import decode, strip_glosses
-from .document import Document
+from .document import MAX_TEXT_LINES, Document
 
 # Footer and byline patterns (metadata, not content).
 _EDITOR = re.compile(r"^\s*[(（]?\s*(責任編輯|责任编辑|編輯|编辑|來源|来源)\s*[/／:：]\s*(.*?)\s*[)）]?\s*$")
 _AUTHOR_NOTE = re.compile(r"[(（]\s*(作者系[^()（）]*?|作者為[^()（）]*?|作者为[^()（）]*?)\s*[)）]\s*[■□]?\s*$")
 _END_MARK = re.compile(r"\s*[■□]\s*$")
 _BYLINE = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_LINE = re.compile(r"^[^\S\n]*\S", re.MULTILINE)  # a line with text on it
 _NOT_NAMES = frozenset("前言 引言 序言 總則 总则 概述 目錄 目录 摘要 附則 附则 說明 说明 正文 全文".split())
 
 
@@ -28,9 +30,14 @@ def read_text(data: bytes, name: str) -> Document:
     """Decode and clean a text or Markdown file; ``meta`` names its encoding.
 
     Raises:
-        SourceError: empty, binary or in no supported encoding.
+        SourceError: empty, binary, in no supported encoding, or of more lines than
+            :data:`~qa.read.document.MAX_TEXT_LINES`.
     """
     text, encoding = decode(data, name)
+    # Counted before the lines become blocks: making them is what many short lines cost (MAX_TEXT_LINES).
+    lines = sum(1 for _ in _LINE.finditer(text.replace("\r", "\n")))
+    if lines > MAX_TEXT_LINES:
+        raise SourceError(f"{name}: {lines:,} lines of text, over the {MAX_TEXT_LINES:,} limit per file; split it into smaller files")
     doc = clean(text, name)
     doc.meta["encoding"] = encoding
     return doc
