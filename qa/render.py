@@ -101,9 +101,10 @@ def reply_language(question: str) -> str:
     return "zh" if has_cjk(question) else "en"
 
 
-def where(hit: Hit, lang: str) -> list[str]:
-    """What locates a hit, for its heading: the document's title (where it states one), the path (or section) and the page."""
-    parts = [hit.document] if hit.document and hit.document != Path(hit.source).stem else []
+def where(hit: Hit, lang: str, document: bool = True) -> list[str]:
+    """What locates a hit, for its heading: the document's title (where it states one, and ``document`` asks
+    for it), the path (or section) and the page."""
+    parts = [hit.document] if document and hit.document and hit.document != Path(hit.source).stem else []
     path = PATH_SEP.join(hit.path) if hit.path else hit.section
     if path:
         parts.append(path)
@@ -358,11 +359,7 @@ def compare_language(comparison: Comparison) -> str:
 
 def where_row(row: Row, lang: str) -> str:
     """A row's heading path (or section) and page: 「二、2025年工作 › （五）… · 第12页」."""
-    if row.hit is None:
-        return ""
-    path = PATH_SEP.join(row.hit.path) if row.hit.path else row.hit.section
-    page = WORDS[lang]["page"].format(row.hit.page) if row.hit.page is not None else ""
-    return " · ".join(x for x in (path, page) if x)
+    return "" if row.hit is None else " · ".join(where(row.hit, lang, document=False))  # the document has its own column
 
 
 def sentences_of(row: Row) -> str:

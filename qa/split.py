@@ -137,14 +137,19 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """Offsets of the sentences of ``text``, without surrounding spaces."""
     spans = []
     for m in _SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        start, end = _trimmed(text, m.start(), m.end())
         if end > start:
             spans.extend(_capped(text, start, end))
     return spans
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span ``[start, end)`` of ``text`` without the spaces around it."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def _capped(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -166,15 +171,8 @@ def _capped(text: str, start: int, end: int) -> list[tuple[int, int]]:
         b = cut
     if b > a:
         spans.append((a, b))
-    out = []
-    for a, b in spans:  # without surrounding spaces, as every sentence
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
+    trimmed = (_trimmed(text, a, b) for a, b in spans)  # without surrounding spaces, as every sentence
+    return [(a, b) for a, b in trimmed if b > a]
 
 
 def shorten(text: str, limit: int = MAX_TITLE_CHARS) -> str:
