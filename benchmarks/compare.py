@@ -21,7 +21,7 @@ Speed: each of the tune topics' questions and 40 generated questions is asked wi
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
 medians.
 
-    python benchmarks/compare.py [--index PATH] [--untouched] [--rounds 3]
+    python benchmarks/compare.py [--index PATH] [--untouched] [--untouched-2] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -128,6 +128,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, default=ROOT / "benchmarks" / ".work" / "documents" / "index")
     ap.add_argument("--untouched", action="store_true", help="also score compare-untouched.jsonl (once, on a frozen method)")
+    ap.add_argument("--untouched-2", action="store_true", dest="untouched_2",
+                    help="also score questions/compare-2 (6 more topics, written 2026-12-05; once, on a frozen method)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
@@ -138,6 +140,8 @@ def main() -> None:
     single_query_threads()
     retriever = Retriever(args.index)
     sets = {"tune": SET / "compare-tune.jsonl"} | ({"untouched": SET / "compare-untouched.jsonl"} if args.untouched else {})
+    if args.untouched_2:
+        sets["untouched-2"] = SET.parent / "compare-2" / "compare-untouched.jsonl"
     results: dict = {"agreement": AGREEMENT, "sets": {}}
     lines = [f"Comparisons over {len(retriever.lexicon.places)} documents ({args.index}); AGREEMENT {AGREEMENT}", "",
              "| set | language | cells | not mentioned | cell accuracy | strict | NM precision | NM recall | "

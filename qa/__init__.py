@@ -15,6 +15,7 @@ from .errors import (
     NoSources,
     QAError,
     QueryError,
+    ScanOnly,
     SourceError,
     UploadError,
 )
@@ -57,5 +58,5 @@ def __getattr__(name: str):
 
 __all__ = sorted(_EXPORTS) + [
     "IndexBusy", "IndexCorrupt", "IndexFailure", "IndexMismatch", "IndexMissing", "ModelError",
-    "NoSources", "QAError", "QueryError", "SourceError", "UploadError",
+    "NoSources", "QAError", "QueryError", "ScanOnly", "SourceError", "UploadError",
 ]

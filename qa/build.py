@@ -41,7 +41,8 @@ from .index import (
 from .places import document_places, head_lines
 from .progress import Progress
 from .split import CHUNKING, Paragraph, make_units, split_document
-from .read import SUFFIXES, read_source
+from .read import SUFFIXES
+from .read.worker import read_isolated
 
 if TYPE_CHECKING:
     from .embed import Encoder
@@ -163,7 +164,7 @@ def read_sources(data_dir: Path, hashes: dict[str, str]) -> tuple[list[Paragraph
         rel = path.relative_to(data_dir).as_posix()
         sha = hashes.get(rel, "")
         try:
-            doc = read_source(path, data_dir)
+            doc = read_isolated(path, rel)  # a reader that runs away costs its worker, not the build
         except (SourceError, OSError) as e:
             records[rel] = SourceRecord(sha, "skipped", str(e))
             log.warning("skipped %s", e)

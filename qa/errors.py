@@ -18,6 +18,10 @@ class SourceError(QAError, ValueError):
     """A source file cannot be used (binary, empty, undecodable, too large, broken)."""
 
 
+class ScanOnly(SourceError):
+    """A PDF whose pages are all scans, read without OCR: OCR reads it in a rebuild (never in an upload)."""
+
+
 class UploadError(SourceError):
     """An uploaded file that cannot be added; the message says why."""
 

@@ -19,11 +19,12 @@ from . import files
 from .answer import Answer, Hit, Retriever
 from .build import build_index, index_status
 from .embed import name_of
-from .errors import QueryError, SourceError, UploadError
+from .errors import QueryError, ScanOnly, SourceError, UploadError
 from .index import Manifest
 from .library import DocumentInfo, list_documents, remove_document
 from .progress import BuildState, Progress
-from .read import SUFFIXES, check_size, parse_source
+from .read import SUFFIXES, check_size
+from .read.worker import read_isolated
 from .startup import ensure_index
 
 if TYPE_CHECKING:
@@ -202,10 +203,13 @@ class ChatService:
         target = safe_name(name or path.name)
         try:
             check_size(path.stat().st_size, target)
-            data = path.read_bytes()
-            parse_source(data, target)  # the checks a build makes, before the file is kept
+            # The checks a build makes, in a worker, before the file is kept; OCR is left to the rebuild.
+            read_isolated(path, target, ocr=False)
+        except ScanOnly:
+            pass  # OCR is installed (else it is "needs OCR") and the pages are within its bound
         except SourceError as e:
             raise UploadError(str(e)) from None
+        data = path.read_bytes()
         dest = (self.data_dir / target).resolve()
         if dest.parent != self.data_dir.resolve():  # belt and braces against traversal
             raise UploadError(f"{name}: not a usable file name; rename it")

@@ -20,6 +20,10 @@ Formatting that hints at structure is kept beside the text (heading level,
 bold, a bold lead phrase) so that the splitter can find sections without
 guessing from the words alone.
 
+A build and an upload call :func:`.worker.read_isolated`: the same
+reading in a worker process bounded in memory and time, so that a reader that
+runs away on a hostile file costs its worker, not the build or the server.
+
 Heavy libraries (python-docx, pypdfium2, trafilatura, rapidocr) are imported
 inside the functions, so that importing this package stays cheap and a missing
 optional package only matters for the format that needs it.
@@ -65,26 +69,26 @@ MAX_FILE_BYTES = max(MAX_BYTES.values())
 FORMATS = {".txt": "text", ".md": "markdown", ".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
 
 
-def _read_docx(data: bytes, name: str) -> tuple[list[Block], dict]:
+def _read_docx(data: bytes, name: str, ocr: bool) -> tuple[list[Block], dict]:
     return read_docx(data, name), {}
 
 
-def _read_html(data: bytes, name: str) -> tuple[list[Block], dict]:
+def _read_html(data: bytes, name: str, ocr: bool) -> tuple[list[Block], dict]:
     return read_html(data, name), {}
 
 
-def _read_pdf(data: bytes, name: str) -> tuple[list[Block], dict]:
+def _read_pdf(data: bytes, name: str, ocr: bool) -> tuple[list[Block], dict]:
     # Here, not in .pdf: the meta and the warning are read_blocks' (logger
     # "qa.read"), and tests switch OCR off by patching qa.read.ocr_available.
     meta: dict = {}
-    ocr = ocr_available()
-    blocks, empty = read_pdf(data, name, ocr=ocr)
+    installed = ocr_available()
+    blocks, empty = read_pdf(data, name, ocr=ocr and installed, later=installed and not ocr)
     meta["pages"] = page_count(data)
     if empty:
         meta["pages_without_text"] = empty
-        if ocr:
+        if ocr and installed:
             meta["ocr_pages"] = empty
-        else:
+        elif not installed:
             log.warning(
                 "%s: pages %s have no text layer and were left out; install qa-plan[ocr] to read them by OCR",
                 name, ", ".join(map(str, empty)),
@@ -92,7 +96,7 @@ def _read_pdf(data: bytes, name: str) -> tuple[list[Block], dict]:
     return blocks, meta
 
 
-#: The reader of each suffix read into blocks: ``(data, name) -> (blocks, meta)``.
+#: The reader of each suffix read into blocks: ``(data, name, ocr) -> (blocks, meta)``.
 #: Text and Markdown are not among them: they are read whole (:func:`read_text`).
 READERS = {".docx": _read_docx, ".html": _read_html, ".htm": _read_html, ".pdf": _read_pdf}
 
@@ -122,7 +126,7 @@ def check_size(size: int, name: str) -> None:
         raise SourceError(f"{name}: {size / 1e6:.1f} MB is over the {limit // 2**20} MB limit for {suffix} files; split it")
 
 
-def parse_source(data: bytes, name: str) -> Document:
+def parse_source(data: bytes, name: str, *, ocr: bool = True) -> Document:
     """Read and clean the bytes of a source file called ``name``, by its suffix.
 
     Every file is read in isolation: whatever a reader raises on a file it cannot
@@ -130,14 +134,23 @@ def parse_source(data: bytes, name: str) -> Document:
     memory) is that file's :class:`SourceError`,
     so one bad document is skipped and never stops a build or an upload.
 
+    Args:
+        data: The file's bytes.
+        name: Its name in the data folder; its suffix picks the reader.
+        ocr: Read a PDF's scanned pages by OCR (a build). Off, their number is
+            only checked, and a PDF of scans only raises :class:`~qa.errors.ScanOnly`
+            (an upload's check: OCR runs in the rebuild).
+
     Raises:
         SourceError: binary, undecodable, broken, encrypted, of an unknown
             type, unreadable, or nothing left after cleaning; the message names the file.
     """
     try:
-        return _parse(data, name)
+        return _parse(data, name, ocr)
     except SourceError:
         raise
+    except MemoryError:
+        raise SourceError(f"{name}: reading it takes more memory than one file may; split it or save it again") from None
     except Exception as e:  # noqa: BLE001 - a reader's own error on a bad file, whatever its kind
         log.debug("%s could not be read", name, exc_info=True)  # the reason is shown; the traceback only with -v
         raise SourceError(
@@ -146,13 +159,13 @@ def parse_source(data: bytes, name: str) -> Document:
         ) from None
 
 
-def _parse(data: bytes, name: str) -> Document:
+def _parse(data: bytes, name: str, ocr: bool) -> Document:
     suffix = Path(name).suffix.lower()
     check_size(len(data), name)
     if FORMATS[suffix] in ("text", "markdown"):
         doc = read_text(data, name)
     else:
-        blocks, meta = read_blocks(data, name)
+        blocks, meta = read_blocks(data, name, ocr=ocr)
         removed = 0
         for b in blocks:
             b.text, n = strip_glosses(b.text)
@@ -187,7 +200,7 @@ def check_extent(doc: Document, blocks_are_paragraphs: bool = True) -> None:
         )
 
 
-def read_blocks(data: bytes, name: str) -> tuple[list[Block], dict]:
+def read_blocks(data: bytes, name: str, *, ocr: bool = True) -> tuple[list[Block], dict]:
     """Read a Word, PDF or HTML file, by its suffix, into blocks and what is known of it.
 
     A PDF's pages without a text layer are read by OCR where the optional
@@ -204,4 +217,4 @@ def read_blocks(data: bytes, name: str) -> tuple[list[Block], dict]:
     suffix = Path(name).suffix.lower()
     if suffix not in READERS:
         raise SourceError(f"{name}: no reader for {suffix} files")
-    return READERS[suffix](data, name)
+    return READERS[suffix](data, name, ocr)

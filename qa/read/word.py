@@ -113,6 +113,7 @@ def _inflated_size(data: bytes, info: zipfile.ZipInfo, name: str, limit: int) ->
     start += 30 + name_len + extra_len
     raw = memoryview(data)[start : start + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
+        _check_prolog(bytes(raw[:_PROLOG]), info, name)
         return len(raw)
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise SourceError(f"{name}: {info.filename} is compressed in a way Word never uses; save it again as .docx")
@@ -121,7 +122,10 @@ def _inflated_size(data: bytes, info: zipfile.ZipInfo, name: str, limit: int) ->
         for at in range(0, len(raw), _INFLATE_STEP):
             chunk = raw[at : at + _INFLATE_STEP]
             while chunk and size <= limit:
-                size += len(inflate.decompress(chunk, _INFLATE_STEP))
+                out = inflate.decompress(chunk, _INFLATE_STEP)
+                if size < _PROLOG:
+                    _check_prolog(out[:_PROLOG], info, name)  # a DOCTYPE can only stand before the root element
+                size += len(out)
                 chunk = inflate.unconsumed_tail
             if size > limit or inflate.eof:
                 return size
@@ -129,6 +133,23 @@ def _inflated_size(data: bytes, info: zipfile.ZipInfo, name: str, limit: int) ->
     except zlib.error:
         raise SourceError(f"{name}: a damaged zip archive ({info.filename} does not inflate); save it again") from None
     return size
+
+
+#: Bytes at the start of each XML part searched for a DTD.
+_PROLOG = 4096
+
+
+def _check_prolog(head: bytes, info: zipfile.ZipInfo, name: str) -> None:
+    """Refuse a part that declares a DTD: Word never writes one, and its entities can hide or blow up text.
+
+    python-docx does not expand entities (so no "billion laughs"), but a paragraph holding a
+    reference to one lost the text after it, silently.
+    """
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise SourceError(
+            f"{name}: {info.filename} declares a DTD (<!DOCTYPE>), which Word never writes and whose entities can hide "
+            "text; open it in Word and save it again"
+        )
 
 
 def _check_extent(body, name: str) -> None:

@@ -7,14 +7,14 @@ joins the lines into paragraphs.
 """
 from __future__ import annotations
 
-from ...errors import SourceError
+from ...errors import ScanOnly, SourceError
 from ..document import Block
 from .chars import pdfium_lines
 from .layout import blocks_from_lines
-from .ocr import ocr_available, ocr_lines
+from .ocr import check_ocr_pages, ocr_available, ocr_lines
 
 
-def read_pdf(data: bytes, name: str, *, ocr: bool = False) -> tuple[list[Block], list[int]]:
+def read_pdf(data: bytes, name: str, *, ocr: bool = False, later: bool = False) -> tuple[list[Block], list[int]]:
     """Read a PDF's text layer into paragraph blocks.
 
     Lines are read with pdfium (fastest and most faithful of the permissive
@@ -34,6 +34,9 @@ def read_pdf(data: bytes, name: str, *, ocr: bool = False) -> tuple[list[Block],
         name: Shown in error messages.
         ocr: Read pages without a text layer by OCR, if rapidocr-onnxruntime
             is installed (seconds per page; see :func:`ocr_pages`).
+        later: OCR will read those pages later (an upload's check: OCR runs in the
+            rebuild, not in the request). Their number is checked against the OCR
+            bound, as with ``ocr``, and a PDF of scans only raises :class:`ScanOnly`.
 
     Returns:
         ``(blocks, pages_without_text)``: the blocks, and the 1-based page
@@ -41,16 +44,23 @@ def read_pdf(data: bytes, name: str, *, ocr: bool = False) -> tuple[list[Block],
         them, so that the caller can say so.
 
     Raises:
-        SourceError: not a PDF, damaged, password-protected, or no text
-            at all (then the message says which pages are images).
+        SourceError: not a PDF, damaged, password-protected, more scanned
+            pages than OCR reads, or no text at all (then the message says which
+            pages are images).
+        ScanOnly: only scanned pages, with ``later``.
     """
     pages, empty = pdfium_lines(data, name)
-    if ocr and empty and ocr_available():
+    ocr = ocr and ocr_available()
+    if empty and later:
+        check_ocr_pages(empty, name)  # as ocr_lines will in the rebuild
+    if empty and ocr:
         for number, lines in ocr_lines(data, name, empty).items():
             pages[number - 1] = lines
     blocks = blocks_from_lines(pages)
     if not blocks:
-        if empty and not (ocr and ocr_available()):
+        if empty and later:
+            raise ScanOnly(f"{name}: its {len(empty)} page(s) are scans without text; OCR reads them when the library is rebuilt")
+        if empty and not ocr:
             raise SourceError(
                 f"{name}: the PDF has no text layer ({len(empty)} page(s) are images); "
                 "it needs OCR, or a PDF with text"

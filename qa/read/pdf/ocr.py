@@ -6,14 +6,45 @@ scanned pages are reported, not read.
 from __future__ import annotations
 
 import functools
+import math
 import statistics
+import time
 
+from ...errors import SourceError
 from .chars import open_pdfium
 from .layout import Line, blocks_from_lines, drop_furniture
 
 # Resolution pages are rendered at for OCR: 150 dpi reads 14 pt Chinese
 # reliably (measured when the reader was chosen) at a quarter of the pixels of 300 dpi.
 _OCR_DPI = 150
+#: Scanned pages read by OCR per file. At 1-2 s a page on two cores, 100 pages are a
+#: few minutes of a rebuild; 3,000 blank pages (under 1 MB) took 30-70 minutes unbounded.
+MAX_OCR_PAGES = 100
+#: Pixels one page is rendered to for OCR: an A4 page at 150 dpi is 2.2 million. A larger
+#: page is rendered at a lower resolution instead (a 14,400 pt page at 150 dpi is 10 GB of
+#: pixels). RapidOCR's memory follows the pixels: a 2,000 px square took 880 MB, this bound
+#: 570 MB; and an A4 scan read at half these pixels gave the same text (measured on tests/fixtures/mixed.pdf).
+MAX_OCR_PIXELS = 2_500_000
+#: Seconds of OCR per file, checked between pages; the reading worker's own time limit
+#: (:data:`qa.read.worker.READ_SECONDS`) stops a single page that runs away.
+OCR_SECONDS = 300
+
+
+def check_ocr_pages(pages: list[int], name: str) -> None:
+    """Raise :class:`SourceError` if a file has more scanned pages than OCR reads (:data:`MAX_OCR_PAGES`)."""
+    if len(pages) > MAX_OCR_PAGES:
+        raise SourceError(
+            f"{name}: {len(pages):,} pages are scans without text, over the {MAX_OCR_PAGES} read by OCR per file; "
+            "split it, or index a PDF with a text layer"
+        )
+
+
+def ocr_scale(width: float, height: float) -> float:
+    """Pixels per point to render a page of ``width`` × ``height`` points at: 150 dpi, or less
+    so that the image holds at most :data:`MAX_OCR_PIXELS`."""
+    scale = _OCR_DPI / 72
+    area = max(width, 1.0) * max(height, 1.0)
+    return min(scale, math.sqrt(MAX_OCR_PIXELS / area))
 
 
 def ocr_available() -> bool:
@@ -32,19 +63,30 @@ def _ocr_engine():
 
 
 def ocr_lines(data: bytes, name: str, pages: list[int]) -> dict[int, list[Line]]:
-    """OCR the given 1-based pages into lines with positions in points."""
+    """OCR the given 1-based pages into lines with positions in points.
+
+    Raises:
+        SourceError: more pages than :data:`MAX_OCR_PAGES`, or OCR past :data:`OCR_SECONDS`.
+    """
     import numpy as np
 
+    check_ocr_pages(pages, name)
     engine = _ocr_engine()
-    scale = _OCR_DPI / 72
+    started = time.monotonic()
     pdf = open_pdfium(data, name)
     out: dict[int, list[Line]] = {}
     try:
-        for number in pages:
+        for done, number in enumerate(pages):
             if not 1 <= number <= len(pdf):
                 continue
+            if time.monotonic() - started > OCR_SECONDS:
+                raise SourceError(
+                    f"{name}: OCR of its {len(pages)} scanned pages took over {OCR_SECONDS} s ({done} read); "
+                    "split it, or index a PDF with a text layer"
+                )
             page = pdf[number - 1]
             try:
+                scale = ocr_scale(page.get_width(), page.get_height())
                 image = np.asarray(page.render(scale=scale).to_pil().convert("RGB"))[:, :, ::-1]  # BGR
             finally:
                 page.close()
