@@ -13,6 +13,7 @@ replies (:func:`tier`).
 """
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from functools import lru_cache
@@ -23,7 +24,7 @@ import numpy as np
 
 from .bilingual import in_longer_name, meanings_found
 from .index import UNIT_PARAGRAPH, UNIT_PIECE, LoadedIndex
-from .keywords import coverage, salience
+from .keywords import coverage_of, salience
 from .question import question_group
 from .search import UnitScores, rank_sections
 from .text import fold_script, has_cjk
@@ -59,7 +60,7 @@ class Evidence(NamedTuple):
         dense: The best unit's cosine similarity to the question, of the sentences and runs
             (a piece of a long sentence is not counted: short, it is closer to any short question).
         cover: The most of the question's salience one of the best units holds
-            (:func:`qa.keywords.coverage`), from 0 to 1; for an English question, the
+            (:func:`qa.keywords.coverage_of`), from 0 to 1; for an English question, the
             share of its words whose Chinese meanings the unit holds
             (:func:`qa.bilingual.meanings_found`).
         unknown: What the question names that the library is not about
@@ -140,12 +141,13 @@ def gather(
         glossary = question.lexicon.glossary
         meanings = glossary.meanings(" ".join(cover)) if glossary else []
     said = sum(m.weight for m in meanings) if meanings is not None else sum(salience(t) for t in tokens)
+    found_in = functools.partial(meanings_found, meanings) if meanings is not None else coverage_of(tokens)
     share, first = 0.0, None
     for uid in scored.ids[np.argsort(-scored.fused)[:EVIDENCE_TOP]].tolist():
         pi, s0, s1, _ = (int(x) for x in units[uid])
         para = paragraphs[pi]
         text = f"{folded_title(titles.get(para.source, ''))}\n{scope.folded(pi, (s0, s1))}"
-        found = meanings_found(meanings, text) if meanings is not None else coverage(tokens, text)
+        found = found_in(text)
         share = max(share, found)
         first = found if first is None else first
     sections = rank_sections(units, scored)

@@ -9,6 +9,7 @@ A re-scorer changes ``fused`` only: abstaining decides on the plain cosine.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -19,8 +20,8 @@ import numpy as np
 
 from .abstain import Logistic, fitted
 from .bilingual import meanings_found
-from .index import UNIT_PARAGRAPH, UNIT_PIECE
-from .keywords import coverage
+from .index import UNIT_FIRST, UNIT_LAST, UNIT_PARAGRAPH, UNIT_PIECE
+from .keywords import coverage_of
 from .search import Fusion, UnitScores, fuse
 from .text import converter
 from .words import QUANTITY
@@ -174,32 +175,33 @@ def rank_features(scored: UnitScores, question: "Question", ctx: Context, top: i
     """
     order = np.argsort(-scored.fused, kind="stable")[:top]
     ids = scored.ids[order]
-    units = ctx.index.units
     fused, dense, keyword = scored.fused[order], scored.dense[order], scored.keyword[order]
     keyword = keyword / keyword.max() if len(keyword) and keyword.max() > 0 else np.zeros(len(order))
     dense = dense - dense.max() if len(dense) else dense
-    lift = ctx.scope.lift(question, ids)
     english = 0.0 if question.chinese else 1.0
     meanings = question.meanings if english else None
-
-    def cover(folded: str) -> float:
-        return meanings_found(meanings, folded) if meanings else coverage(question.cover_words, folded)
-
-    per_paragraph = Counter(units[ids, UNIT_PARAGRAPH].tolist())
-    quantity = 1.0 if QUANTITY.search(question.folded) else 0.0
+    cover = functools.partial(meanings_found, meanings) if meanings else coverage_of(question.cover_words)
     folded = ctx.scope.folded
-    rows = []
-    for j, (pi, s0, s1, piece) in enumerate(units[ids].tolist()):
-        text = folded(pi, (s0, s1))
-        digit = 1.0 if _DIGIT.search(text) else 0.0
-        unit_cover = cover(text)
-        rows.append([
-            fused[j] - fused[0], dense[j], keyword[j], lift[j], float(piece > 0), math.log(len(text) + 1), unit_cover,
-            cover(folded(pi)), quantity * digit, digit, english * dense[j], english * keyword[j],
-            math.log1p(per_paragraph[pi]), float(s0 != s1), 0.0 if english else cover(folded(pi, headings=True)),
-            float(s0 == 0), english * unit_cover,
-        ])
-    return order, np.asarray(rows, dtype=np.float64).reshape(len(order), len(RANK_FEATURES))
+    # Units of one paragraph share its text and headings: each measured once.
+    paragraph_cover = functools.cache(lambda pi: cover(folded(pi)))
+    heading_cover = functools.cache(lambda pi: 0.0 if english else cover(folded(pi, headings=True)))
+    units = ctx.index.units[ids]
+    paragraph, first, last, piece = (units[:, c] for c in (UNIT_PARAGRAPH, UNIT_FIRST, UNIT_LAST, UNIT_PIECE))
+    texts = [folded(pi, (s0, s1)) for pi, s0, s1 in zip(paragraph.tolist(), first.tolist(), last.tolist())]
+    per_paragraph = Counter(paragraph.tolist())
+    digit = np.array([1.0 if _DIGIT.search(t) else 0.0 for t in texts])
+    unit_cover = np.array([cover(t) for t in texts])
+    quantity = 1.0 if QUANTITY.search(question.folded) else 0.0
+    # Columns in the order of RANK_FEATURES; math.log as the fit had it, to the last bit.
+    columns = [
+        fused - fused[0], dense, keyword, ctx.scope.lift(question, ids), piece > 0,
+        [math.log(len(t) + 1) for t in texts], unit_cover, [paragraph_cover(pi) for pi in paragraph.tolist()],
+        quantity * digit, digit, english * dense, english * keyword,
+        [math.log1p(per_paragraph[pi]) for pi in paragraph.tolist()], first != last,
+        [heading_cover(pi) for pi in paragraph.tolist()], first == 0, english * unit_cover,
+    ]
+    rows = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns]) if len(order) else np.zeros((0, len(columns)))
+    return order, rows.reshape(len(order), len(RANK_FEATURES))
 
 
 class Ranking(NamedTuple):
