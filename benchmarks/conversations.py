@@ -8,7 +8,8 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
 when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
-turns). The untouched conversations (``questions/untouched-4/``) are rows of their own.
+turns). The untouched conversations (``questions/untouched-5/``) are rows of their own; so are the earlier
+untouched sets, tune sets since their misses were looked at.
 
     python benchmarks/conversations.py [--index PATH]
 """
@@ -40,8 +41,10 @@ HELD_OUT = [
     ("second untouched", ROOT / "benchmarks" / "questions" / "untouched-2" / "conversations.jsonl"),
     # the third untouched conversations (2026-12-05): tune since their misses were looked at the same day (40)
     ("third untouched", ROOT / "benchmarks" / "questions" / "untouched-3" / "conversations.jsonl"),
-    # written on 2026-12-05 by writers who had seen no code, set or figure; never used to make a choice (40)
-    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-4" / "conversations.jsonl"),
+    # the fourth untouched conversations (2026-12-05): tune since their misses were looked at on 2026-12-05 (40)
+    ("fourth untouched", ROOT / "benchmarks" / "questions" / "untouched-4" / "conversations.jsonl"),
+    # written on 2026-12-05 by writers who had seen no code, set or figure; never used to make a choice (30)
+    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-5" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 
@@ -82,7 +85,7 @@ def main() -> None:
             if kind.endswith("switch"):  # also: exactly the answer it gets alone
                 ok = ok, a.to_dict()["hits"] == answers["alone"].to_dict()["hits"]
             rows.setdefault(kind, {}).setdefault(w, []).append(ok)
-        if c["answers"] and kind in follow_up_rows and not rows[kind]["history"][-1]:
+        if c["answers"] and kind in follow_up_rows and kind != "untouched" and not rows[kind]["history"][-1]:
             misses.append({"turns": c["turns"], "understood_as": answers["history"].understood_as, "kind": kind})
 
     def share(xs, i=None):
@@ -101,7 +104,8 @@ def main() -> None:
         if label in rows:
             lines.append(f"| {label.replace('held out', 'held-out follow-up')} | {len(rows[label]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[label][w]):.3f}" for w in WAYS) + " |")
-    for prefix in ("", "held out: ", "first untouched: ", "second untouched: ", "third untouched: ", "untouched: "):
+    for prefix in ("", "held out: ", "first untouched: ", "second untouched: ", "third untouched: ", "fourth untouched: ",
+                   "untouched: "):
         if (kind := prefix + "switch") in rows:
             lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[kind][w], 0):.3f}" for w in WAYS) + " |")

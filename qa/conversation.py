@@ -13,8 +13,9 @@ the place and the year when it names none; when it names only a place or a
 year, the earlier question with that place or year put in; after a pronoun,
 the earlier question's topic (after 「其中」, "among them", only its words for
 things); after an ellipsis with a topic of its own, the earlier question's
-general words (目标, 增长, 安排), which say what is asked, and "what does it
-mean" when that was asked. A pronoun after the question's own place points at
+general words (目标, 增长, 安排) that end a phrase, which say what is asked, and
+"what does it mean" when that was asked; after an ellipsis whose own words are
+all general (「今年的目标呢？」), the earlier question's topic. A pronoun after the question's own place points at
 that place, not back.
 A question that stands alone (a complete question, an off-topic one) is read
 as it is, so it gets exactly the answer it gets when asked first.
@@ -137,12 +138,23 @@ def _resolve(q: Question, p: _Parts, earlier: Question | None) -> str:
         carried += e.years[:1]
     if p.pointing:  # 「其中多少用于以旧换新？」: what 其 points at is the earlier topic
         carried += _things(earlier, e.topic) if p.at_things else e.topic
+    elif all(_frame(t) for t in p.topic):  # 「今年的目标呢？」 asks another thing of the same topic
+        carried += [t for t in e.topic if not _frame(t)]
     else:  # 「赤字规模呢？」: the earlier question's general words say what is asked
-        carried += [t for t in e.topic if _frame(t) and t not in p.topic]
+        carried += [t for t in _heads(earlier, e.topic) if _frame(t) and t not in p.topic]
         if earlier.asks_meaning and not q.asks_meaning:  # 「“编外院长”呢？」 asks what it means too
             tail = "是什么意思" if q.chinese else " meaning"
             question = re.sub(r"([?？]*)$", lambda m: tail + m.group(1), _bare(question).rstrip(), count=1)
     return " ".join(carried + [_bare(question)]) if carried else question
+
+
+def _heads(question: Question, topic: list[str]) -> list[str]:
+    """The words of ``topic`` that end a run of topic words in ``question``: 目标 in 「外贸进出口目标是多少」
+    says what is asked, while 地方 and 一般 in 「地方一般公共预算收入」 only narrow the next word."""
+    words = [w for w in segmenter().lcut(question.folded) if w.strip()]
+    inside = set(topic)
+    ends = {w for w, after in zip(words, words[1:] + [""]) if w in inside and after not in inside}
+    return [t for t in topic if t in ends]
 
 
 def _things(question: Question, topic: list[str]) -> list[str]:

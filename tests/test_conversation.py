@@ -28,10 +28,14 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     (["What is China's 2025 target for the surveyed urban unemployment rate?"], "And for new urban jobs?",
      "2025 target rate for new urban jobs?"),
     # what is asked of another term: what it means
-    (["云南报告里的“编外校长”是什么意思？"], "“编外院长”呢？", "云南 报告 里 “编外院长”是什么意思？"),
+    (["云南报告里的“编外校长”是什么意思？"], "“编外院长”呢？", "云南 里 “编外院长”是什么意思？"),
     (["What does EFlops mean in Sichuan's report?"], "And 7nm?", "Sichuan 7nm meaning?"),
     # a chain: each turn read with the one before as it was read
-    (["福建2025年地区生产总值增长目标是多少？", "粮食产量呢？"], "那四川呢？", "四川 2025年 地区 增长 目标 粮食产量?"),
+    (["福建2025年地区生产总值增长目标是多少？", "粮食产量呢？"], "那四川呢？", "四川 2025年 目标 粮食产量?"),
+    # general words are carried where they end a phrase (收入), not where they narrow the next word (地方, 一般)
+    (["上海2024年地方一般公共预算收入多少？"], "那实际使用外资呢？", "上海 2024年 收入 实际使用外资？"),
+    # an ellipsis whose own words are all general asks another thing of the same topic
+    (["辽宁2024年粮食产量是多少？"], "今年的目标呢？", "辽宁 粮食产量 今年的目标？"),
     # a pronoun: the earlier topic is what it points at
     (["河南今年汽车产量目标是多少？"], "其中新能源汽车要达到多少？", "河南 今年 汽车产量 目标 其中新能源汽车要达到多少？"),
     # 「其中」 points at things: the earlier question's verbs and adverbs stay behind; 「为此」 at what was done
