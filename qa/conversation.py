@@ -30,7 +30,7 @@ from .keywords import salience, segmenter
 from .places import PROVINCES, english_place
 from .question import Lexicon, Question
 from .text import has_cjk
-from .words import CLOSER, ENGLISH_FRAME, OPENERS, POINTING_AT_THINGS, PRONOUNS
+from .words import CLOSER, ENGLISH_FRAME, OPENERS, POINTING_AT_THINGS, PRONOUNS, SHORT_FORMS
 
 #: "this year" points at the report's year, not back at the conversation.
 _NOT_POINTING = re.compile(r"\b(this|that)\s+(year|month|week|time)\b", re.IGNORECASE)
@@ -204,13 +204,33 @@ def read_question(
     for h in history or []:  # each earlier question as it was itself read
         if isinstance(h, str) and not h.strip():
             continue
-        h = _read(h.strip() if isinstance(h, str) else h, lexicon)
+        h = _spelled_out(_read(h.strip() if isinstance(h, str) else h, lexicon))
         text = _resolve(h, _parts(h), earlier)
         earlier = h if text == h.text else lexicon.read(text)
-    q = _read(question, lexicon)
+    asked = _read(question, lexicon)
+    q = _spelled_out(asked)
     parts = _parts(q)
     text = _resolve(q, parts, earlier)
-    return Reading(text, text if text != q.text else None, parts.topic)
+    return Reading(text, text if text != asked.text else None, parts.topic)
+
+
+def spelled_out(text: str) -> str:
+    """A Chinese question with the full form of each report term it shortens put beside it (:data:`qa.words.SHORT_FORMS`):
+    「海南社零增速目标是多少？」 → 「海南社零（社会消费品零售总额）增速目标是多少？」. A term whose full form the question
+    holds already, and an English question, are left as they are."""
+    if not has_cjk(text):
+        return text
+    for short, full in SHORT_FORMS.items():
+        at = text.lower().find(short)
+        if at >= 0 and full not in text:
+            end = at + len(short)
+            text = f"{text[:end]}（{full}）{text[end:]}"
+    return text
+
+
+def _spelled_out(q: Question) -> Question:
+    full = spelled_out(q.text)
+    return q if full == q.text else q.lexicon.read(full)
 
 
 def _read(question: str | Question, lexicon: Lexicon) -> Question:

@@ -55,6 +55,17 @@ LAST_YEAR = ("去年", "上年", "last year", "现在", "目前")
 #: A question asking what a term means, which a glossary's entry answers where a document has one.
 MEANING = re.compile(r"什么意思|指什么|指的是什么|是指|什么叫|何谓|含义|意思是|\bmean(s|ing)?\b|\bmeant\b|stands? for|refers? to")
 
+#: Short forms of report terms that questions use and reports mostly spell out (社零: 0 times in the 30
+#: documents, 社会消费品零售总额 39), each with the full form put beside it when a Chinese question uses
+#: it (:func:`qa.conversation.spelled_out`). A table of the domain's abbreviations, like the provinces'
+#: (:data:`qa.places.ABBREVIATIONS`); none is a word inside another word of the reports.
+SHORT_FORMS = {
+    "社零": "社会消费品零售总额", "社消零": "社会消费品零售总额", "固投": "固定资产投资", "规上": "规模以上",
+    "抽蓄": "抽水蓄能", "研发强度": "研发投入强度", "新基建": "新型基础设施", "高企": "高新技术企业",
+    "个税": "个人所得税", "民企": "民营企业", "外企": "外资企业", "新能源车": "新能源汽车", "自贸区": "自贸试验区",
+    "保障房": "保障性住房", "城投": "融资平台", "双创": "创新创业", "一般预算": "一般公共预算", "gdp": "生产总值",
+}
+
 # ---- Learned ranking (:func:`qa.rescore.rank_features`).
 #: A question asking for a figure: a sentence with digits is likelier to answer it. One of the ranking's
 #: inputs, whose weight is fitted (``benchmarks/fit_ranking.py``), not a rule of its own.

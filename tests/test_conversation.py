@@ -17,7 +17,7 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     # an ellipsis with a topic of its own keeps the place and what is asked
     (["敦化的外贸进出口目标是多少？"], "那社会消费品零售总额呢？", "敦化 目标 社会消费品零售总额？"),
     # only a place: the earlier question, about that place
-    (["上海2025年GDP增长目标是多少？"], "那北京呢？", "北京2025年gdp增长目标是多少?"),
+    (["上海2025年GDP增长目标是多少？"], "那北京呢？", "北京2025年gdp(生产总值)增长目标是多少?"),
     (["What is Sichuan's grain output target for 2025?"], "And Henan's?", "What is Henan's grain output target for 2025?"),
     (["Which rail lines will Chongqing complete in 2025?"], "What about Shanghai?", "Which rail lines will Shanghai complete in 2025?"),
     # in English: the library's places by their pinyin, the words that say what is asked
@@ -152,3 +152,20 @@ def test_conversations_with_the_default_model(tmp_path_factory):
     follow_ups = [d for d in result["details"] if d["kind"] in ("ellipsis", "pronoun")]
     assert all(d["understood_as"] for d in follow_ups)
     assert sum(d["rank"] is not None and d["rank"] <= 3 for d in follow_ups) >= 5  # measured: 6 of 6
+
+
+@pytest.mark.parametrize("question, searched", [
+    ("海南2025年社零增速目标是多少？", "海南2025年社零（社会消费品零售总额）增速目标是多少？"),
+    ("浙江GDP增长目标是多少？", "浙江GDP（生产总值）增长目标是多少？"),
+    ("规上工业增加值增长多少？", "规上（规模以上）工业增加值增长多少？"),
+    ("社会消费品零售总额（社零）增长多少？", None),  # the full form is there already
+    ("What is Zhejiang's GDP growth target?", None),  # English is read by the glossary
+    ("社会保障体系有哪些安排？", None),  # no short form: 社 and 零 apart are no term
+])
+def test_a_report_term_s_short_form_is_read_with_its_full_form(question, searched):
+    from qa.conversation import read_question
+
+    reading = read_question(question)
+    assert reading.understood == searched
+    # in a follow-up too: 「那固投呢？」 asks for 固定资产投资
+    assert "固定资产投资" in read_question("那固投呢？", [question]).text
