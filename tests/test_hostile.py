@@ -310,3 +310,17 @@ def test_a_word_file_that_declares_entities_is_refused_not_read_short(text):
     data = word_file(lambda xml: xml.replace("<w:document", _DTD + "<w:document", 1).replace("全市生产总值增长5%左右。", text))
     with pytest.raises(SourceError, match=r"^laughs\.docx: word/document\.xml declares a DTD .*save it again"):
         parse_source(data, "laughs.docx")
+
+
+@pytest.mark.parametrize("name", ["synthetic.docx", "synthetic.pdf", "gov_utf8.html", "plan.txt"])
+@pytest.mark.parametrize("keep", [0.5, 0.9])
+def test_a_file_cut_short_is_read_or_refused_by_name_never_anything_else(name, keep):
+    source = next(DATA.glob("*.txt")) if name == "plan.txt" else FIXTURES / name
+    data = source.read_bytes()
+    cut = _written(data[: int(len(data) * keep)], name)  # a download or a copy that stopped part way
+    try:
+        doc = read_isolated(cut, name)
+    except SourceError as e:
+        assert str(e).startswith(f"{name}: ")
+    else:  # text and web pages keep what came through; a cut UTF-8 character is not a reason to refuse
+        assert name.endswith((".txt", ".html")) and doc.text

@@ -436,3 +436,33 @@ def test_examples_answer_and_out_of_scope_abstains_with_the_default_model(defaul
     answer = retriever.answer("北京明天天气怎么样？")
     assert answer.confidence == "none"
     assert "规划中没有找到相关内容" in render_answer(answer)
+
+
+def test_each_hostile_file_is_refused_or_skipped_with_its_reason_on_the_web(client, site, tmp_path):
+    """The 10 hostile files: each upload refused naming it (or, scans only, skipped by the rebuild's OCR);
+    copied in and rebuilt, each row of the Index tab says why it was skipped, and the plan is still answered."""
+    from gradio_client import handle_file
+    from hostile_files import write_library
+
+    service = site[1]
+    reasons = write_library(tmp_path / "hostile")
+    for name, why in reasons.items():
+        message, _, _, _ = client.predict([handle_file(str(tmp_path / "hostile" / name))], api_name="/upload")
+        if name == "poster.pdf":  # scans only: kept, and OCR in the rebuild finds no text on it
+            assert message.startswith("✅ saved") and f"Skipped:\n- {name}: the PDF has {why}" in message, message
+        else:  # the reason, never a bare "Error"
+            assert f"❌ {name}: " in message and why in message, (name, message)
+    for name in reasons:
+        shutil.copy(tmp_path / "hostile" / name, service.data_dir / name)
+    try:
+        message, _, _ = client.predict(api_name="/rebuild")
+        assert message.startswith("✅") and "Skipped:" in message and "Traceback" not in message, message
+        rows = {row["file"]: row for row in client.predict(api_name="/documents")}
+        for name, why in reasons.items():
+            assert rows[name]["status"] == "skipped" and rows[name]["reason"].startswith(f"{name}: ") and why in rows[name]["reason"]
+        assert rows["000_35bfb118311f446a.txt"]["status"] == "indexed"
+        assert client.predict(QUESTION, api_name="/ask")["confidence"] != "none"
+    finally:
+        for name in reasons:
+            (service.data_dir / name).unlink()
+        service.rebuild().join()
