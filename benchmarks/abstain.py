@@ -10,7 +10,8 @@ share given ``answer`` and ``none``. Two rows per library:
   (``fit_confidence.py``'s :data:`TUNE`, as far as each library holds their answers);
 - ``untouched``: ``questions/untouched-4/``, written by writers who had seen no code, no other set
   and no figure, and never used to make a choice (its conversations' misses were looked at on 2026-12-05);
-- ``untouched-5``: ``questions/untouched-5/``, written the same way on 2026-12-05, measured at the end. (The first three untouched sets,
+- ``untouched-5``: ``questions/untouched-5/``, written the same way on 2026-12-05, measured once, then tune;
+- ``untouched-6``: ``questions/untouched-6/``, written the same way on 2026-12-05, after that. (The first three untouched sets,
   ``questions/untouched/``, ``untouched-2/`` and ``untouched-3/``, became tune sets once their misses were
   looked at: see their READMEs.)
 
@@ -43,20 +44,25 @@ EARLIER = [HERE / "questions" / u for u in ("untouched", "untouched-2", "untouch
 TUNE = [EVAL / "dev.jsonl", HERE / "calibration_extra.jsonl"] + [u / f for u in EARLIER for f in ("plan.jsonl", "offtopic.jsonl")] + [
     HERE / "questions" / f for f in ("offtopic.jsonl", "offtopic-heldout.jsonl")]
 UNTOUCHED = HERE / "questions" / "untouched-4"
-# written 2026-12-05, after the choices judged on untouched-4 were made; measured at the end of that session
+# written 2026-12-05 after the choices judged on untouched-4 were made, measured once on them, then tune
 UNTOUCHED_5 = HERE / "questions" / "untouched-5"
+# written 2026-12-05 after untouched-5's misses were looked at; judges the choice made on them
+UNTOUCHED_6 = HERE / "questions" / "untouched-6"
 QUESTIONS = {
     "plan": {"tune": TUNE, "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"],
-             "untouched-5": [UNTOUCHED_5 / "plan.jsonl", UNTOUCHED_5 / "offtopic.jsonl"]},
+             "untouched-5": [UNTOUCHED_5 / "plan.jsonl", UNTOUCHED_5 / "offtopic.jsonl"],
+             "untouched-6": [UNTOUCHED_6 / "plan.jsonl", UNTOUCHED_6 / "offtopic.jsonl"]},
     "library": {
         "tune": [EVAL / "documents-dev.jsonl"] + [HERE / "questions" / f for f in (
             "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl", "definitions.jsonl", "offtopic.jsonl",
             "offtopic-heldout.jsonl")] + [u / f for u in EARLIER for f in ("documents.jsonl", "offtopic.jsonl")],
         "untouched": [UNTOUCHED / "documents.jsonl", UNTOUCHED / "offtopic.jsonl"],
         "untouched-5": [UNTOUCHED_5 / "documents.jsonl", UNTOUCHED_5 / "offtopic.jsonl"],
+        "untouched-6": [UNTOUCHED_6 / "documents.jsonl", UNTOUCHED_6 / "offtopic.jsonl"],
     },
     "synthetic": {"tune": TUNE, "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"],
-                  "untouched-5": [UNTOUCHED_5 / "plan.jsonl", UNTOUCHED_5 / "offtopic.jsonl"]},
+                  "untouched-5": [UNTOUCHED_5 / "plan.jsonl", UNTOUCHED_5 / "offtopic.jsonl"],
+                  "untouched-6": [UNTOUCHED_6 / "plan.jsonl", UNTOUCHED_6 / "offtopic.jsonl"]},
 }
 
 

@@ -9,7 +9,8 @@ A question leans on the earlier ones when it has
 - too little to stand alone: no topic of its own (「浙江呢？」, "And Henan's?").
 
 Such a question is read with what the conversation was about carried over:
-the place and the year when it names none; when it names only a place or a
+the place and the year when it names none (the place the conversation last
+named, when the question before names none either); when it names only a place or a
 year, the earlier question with that place or year put in; after a pronoun,
 the earlier question's topic (after 「其中」, "among them", only its words for
 things); after an ellipsis with a topic of its own, the earlier question's
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .keywords import salience, segmenter
 from .places import PROVINCES, english_place
@@ -123,12 +124,15 @@ def _put_in(earlier: Question, p: _Parts, e: _Parts) -> str:
     return text
 
 
-def _resolve(q: Question, p: _Parts, earlier: Question | None) -> str:
-    """Question ``q`` (whose parts are ``p``) read after ``earlier`` (itself already read)."""
+def _resolve(q: Question, p: _Parts, earlier: Question | None, places: frozenset[str] = frozenset()) -> str:
+    """Question ``q`` (whose parts are ``p``) read after ``earlier`` (itself already read); ``places``: the
+    conversation's last named places, which stand for ``earlier``'s when it names none."""
     question = q.text
     if earlier is None or not _leans(p):
         return question
     e = _parts(earlier)
+    if not e.places and places:  # 「宁夏…？」「城镇新增就业多少？」「农村劳动力转移就业呢？」: still 宁夏
+        e = replace(e, places=set(places))
     if not p.topic:  # 「那四川呢？」: the earlier question, about Sichuan
         return _put_in(earlier, p, e)
     carried = []
@@ -200,17 +204,18 @@ def read_question(
         How it was read; ``understood`` is None when the history changed nothing.
     """
     lexicon = question.lexicon if isinstance(question, Question) else Lexicon(about=places)
-    earlier = None
+    earlier, places = None, frozenset()
     for h in history or []:  # each earlier question as it was itself read
         if isinstance(h, str) and not h.strip():
             continue
         h = _spelled_out(_read(h.strip() if isinstance(h, str) else h, lexicon))
-        text = _resolve(h, _parts(h), earlier)
+        text = _resolve(h, _parts(h), earlier, places)
         earlier = h if text == h.text else lexicon.read(text)
+        places = frozenset(_parts(earlier).places) or places
     asked = _read(question, lexicon)
     q = _spelled_out(asked)
     parts = _parts(q)
-    text = _resolve(q, parts, earlier)
+    text = _resolve(q, parts, earlier, places)
     return Reading(text, text if text != asked.text else None, parts.topic)
 
 

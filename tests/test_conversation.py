@@ -36,6 +36,9 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     (["上海2024年地方一般公共预算收入多少？"], "那实际使用外资呢？", "上海 2024年 收入 实际使用外资？"),
     # an ellipsis whose own words are all general asks another thing of the same topic
     (["辽宁2024年粮食产量是多少？"], "今年的目标呢？", "辽宁 粮食产量 今年的目标？"),
+    # the place the conversation last named, when the question before names none either
+    (["宁夏去年地区生产总值是多少？", "城镇新增就业多少？"], "农村劳动力转移就业呢？", "宁夏 农村劳动力转移就业？"),
+    (["敦化的工业发展是怎么规划的？", "医药产业今年要推进哪些项目？"], "能源方面呢？", "敦化 今年 能源方面？"),
     # a pronoun: the earlier topic is what it points at
     (["河南今年汽车产量目标是多少？"], "其中新能源汽车要达到多少？", "河南 今年 汽车产量 目标 其中新能源汽车要达到多少？"),
     # 「其中」 points at things: the earlier question's verbs and adverbs stay behind; 「为此」 at what was done
