@@ -10,14 +10,15 @@ A question leans on the earlier ones when it has
 
 Such a question is read with what the conversation was about carried over:
 the place and the year when it names none (the place the conversation last
-named, when the question before names none either); when it names only a place or a
-year, the earlier question with that place or year put in; after a pronoun,
-the earlier question's topic (after 「其中」, "among them", only its words for
-things); after an ellipsis with a topic of its own, the earlier question's
-general words (目标, 增长, 安排) that end a phrase, which say what is asked, and
-"what does it mean" when that was asked; after an ellipsis whose own words are
-all general (「今年的目标呢？」), the earlier question's topic. A pronoun after the question's own place points at
-that place, not back.
+named, when the question before names none either); when it names only a
+place or a year, the earlier question with that place or year put in; after a
+pronoun, the earlier question's topic (after 「其中」, "among them", only its
+words for things); after an ellipsis with a topic of its own, the earlier
+question's general words (目标, 增长, 安排) that end a phrase, which say what is
+asked, and "what does it mean" when that was asked; after an ellipsis whose
+own words are all general (「今年的目标呢？」), the earlier question's topic. A
+pronoun after the question's own place points at that place, not back.
+A report term's short form (社零) is read with its full form beside it.
 A question that stands alone (a complete question, an off-topic one) is read
 as it is, so it gets exactly the answer it gets when asked first.
 """
@@ -204,18 +205,18 @@ def read_question(
         How it was read; ``understood`` is None when the history changed nothing.
     """
     lexicon = question.lexicon if isinstance(question, Question) else Lexicon(about=places)
-    earlier, places = None, frozenset()
+    earlier, named = None, frozenset()  # named: the places the conversation named last
     for h in history or []:  # each earlier question as it was itself read
         if isinstance(h, str) and not h.strip():
             continue
         h = _spelled_out(_read(h.strip() if isinstance(h, str) else h, lexicon))
-        text = _resolve(h, _parts(h), earlier, places)
+        text = _resolve(h, _parts(h), earlier, named)
         earlier = h if text == h.text else lexicon.read(text)
-        places = frozenset(_parts(earlier).places) or places
+        named = frozenset(_parts(earlier).places) or named
     asked = _read(question, lexicon)
     q = _spelled_out(asked)
     parts = _parts(q)
-    text = _resolve(q, parts, earlier, places)
+    text = _resolve(q, parts, earlier, named)
     return Reading(text, text if text != asked.text else None, parts.topic)
 
 
