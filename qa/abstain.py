@@ -13,10 +13,9 @@ replies (:func:`tier`).
 """
 from __future__ import annotations
 
-import functools
 import json
 import warnings
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from typing import TYPE_CHECKING, Callable, NamedTuple, TypeVar
 
@@ -141,7 +140,7 @@ def gather(
         glossary = question.lexicon.glossary
         meanings = glossary.meanings(" ".join(cover)) if glossary else []
     said = sum(m.weight for m in meanings) if meanings is not None else sum(salience(t) for t in tokens)
-    found_in = functools.partial(meanings_found, meanings) if meanings is not None else coverage_of(tokens)
+    found_in = partial(meanings_found, meanings) if meanings is not None else coverage_of(tokens)
     share, first = 0.0, None
     for uid in scored.ids[np.argsort(-scored.fused)[:EVIDENCE_TOP]].tolist():
         pi, s0, s1, _ = (int(x) for x in units[uid])
@@ -248,10 +247,8 @@ class Confidence(NamedTuple):
 
     @classmethod
     def from_dict(cls, d: dict) -> "Confidence":
-        if tuple(d["features"]) != FEATURES:
-            raise ValueError(f"the fitted model's features {d['features']} are not {FEATURES}: refit it "
-                             "with benchmarks/fit_confidence.py --refeature")
-        return cls(tuple(d["features"]), Logistic.from_dict(d["relevant"]), Logistic.from_dict(d["right"]),
+        features = fitted_features(d, FEATURES, "model", "benchmarks/fit_confidence.py --refeature")
+        return cls(features, Logistic.from_dict(d["relevant"]), Logistic.from_dict(d["right"]),
                    float(d["answer"]), float(d["none"]))
 
     def to_dict(self) -> dict:
@@ -265,6 +262,17 @@ class Confidence(NamedTuple):
             return "none", relevant
         right = float(self.right.probability(x))
         return ("answer" if right >= self.answer else "uncertain"), right
+
+
+def fitted_features(d: dict, expected: tuple[str, ...], what: str, refit: str) -> tuple[str, ...]:
+    """The inputs a fitted part (its dictionary ``d``) was fitted on, which must be those the code reads.
+
+    Raises:
+        ValueError: fitted on other inputs; the message says to run ``refit``.
+    """
+    if tuple(d["features"]) != expected:
+        raise ValueError(f"the fitted {what}'s features {d['features']} are not {expected}: refit it with {refit}")
+    return tuple(d["features"])
 
 
 def fitted(model_name: str, backends: set[str], key: str, read: Callable[[dict], T]) -> T | None:
@@ -325,5 +333,5 @@ def probes() -> list[str]:
 
 __all__ = [
     "COVER_QUANTILE", "EVIDENCE_TOP", "FEATURES", "GAP_RANK", "PROBE_QUANTILE", "TIERS", "Chance", "Confidence",
-    "Evidence", "Logistic", "calibration", "chance_of", "confidence_model", "features", "fitted", "gather", "probes", "question_group", "tier",
+    "Evidence", "Logistic", "calibration", "chance_of", "confidence_model", "features", "fitted", "fitted_features", "gather", "probes", "question_group", "tier",
 ]

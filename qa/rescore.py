@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol
 
 import numpy as np
 
-from .abstain import Logistic, fitted
+from .abstain import Logistic, fitted, fitted_features
 from .bilingual import meanings_found
 from .index import UNIT_FIRST, UNIT_LAST, UNIT_PARAGRAPH, UNIT_PIECE
 from .keywords import coverage_of
@@ -220,10 +220,8 @@ class Ranking(NamedTuple):
 
     @classmethod
     def from_dict(cls, d: dict) -> "Ranking":
-        if tuple(d["features"]) != RANK_FEATURES:
-            raise ValueError(f"the fitted ranking's features {d['features']} are not {RANK_FEATURES}: refit it "
-                             "with benchmarks/fit_ranking.py")
-        return cls(tuple(d["features"]), Logistic.from_dict(d["model"]), int(d["top"]))
+        features = fitted_features(d, RANK_FEATURES, "ranking", "benchmarks/fit_ranking.py")
+        return cls(features, Logistic.from_dict(d["model"]), int(d["top"]))
 
     def to_dict(self) -> dict:
         return {"features": list(self.features), "model": self.model.to_dict(), "top": self.top}
