@@ -10,7 +10,7 @@ TORCH := torch==2.13.0
 
 $(BIN)/qa: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check $(TORCH) -e ".[test,ocr]"
+	$(BIN)/pip install -q --disable-pip-version-check $(TORCH) -e ".[test,ocr,milvus]"
 	touch $@
 
 run: $(BIN)/qa

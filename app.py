@@ -17,6 +17,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--data", default="data", help="folder of source texts")
     parser.add_argument("--index", default="index", help="index folder")
+    parser.add_argument("--store", choices=["faiss", "milvus"], default=None,
+                        help="where the index lives (default: milvus when a URI is given, else faiss in --index)")
+    parser.add_argument("--uri", default=None, help="Milvus: a Milvus Lite .db file or http://host:19530 (default: $QA_MILVUS_URI)")
+    parser.add_argument("--collection", default=None, help="Milvus collection prefix (default: $QA_MILVUS_COLLECTION or qa)")
     parser.add_argument("--model", default=None, help="sentence-transformers model name or path")
     parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="run the model as int8 ONNX or fp32 torch (default: the index's; onnx for a new one)")
@@ -26,7 +30,11 @@ def main(argv: list[str] | None = None) -> None:
     from qa.web import serve
 
     try:
-        serve(data_dir=args.data, index_dir=args.index, model=args.model, host=args.host, port=args.port, backend=args.backend)
+        index = qa.location(args.index, args.store, args.uri, args.collection)
+    except ValueError as e:
+        parser.error(str(e))
+    try:
+        serve(data_dir=args.data, index_dir=index, model=args.model, host=args.host, port=args.port, backend=args.backend)
     except qa.QAError as e:  # the package's own errors say what to do
         sys.exit(f"Error: {e}")
 

@@ -197,7 +197,7 @@ def child_serve(index_dir: Path, n_queries: int, recall: bool) -> dict:
         t = time.perf_counter()
         r.search(q, k=3)
         lat.append(time.perf_counter() - t)
-    dense = r.index.dense
+    dense = r.index.store.dense
     qv = encode_queries(model, qs)
     enc = []
     for q in qs[:100]:
@@ -253,7 +253,7 @@ def child_serve(index_dir: Path, n_queries: int, recall: bool) -> dict:
         out["ef_construction"] = int(dense.hnsw.efConstruction)
         # End to end: the top-3 sections with the approximate index and with the exact one.
         approx = [[(h.source, h.section, h.text[:40]) for h in r.search(q, k=3)] for q in qs]
-        r.index.dense = flat
+        r.index.store.dense = flat
         exact = [[(h.source, h.section, h.text[:40]) for h in r.search(q, k=3)] for q in qs]
         out["top3_sections_same_as_exact"] = float(np.mean([len(set(a) & set(e)) / max(len(e), 1) for a, e in zip(approx, exact)]))
         out["top1_same_as_exact"] = float(np.mean([a[:1] == e[:1] for a, e in zip(approx, exact)]))

@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from qa.bilingual import Glossary  # noqa: E402
 from qa.index import load_index  # noqa: E402
-from qa.keywords import salience, segmenter, token_usage, tokenize  # noqa: E402
+from qa.keywords import salience, segmenter, tokenize  # noqa: E402
 from qa.places import PROVINCES  # noqa: E402
 from qa.text import fold_for_match, fold_script  # noqa: E402
 
@@ -918,7 +918,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = random.Random(args.seed)
     index = load_index(args.index, verify=False)
-    glossary = Glossary(token_usage(index.bm25))
+    glossary = Glossary(index.store.usage())
     seen = hand_written(ROOT / "benchmarks/questions")
 
     rows, facts = answerable(index, rng, glossary, seen)

@@ -17,6 +17,7 @@ from .errors import (
     QueryError,
     ScanOnly,
     SourceError,
+    StoreUnavailable,
     UploadError,
 )
 
@@ -45,6 +46,8 @@ _EXPORTS = {
     "remove_document": "qa.library",
     "DocumentInfo": "qa.library",
     "read_question": "qa.conversation",
+    "location": "qa.store",
+    "Location": "qa.store",
 }
 
 
@@ -58,5 +61,5 @@ def __getattr__(name: str):
 
 __all__ = sorted(_EXPORTS) + [
     "IndexBusy", "IndexCorrupt", "IndexFailure", "IndexMismatch", "IndexMissing", "ModelError",
-    "NoSources", "QAError", "QueryError", "ScanOnly", "SourceError", "UploadError",
+    "NoSources", "QAError", "QueryError", "ScanOnly", "SourceError", "StoreUnavailable", "UploadError",
 ]

@@ -16,8 +16,9 @@ import numpy as np
 
 from . import abstain
 from .errors import IndexMismatch, QueryError
-from .index import UNIT_PARAGRAPH, LoadedIndex, load_index
-from .keywords import token_usage, tokenize
+from . import published
+from .index import UNIT_PARAGRAPH, LoadedIndex
+from .keywords import tokenize
 from .question import MAX_HISTORY, MAX_QUESTION_CHARS, Lexicon, Question, check_history, check_question
 from .quote import Hit, Quoter
 from .rescore import DEFAULT, Context, Rescorer, prefers_documents, ranking_model, rescore
@@ -90,7 +91,7 @@ class Retriever:
     """Searches a built index and answers questions from it.
 
     Args:
-        index_dir: The index folder (``qa build`` writes it).
+        index_dir: The index folder (``qa build`` writes it), or a :class:`qa.store.Location` in Milvus.
         model: Model name, path or loaded model. None uses the model the index
             was built with; a different one is refused.
         backend: ``"onnx"`` or ``"torch"``; None uses the index's. The other one
@@ -114,7 +115,7 @@ class Retriever:
     ):
         from .embed import backend_of, get_model, model_dim
 
-        self.index: LoadedIndex = load_index(index_dir, verify=verify)
+        self.index: LoadedIndex = published.load(index_dir, verify=verify)
         self.fusion = fusion
         self.rescorers = tuple(rescorers)
         m = self.index.manifest
@@ -144,7 +145,7 @@ class Retriever:
         self.titles = {name: m.title(name) for name in m.sources}
         places = {name: rec.meta["places"] for name, rec in m.sources.items() if rec.status == "indexed"}
         #: What questions are read against: the documents' places, the library's words.
-        self.lexicon = Lexicon(places, self.index.bm25.vocab_dict, usage=lambda: token_usage(self.index.bm25))
+        self.lexicon = Lexicon(places, self.index.store.vocabulary, usage=self.index.store.usage)
         #: The places and years of the units, to prefer those a question is about.
         self.scope = Scope(self.lexicon, self.titles, self.index.paragraphs, self.index.units)
         self.quoter = Quoter(self.index, self.titles)
@@ -218,7 +219,7 @@ class Retriever:
         prefer = prefers_documents(rescorers)
         tokens = q.keywords if prefer else q.tokens
         also = self.scope.preferred_units(q) if prefer else None
-        scored = score_units(self.index.dense, self.index.bm25, vector, tokens, fusion, allowed, also)
+        scored = score_units(self.index.store, vector, tokens, fusion, allowed, also)
         return rescore(scored, q, self.context(fusion), rescorers)
 
     def _allowed(self, sources: list[str] | None) -> np.ndarray | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from . import files
+from . import files, published
 from .embed import backend_of, check_backend, encode_documents, get_model, model_dim, name_of, text_key
 from .errors import IndexBusy, IndexFailure, NoSources, SourceError
 from .index import (
@@ -31,15 +32,14 @@ from .index import (
     Manifest,
     SourceRecord,
     current_manifest,
-    current_version,
     load_index,
     stored_keys,
-    stored_vectors,
     write_error,
     write_version,
 )
 from .places import document_places, head_lines
 from .progress import Progress
+from .store import Location, as_location
 from .split import CHUNKING, Paragraph, make_units, split_document
 from .read import SUFFIXES
 from .read.worker import read_isolated
@@ -124,20 +124,25 @@ def _relative(data_dir: Path, index_dir: Path) -> str:
         return str(data_dir.resolve())
 
 
-def indexed_folder(manifest: Manifest, index_dir: str | os.PathLike) -> Path | None:
-    """The folder of source files an index was built from; None for an index from before it was kept."""
-    return (Path(index_dir).resolve() / manifest.data).resolve() if manifest.data else None
+def indexed_folder(manifest: Manifest, index_dir: "str | os.PathLike | Location") -> Path | None:
+    """The folder of source files an index was built from; None for an index from before it was kept.
+
+    An index in Milvus built on another machine was built from no folder of this one's.
+    """
+    if manifest.store.get("host", socket.gethostname()) != socket.gethostname():
+        return Path("//" + manifest.store["host"]) / manifest.data.lstrip("/")
+    return (as_location(index_dir).folder.resolve() / manifest.data).resolve() if manifest.data else None
 
 
 def index_status(
-    data_dir: str | os.PathLike, index_dir: str | os.PathLike, model_name: str | None = None, backend: str | None = None
+    data_dir: str | os.PathLike, index_dir: "str | os.PathLike | Location", model_name: str | None = None, backend: str | None = None
 ) -> str:
     """``"missing"``, ``"elsewhere"`` (it indexes another folder), ``"stale"`` (sources, model,
     backend or settings changed) or ``"ok"``.
 
     A None model or backend accepts the index's.
     """
-    manifest = current_manifest(index_dir)
+    manifest = published.manifest(index_dir)
     if manifest is None:
         return "missing"
     if indexed_folder(manifest, index_dir) not in (None, Path(data_dir).resolve()):
@@ -222,7 +227,7 @@ def reuse_vectors(
         return set()
     pairs = {row_of[k]: i for i, k in enumerate(stored_keys(old)) if k in row_of}
     if pairs:
-        out[list(pairs)] = stored_vectors(old, list(pairs.values()))
+        out[list(pairs)] = old.store.vectors(np.asarray(list(pairs.values()), dtype=np.int64))
     return set(pairs)
 
 
@@ -249,6 +254,20 @@ def unit_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if title else text
 
 
+def kept_sources(previous: Manifest | None, records: dict[str, SourceRecord], model_name: str, backend: str, refresh: set[str]) -> set[str]:
+    """The sources whose rows the previous version in Milvus holds as this build would write them: same
+    file, model, backend, settings and format, and not asked to be read anew."""
+    if previous is None or (previous.model, previous.backend, previous.chunking, previous.format_version) != (
+        model_name, backend, CHUNKING, FORMAT_VERSION
+    ):
+        return set()
+    return {
+        name for name, rec in records.items()
+        if rec.status == "indexed" and name not in refresh
+        and (old := previous.sources.get(name)) is not None and old.status == "indexed" and old.sha256 == rec.sha256
+    }
+
+
 # ------------------------------------------------------------------ build
 
 def lock_index(index_dir: Path):
@@ -273,7 +292,7 @@ def lock_index(index_dir: Path):
 
 def build_index(
     data_dir: str | os.PathLike = "data",
-    index_dir: str | os.PathLike = "index",
+    index_dir: "str | os.PathLike | Location" = "index",
     model: "str | Encoder | None" = None,
     *,
     backend: str | None = None,
@@ -289,7 +308,8 @@ def build_index(
 
     Args:
         data_dir: Folder of source texts.
-        index_dir: Folder of the index.
+        index_dir: Folder of the index, or a :class:`qa.store.Location` in Milvus (there only the
+            changed sources' rows are written: :func:`qa.milvus.write`).
         model: Model name, path or loaded model; None is the bundled default.
         backend: ``"onnx"`` or ``"torch"`` for a model given by name; None keeps
             the index's, or picks ONNX for the default model in a new index
@@ -310,7 +330,8 @@ def build_index(
     from .model import DEFAULT_MODEL
 
     t0 = time.perf_counter()
-    data_dir, index_dir = Path(data_dir), Path(index_dir)
+    data_dir, loc = Path(data_dir), as_location(index_dir)
+    index_dir = loc.folder
     if not data_dir.is_dir():
         raise NoSources(f"data folder {data_dir}/ does not exist; create it and put source files in it")
     model_name = name_of(model) or DEFAULT_MODEL  # None builds with the default, as get_model loads it
@@ -321,14 +342,14 @@ def build_index(
     lock = lock_index(index_dir)
     try:
         hashes = source_hashes(data_dir)
-        previous = current_manifest(index_dir)
+        previous = published.manifest(loc)
         if backend is None:  # keep the backend the index was built with, else the model's default
             backend = check_backend(model_name, previous.backend if previous and previous.model == model_name else None)
         refresh = set(refresh)
         if previous and not force and not refresh and unchanged(previous, hashes, model_name, backend):
             return BuildReport(
                 **previous.counts, embedded=0, model=model_name, seconds=time.perf_counter() - t0,
-                up_to_date=True, sources=previous.sources, version=current_version(index_dir).name, backend=backend,
+                up_to_date=True, sources=previous.sources, version=published.version(loc), backend=backend,
             )
 
         paragraphs, records = read_sources(data_dir, hashes)
@@ -341,21 +362,26 @@ def build_index(
         titles = {name: rec.title for name, rec in records.items()}
         texts = [unit_text(titles.get(paragraphs[u.paragraph].source, ""), u.text) for u in units]
         keys = [text_key(model_name, t, backend) for t in texts]
+        # In Milvus the rows of sources unchanged since the last build stay as they are: only the others are embedded.
+        kept = kept_sources(previous, records, model_name, backend, refresh) if loc.uri and not force else set()
+        todo_units = [i for i, u in enumerate(units) if paragraphs[u.paragraph].source not in kept]
 
         # Each distinct text is embedded once, and not at all when the
         # previous version holds its vector (same model, backend and text).
         row_of: dict[str, int] = {}
-        inverse = np.fromiter((row_of.setdefault(k, len(row_of)) for k in keys), dtype=np.int64, count=len(keys))
+        inverse = np.fromiter((row_of.setdefault(keys[i], len(row_of)) for i in todo_units), dtype=np.int64, count=len(todo_units))
         encoder = get_model(model, backend) if model is None or isinstance(model, str) else model  # loaded only now
         dim = model_dim(encoder)
         vectors = np.empty((len(row_of), dim), dtype=np.float32)
         fresh = {keys[i] for i, u in enumerate(units) if paragraphs[u.paragraph].source in refresh}
         reusable = {k: row for k, row in row_of.items() if k not in fresh}
-        reused = reuse_vectors(index_dir, previous, model_name, dim, backend, reusable, vectors)
+        # A library moving to Milvus takes the vectors of the index in its folder, if there is one.
+        local = current_manifest(index_dir) if loc.uri else previous
+        reused = reuse_vectors(index_dir, local, model_name, dim, backend, reusable, vectors)
         todo = [r for r in range(len(row_of)) if r not in reused]
-        first_text = {row: texts[i] for i, row in reversed(list(enumerate(inverse.tolist())))}
+        first_text = {row: texts[todo_units[i]] for i, row in reversed(list(enumerate(inverse.tolist())))}
         embed_missing(encoder, [first_text[r] for r in todo], todo, vectors, progress)
-        if len(row_of) != len(keys):  # without repeated text the rows are the vectors: no second copy
+        if len(row_of) != len(todo_units):  # without repeated text the rows are the vectors: no second copy
             vectors = vectors[inverse]
 
         manifest = Manifest(
@@ -367,16 +393,24 @@ def build_index(
                 "units": len(units),
             },
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            data=_relative(data_dir, index_dir),
+            data=str(data_dir.resolve()) if loc.uri else _relative(data_dir, index_dir),
+            store=loc.describe() | ({"host": socket.gethostname()} if loc.uri else {}),
         )
         if progress:
             progress("write", 0, 1)
-        version = write_version(index_dir, paragraphs, [u[:4] for u in units], keys, vectors, texts, manifest)
+        rows = [u[:4] for u in units]
+        if loc.uri:
+            from .keywords import tokenize
+            from .milvus import write
+
+            version = write(loc, paragraphs, np.asarray(rows, dtype=np.int64), keys, [tokenize(t) for t in texts], vectors, manifest, kept)
+        else:
+            version = write_version(index_dir, paragraphs, rows, keys, vectors, texts, manifest).name
         if progress:
             progress("write", 1, 1)
         return BuildReport(
             **manifest.counts, embedded=len(todo), model=model_name, seconds=time.perf_counter() - t0,
-            sources=records, version=version.name, backend=backend,
+            sources=records, version=version, backend=backend,
         )
     finally:
         lock.release()

@@ -46,7 +46,34 @@ def cli(verbose: bool) -> None:
 
 
 _data = click.option("--data", "data_dir", default="data", show_default=True, help="Folder of source texts.")
-_index = click.option("--index", "index_dir", default="index", show_default=True, help="Index folder.")
+_STORE_OPTIONS = (
+    click.option("--index", "index_dir", default="index", show_default=True, help="Index folder."),
+    click.option("--store", type=click.Choice(["faiss", "milvus"]), default=None,
+                 help="Where the index lives [default: milvus when a URI is given, else faiss in --index]."),
+    click.option("--uri", default=None, metavar="PATH_OR_URL",
+                 help="Milvus: a Milvus Lite .db file or http://host:19530 [default: $QA_MILVUS_URI]; the token comes from $QA_MILVUS_TOKEN."),
+    click.option("--collection", default=None, help="Milvus collection prefix [default: $QA_MILVUS_COLLECTION or qa]."),
+)
+
+
+def _index(func):
+    """The index options (folder, store, Milvus URI and collection), given to the command as one ``index_dir``
+    (:class:`qa.store.Location`)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, store: str | None, uri: str | None, collection: str | None, **kwargs):
+        from .store import location
+
+        try:
+            kwargs["index_dir"] = location(kwargs["index_dir"], store, uri, collection)
+        except ValueError as e:
+            _fail(str(e), EXIT_BAD_INPUT)
+        return func(*args, **kwargs)
+
+    for option in reversed(_STORE_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
 _model = click.option("--model", default=None, help="sentence-transformers model name or path [default: bundled multilingual-e5-small].")
 _backend = click.option(
     "--backend", default=None, type=click.Choice(BACKENDS),

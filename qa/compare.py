@@ -134,21 +134,6 @@ def without_preference(lexicon: Lexicon) -> Lexicon:
     return _WithoutPreference(lexicon)
 
 
-def unit_vectors(dense_index) -> np.ndarray:
-    """The stored unit vectors of a FAISS index, ``(n, dim)`` float32: the index's own memory for a
-    flat index (and an HNSW one's flat storage), without a copy; a copy for any other kind."""
-    import faiss
-
-    flat = dense_index if hasattr(dense_index, "get_xb") else None
-    if flat is None and hasattr(dense_index, "storage"):
-        storage = faiss.downcast_index(dense_index.storage)
-        flat = storage if hasattr(storage, "get_xb") else None
-    n, d = dense_index.ntotal, dense_index.d
-    if flat is None or n == 0:
-        return dense_index.reconstruct_n(0, n).astype(np.float32)
-    return faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
-
-
 class Comparer:
     """Compares across one loaded index; :meth:`qa.answer.Retriever.compare` keeps one per Retriever.
 
@@ -169,7 +154,7 @@ class Comparer:
         bounds = np.searchsorted(unit_doc[order], np.arange(len(self.documents) + 1))
         self._units = {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(self.documents)}
         # The index's own memory, without a copy: kept alive by the Retriever this Comparer holds.
-        self._vectors = unit_vectors(index.dense)
+        self._vectors = index.store.all_vectors()
         self._texts: dict[str, str] = {}
         self._holding: dict[str, frozenset[str]] = {}  # the documents whose text holds a word
 
@@ -225,9 +210,8 @@ class Comparer:
         r = self.retriever
         rescorers, fusion = r.rescorers, r.fusion
         dense = self.dense(r.encode([q])[0])
-        vocabulary = r.index.bm25.vocab_dict
-        tokens = [t for t in (q.keywords if prefers_documents(rescorers) else q.tokens) if t in vocabulary]
-        keyword = r.index.bm25.get_scores(tokens) if tokens else np.zeros(len(dense), dtype=np.float32)
+        tokens = r.index.store.known(q.keywords if prefers_documents(rescorers) else q.tokens)
+        keyword = r.index.store.all_keyword_scores(tokens)
         ctx = r.context(fusion)
         scores = {}
         for name in documents:

@@ -50,5 +50,9 @@ class IndexBusy(IndexFailure):
     """Another build holds the index's lock."""
 
 
+class StoreUnavailable(IndexFailure):
+    """The Milvus an index lives in cannot be reached or refuses; the message names its URI."""
+
+
 class NoSources(IndexFailure):
     """The data folder holds nothing to index."""

@@ -29,7 +29,6 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -38,6 +37,7 @@ from .errors import IndexCorrupt, IndexFailure, IndexMismatch, IndexMissing
 from .keywords import tokenize
 from .migrations import FORMAT_VERSION, READABLE_FORMATS, backfill_places, upgrade_units
 from .split import Paragraph
+from .store import FaissStore, Store
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,9 @@ class Manifest:
         format_version: The layout's version.
         backend: What ran the model: ``"onnx"`` (int8) or ``"torch"``.
         data: The folder of source files it indexes, relative to the index folder, so that the
-            two can move together; empty for an index from before it was kept.
+            two can move together (absolute for an index in Milvus); empty for an index from before it was kept.
+        store: Where the index is (:meth:`qa.store.Location.describe`): ``{"kind": "faiss"}``, or Milvus's
+            URI (never a password), collection, and the machine that built it.
     """
 
     model: str
@@ -108,6 +110,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     backend: str = "torch"  # indexes from before the ONNX backend were all torch
     data: str = ""
+    store: dict = field(default_factory=lambda: {"kind": "faiss"})
 
     def source_hashes(self) -> dict[str, str]:
         """sha256 of every source file the build saw, indexed or skipped."""
@@ -137,8 +140,7 @@ class LoadedIndex:
     manifest: Manifest
     paragraphs: list[Paragraph]
     units: np.ndarray
-    dense: Any
-    bm25: Any
+    store: "Store"
 
 
 # ------------------------------------------------------------------ paths
@@ -299,7 +301,8 @@ def _prune(index_dir: Path, keep: set[str]) -> None:
 # ------------------------------------------------------------------ load
 
 def load_index(index_dir: str | os.PathLike = "index", *, verify: bool = True) -> LoadedIndex:
-    """Load the published index, checking its format and every file's sha256.
+    """Load the published index, checking its format and every file's sha256 (:func:`qa.published.load`
+    loads one wherever it lives).
 
     ``CURRENT`` is read once: a build that publishes meanwhile does not mix
     two versions.
@@ -335,12 +338,7 @@ def load_index(index_dir: str | os.PathLike = "index", *, verify: bool = True) -
     if isinstance(dense, faiss.IndexHNSWFlat):
         dense.hnsw.efSearch = HNSW_EF_SEARCH
     backfill_places(manifest, paragraphs)
-    return LoadedIndex(version, manifest, paragraphs, units, dense, bm25)
-
-
-def stored_vectors(index: LoadedIndex, ids: list[int]) -> np.ndarray:
-    """The stored vectors of units ``ids``."""
-    return index.dense.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+    return LoadedIndex(version, manifest, paragraphs, units, FaissStore(dense, bm25))
 
 
 def stored_keys(index: LoadedIndex) -> list[str]:

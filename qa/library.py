@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import files
+from . import files, published
 from .build import BuildReport, build_index, list_sources, lock_index, source_hashes
 from .errors import NoSources, QueryError, SourceError
-from .index import current_manifest
+from .store import Location, as_location
 from .text import fold_script
 
 if TYPE_CHECKING:
@@ -66,14 +66,14 @@ def _format(name: str) -> str:
     return {".txt": "text", ".md": "text", ".htm": "html"}.get(suffix, suffix.lstrip("."))
 
 
-def list_documents(data_dir: str | os.PathLike = "data", index_dir: str | os.PathLike = "index") -> list[DocumentInfo]:
+def list_documents(data_dir: str | os.PathLike = "data", index_dir: "str | os.PathLike | Location" = "index") -> list[DocumentInfo]:
     """Every file of the data folder and of the index, with what the index holds of it, by file name.
 
     A removal that was killed half-way is finished or undone first (:func:`recover_removals`).
     """
     data_dir = Path(data_dir)
     recover_removals(data_dir, index_dir)
-    manifest = current_manifest(index_dir)
+    manifest = published.manifest(index_dir)
     recorded = manifest.sources if manifest else {}
     hashes = source_hashes(data_dir) if data_dir.is_dir() else {}
     docs = []
@@ -129,7 +129,7 @@ def match_sources(wanted: list[str], titles: dict[str, str]) -> list[str]:
     return sorted(chosen)
 
 
-def find_document(name: str, data_dir: str | os.PathLike = "data", index_dir: str | os.PathLike = "index") -> tuple[str, bool]:
+def find_document(name: str, data_dir: str | os.PathLike = "data", index_dir: "str | os.PathLike | Location" = "index") -> tuple[str, bool]:
     """The one file of the library that ``name`` names, and whether ``name`` is that file's path.
 
     A path relative to the data folder names that file and no other (``报告A.txt``, not
@@ -143,7 +143,7 @@ def find_document(name: str, data_dir: str | os.PathLike = "data", index_dir: st
     present = {p.relative_to(data_dir).as_posix() for p in list_sources(data_dir)} if data_dir.is_dir() else set()
     if name in present:
         return name, True
-    manifest = current_manifest(index_dir)
+    manifest = published.manifest(index_dir)
     titles = {n: (manifest.title(n) if manifest and n in manifest.sources else "") for n in present}
     try:
         found = match_sources([name], titles)
@@ -164,7 +164,7 @@ _ASIDE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}\.removing$")
 def remove_document(
     name: str,
     data_dir: str | os.PathLike = "data",
-    index_dir: str | os.PathLike = "index",
+    index_dir: "str | os.PathLike | Location" = "index",
     model: "str | Encoder | None" = None,
     *,
     backend: str | None = None,
@@ -197,7 +197,7 @@ def remove_document(
     data_dir = Path(data_dir)
     recover_removals(data_dir, index_dir)
     rel, _ = find_document(name, data_dir, index_dir)
-    if model is None and (manifest := current_manifest(index_dir)) is not None:
+    if model is None and (manifest := published.manifest(index_dir)) is not None:
         model = manifest.model  # the rebuild keeps the index's own model, as every start-up does (qa.startup)
     left = len(list_sources(data_dir)) - 1
     path = data_dir / rel
@@ -210,7 +210,7 @@ def remove_document(
         except NoSources:  # nothing indexable is left
             report = None
         if report is None:
-            _drop_index(Path(index_dir))
+            _drop_index(as_location(index_dir))
     except BaseException:
         os.replace(aside, path)  # the index still has it: put it back
         files.fsync_dir(path.parent)
@@ -219,7 +219,7 @@ def remove_document(
     return report
 
 
-def recover_removals(data_dir: str | os.PathLike = "data", index_dir: str | os.PathLike = "index") -> list[str]:
+def recover_removals(data_dir: str | os.PathLike = "data", index_dir: "str | os.PathLike | Location" = "index") -> list[str]:
     """Finish or undo the removals a killed ``qa rm`` left behind; returns the files it acted on.
 
     A file moved aside by a process that is gone is deleted when the published index no
@@ -229,7 +229,7 @@ def recover_removals(data_dir: str | os.PathLike = "data", index_dir: str | os.P
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         return []
-    manifest = current_manifest(index_dir)
+    manifest = published.manifest(index_dir)
     acted = []
     for aside in sorted(data_dir.rglob(".*.removing")):
         m = _ASIDE.match(aside.name)
@@ -261,8 +261,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _drop_index(index_dir: Path) -> None:
-    """Unpublish the index (its pointer first, so no reader sees a half-removed one), then delete its versions."""
+def _drop_index(loc: Location) -> None:
+    """Unpublish the index (its pointer first, so no reader sees a half-removed one), then delete its versions;
+    in Milvus, its collections."""
+    index_dir = loc.folder
+    if loc.uri:
+        from .milvus import drop
+
+        lock = lock_index(index_dir)
+        try:
+            drop(loc)
+        finally:
+            lock.release()
+        return
     if not (index_dir / "CURRENT").exists():
         return
     lock = lock_index(index_dir)

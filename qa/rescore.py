@@ -124,7 +124,7 @@ class PlaceNeutral:
             return None
         without = ctx.encode([rest])[0]
         cosine = np.zeros(len(scored.ids))
-        cosine[inside] = ctx.index.dense.reconstruct_batch(scored.ids[inside].astype(np.int64)) @ without
+        cosine[inside] = ctx.index.store.vectors(scored.ids[inside].astype(np.int64)) @ without
         gap = float((scored.dense[others] - cosine[others]).mean())
         dense = scored.dense.copy()
         dense[naming] = np.minimum(cosine[naming] + gap, scored.dense[naming])

@@ -9,11 +9,14 @@ best score of their units.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from .index import UNIT_PARAGRAPH
+
+if TYPE_CHECKING:
+    from .store import Store
 
 #: Units taken from each side before fusing.
 CANDIDATES = 100
@@ -112,22 +115,8 @@ def fuse(dense: np.ndarray, keyword: np.ndarray, method: str = "z", weight: floa
     raise ValueError(f"unknown fusion method {method!r}")
 
 
-def _within(dense_index, allowed: np.ndarray):
-    """FAISS search parameters that keep to the units ``allowed`` (exact on a flat index, approximate on HNSW)."""
-    import faiss
-
-    if hasattr(dense_index, "hnsw"):
-        params = faiss.SearchParametersHNSW()
-        params.efSearch = dense_index.hnsw.efSearch
-    else:
-        params = faiss.SearchParameters()
-    params.sel = faiss.IDSelectorBatch(allowed.astype(np.int64))
-    return params
-
-
 def score_units(
-    dense_index,
-    bm25,
+    store: "Store",
     qvec: np.ndarray,
     tokens: list[str],
     fusion: Fusion = Fusion(),
@@ -140,8 +129,7 @@ def score_units(
     scores, so the fusion compares like with like.
 
     Args:
-        dense_index: FAISS index of unit vectors.
-        bm25: ``bm25s.BM25`` index of unit tokens.
+        store: The units' vectors and keyword index (:class:`qa.store.Store`).
         qvec: The question's vector, shape ``(dim,)``.
         tokens: The question's keyword tokens.
         fusion: How the two sides are combined.
@@ -150,44 +138,31 @@ def score_units(
             documents a question is about, which the whole library's top units
             may leave out when many documents say the same.
     """
-    total = dense_index.ntotal
-    known = [t for t in tokens if t in bm25.vocab_dict]
-    kw_all = bm25.get_scores(known) if known else np.zeros(total, dtype=np.float32)
-    if allowed is not None:  # the others score nothing, so they are never keyword candidates
-        kw_all = np.where(_mask(total, allowed), kw_all, 0).astype(np.float32)
+    total = store.size
+    known = store.known(tokens)
+    if allowed is not None:
         also = None if also is None else np.intersect1d(also, allowed)
     dense: dict[int, float | None] = {}
     for pool in [allowed] + ([also] if also is not None and len(also) else []):
         take = min(fusion.candidates, total if pool is None else len(pool))
         if take == 0:
             continue
-        params = None if pool is None else _within(dense_index, pool)
-        d_scores, d_ids = dense_index.search(qvec.reshape(1, -1), take, params=params)
-        dense.update((i, d) for i, d in zip(d_ids[0].tolist(), d_scores[0].tolist()) if i >= 0)
-        if take < total:
-            pool_kw = kw_all if pool is None or pool is allowed else np.where(_mask(total, pool), kw_all, 0)
-            kw_top = np.argpartition(-pool_kw, take - 1)[:take]
-            dense.update((i, None) for i in kw_top[pool_kw[kw_top] > 0].tolist() if i not in dense)
-        else:
-            dense.update((i, None) for i in np.flatnonzero(kw_all > 0).tolist() if i not in dense)
+        d_ids, d_scores = store.dense_top(qvec, take, pool)
+        dense.update(zip(d_ids.tolist(), d_scores.tolist()))
+        if known:
+            dense.update((i, None) for i in store.keyword_top(known, take, pool).tolist() if i not in dense)
     if not dense:
         empty = np.zeros(0)
         return UnitScores(np.zeros(0, dtype=np.int64), empty, empty, empty)
+    ids = np.array(sorted(dense), dtype=np.int64)
+    keyword = store.keyword_scores(known, ids).astype(np.float64) if known else np.zeros(len(ids))
     # Dense scores of keyword-only candidates, from the stored vectors.
     missing = [i for i, d in dense.items() if d is None]
     if missing:
-        vecs = dense_index.reconstruct_batch(np.asarray(missing, dtype=np.int64))
+        vecs = store.vectors(np.asarray(missing, dtype=np.int64))
         dense.update(zip(missing, (vecs @ qvec).tolist()))
-    ids = np.array(sorted(dense), dtype=np.int64)
     dense_arr = np.array([dense[i] for i in ids.tolist()], dtype=np.float64)
-    keyword = kw_all[ids].astype(np.float64)
     return UnitScores(ids, dense_arr, keyword, fuse(dense_arr, keyword, fusion.method, fusion.dense_weight))
-
-
-def _mask(n: int, ids: np.ndarray) -> np.ndarray:
-    mask = np.zeros(n, dtype=bool)
-    mask[ids] = True
-    return mask
 
 
 def rank_sections(units: np.ndarray, scored: UnitScores) -> list[tuple[int, float]]:

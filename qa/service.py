@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import threading
+import time
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from .progress import BuildState, Progress
 from .read import SUFFIXES, check_size
 from .read.worker import read_isolated
 from .startup import ensure_index
+from .store import Location, as_location
 
 if TYPE_CHECKING:
     from .compare import Comparison
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: Quotes per reply unless the user picks another number.
 DEFAULT_K = 3
+#: Seconds between two looks at the version published in Milvus (a look is one small read).
+FOLLOW_SECONDS = 2.0
 
 _UNSAFE = re.compile(r"[^\w\-.]+")  # \w is Unicode-aware: Chinese names stay readable
 
@@ -70,18 +74,20 @@ class ChatService:
     def __init__(
         self,
         data_dir: str | os.PathLike = "data",
-        index_dir: str | os.PathLike = "index",
+        index_dir: "str | os.PathLike | Location" = "index",
         model: "str | Encoder | None" = None,
         backend: str | None = None,
     ):
         self.data_dir = Path(data_dir)
-        self.index_dir = Path(index_dir)
+        self.index_dir = as_location(index_dir)
         self._model = model
         self._backend = backend
         self.retriever: Retriever | None = None
         self.state = BuildState()
         self._lock = threading.Lock()  # guards the build thread
         self._thread: threading.Thread | None = None
+        self._checked = 0.0  # when the published version in Milvus was last looked at
+        self._reloading = threading.Lock()
 
     # -- startup
 
@@ -154,7 +160,24 @@ class ChatService:
             if self.state.running:
                 raise QueryError("the index is being built; try again in a moment")
             raise QueryError("the library is empty; add documents in the Index tab")
-        return retriever
+        return self._follow(retriever)
+
+    def _follow(self, retriever: Retriever) -> Retriever:
+        """The retriever of the version published now: a server that shares its Milvus with others loads a
+        build another one committed (checked at most every :data:`FOLLOW_SECONDS`, one reload at a time)."""
+        store = retriever.index.store
+        now = time.monotonic()
+        if store.kind != "milvus" or self.state.running or now - self._checked < FOLLOW_SECONDS:
+            return retriever
+        self._checked = now
+        if store.current() in (None, store.version) or not self._reloading.acquire(blocking=False):
+            return retriever
+        try:
+            fresh = Retriever(self.index_dir, retriever.model, backend=self._backend)
+            self._use(fresh)
+            return fresh
+        finally:
+            self._reloading.release()
 
     def documents(self) -> list[DocumentInfo]:
         """The library's files, with what the index holds of each (:func:`qa.library.list_documents`)."""

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Callable
 from .build import build_index, index_status, indexed_folder
 from .embed import name_of
 from .errors import IndexCorrupt
-from .index import current_manifest
+from . import published
+from .store import Location, as_location
 
 if TYPE_CHECKING:
     from .answer import Retriever
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 def ensure_index(
     data_dir: str | os.PathLike,
-    index_dir: str | os.PathLike,
+    index_dir: "str | os.PathLike | Location",
     model: "str | Encoder | None" = None,
     backend: str | None = None,
     *,
@@ -49,7 +50,7 @@ def ensure_index(
 
     Args:
         data_dir: The folder of source documents.
-        index_dir: The index folder.
+        index_dir: The index folder, or a :class:`qa.store.Location` in Milvus.
         model: Model name, path or loaded model; None keeps the index's (the default for a new one).
         backend: ``"onnx"`` or ``"torch"``; None keeps the index's.
         progress: Told how a build goes.
@@ -65,9 +66,9 @@ def ensure_index(
     from .answer import Retriever
     from .library import recover_removals
 
-    data_dir, index_dir = Path(data_dir), Path(index_dir)
+    data_dir, index_dir = Path(data_dir), as_location(index_dir)
     recover_removals(data_dir, index_dir)
-    manifest = current_manifest(index_dir)
+    manifest = published.manifest(index_dir)
     # A rebuild keeps the index's own model; another one is refused when it loads.
     build_model = model if model is not None else (manifest.model if manifest else None)
     if manifest is not None and not data_dir.is_dir():

@@ -32,6 +32,7 @@ from .read import MAX_BYTES, MAX_FILE_BYTES, SUFFIXES
 
 if TYPE_CHECKING:
     from .compare import Comparison
+    from .store import Location
     from .embed import Encoder
 
 #: Requests waiting in the queue, at most; more get a "queue is full" reply.
@@ -417,7 +418,7 @@ def launch(
         show_error=False,  # unexpected errors stay in the log; our own messages use gr.Error
         allowed_paths=[],
         # The sources and the index are never served as files, whatever path is asked for.
-        blocked_paths=[str(service.data_dir.resolve()), str(service.index_dir.resolve())],
+        blocked_paths=[str(service.data_dir.resolve()), str(service.index_dir.folder.resolve())] + service.index_dir.files(),
         max_file_size=MAX_FILE_BYTES,  # Gradio's upload route refuses larger posts (413) before any reader runs
         ssr_mode=False,  # no Node.js server process
         pwa=False,
@@ -432,7 +433,7 @@ def launch(
 
 def serve(
     data_dir: str | os.PathLike = "data",
-    index_dir: str | os.PathLike = "index",
+    index_dir: "str | os.PathLike | Location" = "index",
     model: "str | Encoder | None" = None,
     host: str = "127.0.0.1",
     port: int = 7860,

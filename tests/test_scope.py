@@ -194,7 +194,7 @@ def test_a_sentence_gains_nothing_by_naming_the_place_that_picked_its_document(l
     assert np.array_equal(dense[~naming], scored.dense[~naming])
     assert np.all(dense[naming] <= scored.dense[naming]) and np.any(dense[naming] < scored.dense[naming])
     # each by the place's share of its cosine: what the question without 四川 scores, plus the mean gap
-    without = r.index.dense.reconstruct_batch(scored.ids[inside]) @ r.encode([without_names(question, {"四川"})])[0]
+    without = r.index.store.vectors(scored.ids[inside]) @ r.encode([without_names(question, {"四川"})])[0]
     gap = np.mean((scored.dense[inside] - without)[~naming[inside]])
     assert np.allclose(dense[naming], np.minimum(without[naming[inside]] + gap, scored.dense[naming]))
     # abstaining keeps the plain cosine; a question naming no place, or naming one with nothing else, is left alone
