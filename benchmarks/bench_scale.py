@@ -276,9 +276,10 @@ def child_e5_query(n_queries: int) -> dict:
     return {"e5_encode_query_p50_ms": 1000 * statistics.median(lat)}
 
 
-def run_child(*args: str) -> dict:
+def run_child(*args: str, script: str = __file__) -> dict:
+    """Run ``script --child ARGS`` in a new process; its ``RESULT {json}`` line."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run([sys.executable, script, "--child", *args], capture_output=True, text=True, env=env, cwd=ROOT)
     if proc.returncode != 0:
         raise RuntimeError(f"child {args} failed:\n{proc.stderr[-4000:]}")
     line = next(ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("RESULT "))

@@ -25,16 +25,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scale import _pct, maxrss_mb, questions, rss_mb, static_model, write_corpus  # noqa: E402
+from bench_scale import _pct, maxrss_mb, questions, rss_mb, run_child, static_model, write_corpus  # noqa: E402
 from common import ROOT, SHARED, write_results  # noqa: E402
 
 WORK = ROOT / "benchmarks" / ".work" / "store"
@@ -173,15 +171,6 @@ def child_serve(where: str, db: str, n_queries: int, out: str) -> dict:
             "rss_model_mb": rss0, "maxrss_mb": maxrss_mb()}
 
 
-def run_child(*args: str) -> dict:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, env=env, cwd=ROOT)
-    if proc.returncode != 0:
-        raise RuntimeError(f"child {args} failed:\n{proc.stderr[-4000:]}")
-    line = next(ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("RESULT "))
-    return json.loads(line[7:])
-
-
 def scale_part(sizes: list[int], n_queries: int) -> list[dict]:
     rows = []
     for units in sizes:
@@ -194,10 +183,10 @@ def scale_part(sizes: list[int], n_queries: int) -> list[dict]:
             shutil.rmtree(where, ignore_errors=True)
             if db:
                 shutil.rmtree(db.parent, ignore_errors=True)
-            row[store] = {"build": run_child("build", str(data), str(where), str(db or ""))}
+            row[store] = {"build": run_child("build", str(data), str(where), str(db or ""), script=__file__)}
             print(store, units, json.dumps(row[store]["build"]), flush=True)
             top = WORK / f"scale-{units}" / f"{store}-top3.json"
-            row[store]["serve"] = run_child("serve", str(where), str(db or ""), str(n_queries), str(top))
+            row[store]["serve"] = run_child("serve", str(where), str(db or ""), str(n_queries), str(top), script=__file__)
             print(store, units, json.dumps(row[store]["serve"]), flush=True)
         a, b = (json.loads((WORK / f"scale-{units}" / f"{s}-top3.json").read_text()) for s in ("faiss", "milvus"))
         row["same_top1"] = statistics.mean(x[:1] == y[:1] for x, y in zip(a, b))
