@@ -20,7 +20,7 @@ from . import files
 from .answer import Answer, Hit, Retriever
 from .build import build_index, index_status
 from .embed import name_of
-from .errors import QueryError, ScanOnly, SourceError, UploadError
+from .errors import QAError, QueryError, ScanOnly, SourceError, UploadError
 from .index import Manifest
 from .library import DocumentInfo, list_documents, remove_document
 from .progress import BuildState, Progress
@@ -108,8 +108,11 @@ class ChatService:
         self.retriever = retriever
 
         def warm() -> None:
-            for group in ("zh", "other"):
-                retriever.chance(group)  # "other" embeds English probes with their Chinese words: the dictionary too
+            try:
+                for group in ("zh", "other"):
+                    retriever.chance(group)  # "other" embeds English probes with their Chinese words: the dictionary too
+            except QAError as e:  # a Milvus gone meanwhile: the first question measures it again, and says why
+                log.warning("could not measure chance in the background: %s", e)
 
         threading.Thread(target=warm, daemon=True).start()
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from .answer import MAX_K
-from .errors import QueryError, UploadError
+from .errors import QueryError, StoreUnavailable, UploadError
 from .progress import console_bar
 from .render import (
     COMPARE_COLUMNS, DOCUMENT_COLUMNS, SCRIPTS, Turn, chat_messages, compare_csv, compare_heading, compare_markdown,
@@ -29,6 +29,9 @@ from .render import (
 )
 from .service import DEFAULT_K, ChatService
 from .read import MAX_BYTES, MAX_FILE_BYTES, SUFFIXES
+
+#: Errors a question's reply shows as they are: a bad question, and a Milvus the index lives in that cannot be reached.
+SHOWN = (QueryError, StoreUnavailable)
 
 if TYPE_CHECKING:
     from .compare import Comparison
@@ -154,7 +157,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         try:
             turns.append(Turn(question, answer=service.answer(question, int(k), sources, history), new_topic=fresh))
             question = ""  # answered: clear the box
-        except QueryError as e:
+        except SHOWN as e:
             if not (question or "").strip():
                 gr.Warning(str(e))  # nothing typed: no bubble, just the hint
                 return question, turns, chat_messages(turns, script, service.expand), fresh
@@ -175,7 +178,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         """
         try:
             return service.answer(question, DEFAULT_K, sources, history).to_dict()
-        except QueryError as e:
+        except SHOWN as e:
             raise gr.Error(str(e)) from None
 
     def compare_respond(question: str, history: list[str], sources: list[str] | None, order: str, fresh: bool):
@@ -183,7 +186,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         history = [] if fresh else list(history or [])
         try:
             comparison = service.compare(question, sources, history, order)
-        except QueryError as e:
+        except SHOWN as e:
             if (question or "").strip():
                 return question, history, f'<p class="qa-error">⚠ {html.escape(str(e))}</p>', gr.skip(), gr.skip(), gr.skip(), fresh
             gr.Warning(str(e))
@@ -203,7 +206,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         """
         try:
             return service.compare(question, sources, history).to_dict()
-        except QueryError as e:
+        except SHOWN as e:
             raise gr.Error(str(e)) from None
 
     def documents() -> list[dict]:

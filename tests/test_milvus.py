@@ -243,3 +243,16 @@ def test_an_index_built_on_another_machine_is_never_rebuilt_from_this_one_s_fold
     assert index_status(data, loc) == "ok"
     monkeypatch.setattr(qa.build.socket, "gethostname", lambda: "another-server")
     assert index_status(data, loc) == "elsewhere"  # answered from as it is (qa.startup.ensure_index)
+
+
+def test_a_milvus_gone_while_serving_is_named_in_the_reply(library, fake_encoder):
+    from qa.web import SHOWN
+
+    data, loc = library
+    service = ChatService(data, loc, fake_encoder)
+    service.start()
+    assert service.answer("外贸进出口总额的目标是多少？").hits
+    service.retriever.index.store.client.close()  # the connection is gone, as when the server stops
+    with pytest.raises(StoreUnavailable, match=loc.uri) as caught:
+        service.answer("大豆种植面积是多少？")
+    assert isinstance(caught.value, SHOWN)  # the web chat shows the message, not a bare "Error"
