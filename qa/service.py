@@ -65,7 +65,8 @@ class ChatService:
 
     Args:
         data_dir: Folder of source texts; uploads are saved here.
-        index_dir: Index folder.
+        index_dir: Index folder, or a :class:`qa.store.Location` in Milvus (kept as :attr:`location`;
+            :attr:`index_dir` is its folder).
         model: Model name, path or loaded model; None uses the index's model
             (or the default when there is no index yet).
         backend: ``"onnx"`` or ``"torch"``; None uses the index's (ONNX for a new one).
@@ -79,7 +80,9 @@ class ChatService:
         backend: str | None = None,
     ):
         self.data_dir = Path(data_dir)
-        self.index_dir = as_location(index_dir)
+        #: Where the index is (:class:`qa.store.Location`): its folder, and its Milvus if it has one.
+        self.location = as_location(index_dir)
+        self.index_dir = self.location.folder
         self._model = model
         self._backend = backend
         self.retriever: Retriever | None = None
@@ -97,7 +100,7 @@ class ChatService:
         Returns:
             What was done, for the console.
         """
-        retriever, summary = ensure_index(self.data_dir, self.index_dir, self._model, self._backend, progress=progress)
+        retriever, summary = ensure_index(self.data_dir, self.location, self._model, self._backend, progress=progress)
         self._use(retriever)
         return summary
 
@@ -176,7 +179,7 @@ class ChatService:
         if store.current() in (None, store.version) or not self._reloading.acquire(blocking=False):
             return retriever
         try:
-            fresh = Retriever(self.index_dir, retriever.model, backend=self._backend)
+            fresh = Retriever(self.location, retriever.model, backend=self._backend)
             self._use(fresh)
             return fresh
         finally:
@@ -184,7 +187,7 @@ class ChatService:
 
     def documents(self) -> list[DocumentInfo]:
         """The library's files, with what the index holds of each (:func:`qa.library.list_documents`)."""
-        return list_documents(self.data_dir, self.index_dir)
+        return list_documents(self.data_dir, self.location)
 
     def expand(self, hit: Hit) -> tuple[list[str], list[str]]:
         """The texts of the paragraphs around ``hit`` and of its whole section, for a card to open to."""
@@ -274,7 +277,7 @@ class ChatService:
         name = name_of(model)
         try:
             if remove is not None:
-                report = remove_document(remove, self.data_dir, self.index_dir, model, backend=self._backend, progress=state)
+                report = remove_document(remove, self.data_dir, self.location, model, backend=self._backend, progress=state)
                 if report is None:  # nothing left to index
                     self.retriever = None
                     state.message, state.error = f"Removed {remove}; the library is empty.", ""
@@ -284,13 +287,13 @@ class ChatService:
                 # A file saved while a build reads the folder would be missed: build again until current.
                 changed, prefix = False, ""
                 for _ in range(3):
-                    report = build_index(self.data_dir, self.index_dir, model, backend=self._backend, refresh=refresh, progress=state)
+                    report = build_index(self.data_dir, self.location, model, backend=self._backend, refresh=refresh, progress=state)
                     changed |= not report.up_to_date
                     refresh = ()
-                    if index_status(self.data_dir, self.index_dir, name) == "ok":
+                    if index_status(self.data_dir, self.location, name) == "ok":
                         break
             if changed or self.retriever is None:
-                self._use(Retriever(self.index_dir, model, backend=self._backend))  # verified before it replaces the old one
+                self._use(Retriever(self.location, model, backend=self._backend))  # verified before it replaces the old one
             message = prefix + report.summary()
             if report.skipped:
                 message += "\n\nSkipped:\n" + "\n".join(f"- {why}" for why in report.skipped.values())

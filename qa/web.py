@@ -421,7 +421,7 @@ def launch(
         show_error=False,  # unexpected errors stay in the log; our own messages use gr.Error
         allowed_paths=[],
         # The sources and the index are never served as files, whatever path is asked for.
-        blocked_paths=[str(service.data_dir.resolve()), str(service.index_dir.folder.resolve())] + service.index_dir.files(),
+        blocked_paths=[str(service.data_dir.resolve()), str(service.index_dir.resolve())] + service.location.files(),
         max_file_size=MAX_FILE_BYTES,  # Gradio's upload route refuses larger posts (413) before any reader runs
         ssr_mode=False,  # no Node.js server process
         pwa=False,
