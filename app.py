@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from qa.embed import BACKENDS
+from qa.store import STORES
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--data", default="data", help="folder of source texts")
     parser.add_argument("--index", default="index", help="index folder")
-    parser.add_argument("--store", choices=["faiss", "milvus"], default=None,
+    parser.add_argument("--store", choices=STORES, default=None,
                         help="where the index lives (default: milvus when a URI is given, else faiss in --index)")
     parser.add_argument("--uri", default=None, help="Milvus: a Milvus Lite .db file or http://host:19530 (default: $QA_MILVUS_URI)")
     parser.add_argument("--collection", default=None, help="Milvus collection prefix (default: $QA_MILVUS_COLLECTION or qa)")

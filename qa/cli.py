@@ -11,6 +11,7 @@ from .errors import QAError, QueryError
 from .progress import console_bar
 from .embed import BACKENDS
 from .search import METHODS
+from .store import STORES
 
 #: Exit status for a bad question or bad arguments (click uses 2 for usage errors too).
 EXIT_BAD_INPUT = 2
@@ -48,7 +49,7 @@ def cli(verbose: bool) -> None:
 _data = click.option("--data", "data_dir", default="data", show_default=True, help="Folder of source texts.")
 _STORE_OPTIONS = (
     click.option("--index", "index_dir", default="index", show_default=True, help="Index folder."),
-    click.option("--store", type=click.Choice(["faiss", "milvus"]), default=None,
+    click.option("--store", type=click.Choice(STORES), default=None,
                  help="Where the index lives [default: milvus when a URI is given, else faiss in --index]."),
     click.option("--uri", default=None, metavar="PATH_OR_URL",
                  help="Milvus: a Milvus Lite .db file or http://host:19530 [default: $QA_MILVUS_URI]; the token comes from $QA_MILVUS_TOKEN."),

@@ -464,8 +464,8 @@ class MilvusStore:
         self.keys = keys
         self.size = len(keys)
         self._by_key = np.argsort(keys)  # rows by key, to find a row from a key
+        self._sorted_keys = keys[self._by_key]
         self.vocabulary = usage
-        self._usage = usage
         names_, self._source_of = np.unique(np.array(sources, dtype=object), return_inverse=True) if sources else ([], np.zeros(0, np.int64))
         self._sources = list(names_)
         self._per_source = np.bincount(self._source_of, minlength=len(self._sources))
@@ -478,19 +478,18 @@ class MilvusStore:
         return record["version"] if record else None
 
     def known(self, tokens):
-        return [t for t in tokens if t in self._usage]
+        return [t for t in tokens if t in self.vocabulary]
 
     def usage(self):
-        return self._usage
+        return self.vocabulary
 
     def _rows_of(self, keys: list[int]) -> np.ndarray:
         """Rows of primary keys; -1 for a key this version does not hold (a later build's row)."""
         keys = np.asarray(keys, dtype=np.int64)
         if not len(keys) or not self.size:
             return np.full(len(keys), -1, dtype=np.int64)
-        sorted_keys = self.keys[self._by_key]
-        at = np.minimum(np.searchsorted(sorted_keys, keys), self.size - 1)
-        return np.where(sorted_keys[at] == keys, self._by_key[at], -1)
+        at = np.minimum(np.searchsorted(self._sorted_keys, keys), self.size - 1)
+        return np.where(self._sorted_keys[at] == keys, self._by_key[at], -1)
 
     def _filter(self, within: np.ndarray | None) -> str:
         """A filter for rows ``within``: by source when they are whole sources, else by key."""
@@ -551,9 +550,11 @@ class MilvusStore:
         n = self.size
         weights = Counter()
         for t in tokens:  # a token asked twice counts twice, as in bm25s
-            df = self._usage.get(t, 0)
+            df = self.vocabulary.get(t, 0)
             weights[term(t)] += np.log(1 + (n - df + 0.5) / (df + 0.5))
-        for i, (terms, _) in enumerate(self._fetch(rows).values()):
+        fetched = self._fetch(rows)
+        for i, row in enumerate(rows.tolist()):
+            terms = fetched[row][0]
             counts = Counter(w for w in terms if w in weights)
             if counts:
                 norm = BM25_K1 * (1 - BM25_B + BM25_B * len(terms) / self._average)
