@@ -54,19 +54,14 @@ def library(tmp_path, fake_encoder):
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory):
+def both(tmp_path_factory, fake_encoder):
     """The plan indexed in both stores with the fake encoder; the Retrievers of each."""
-    from fakes import HashEncoder, serve_by_name
-
-    encoder = HashEncoder()
-    with pytest.MonkeyPatch.context() as mp:
-        serve_by_name(mp, encoder)
-        root = tmp_path_factory.mktemp("both")
-        shutil.copytree(DATA, root / "data")
-        loc = location(root / "m-index", "milvus", str(root / "m.db"))
-        build_index(root / "data", root / "index", encoder)
-        build_index(root / "data", loc, encoder)
-        yield Retriever(root / "index", encoder), Retriever(loc, encoder), root, loc
+    root = tmp_path_factory.mktemp("both")
+    shutil.copytree(DATA, root / "data")
+    loc = location(root / "m-index", "milvus", str(root / "m.db"))
+    build_index(root / "data", root / "index", fake_encoder)
+    build_index(root / "data", loc, fake_encoder)
+    return Retriever(root / "index", fake_encoder), Retriever(loc, fake_encoder), root, loc
 
 
 def test_milvus_answers_as_faiss(both):
