@@ -17,6 +17,7 @@ from .errors import (
     QueryError,
     ScanOnly,
     SourceError,
+    SourceUnavailable,
     StoreUnavailable,
     UploadError,
 )
@@ -61,5 +62,5 @@ def __getattr__(name: str):
 
 __all__ = sorted(_EXPORTS) + [
     "IndexBusy", "IndexCorrupt", "IndexFailure", "IndexMismatch", "IndexMissing", "ModelError",
-    "NoSources", "QAError", "QueryError", "ScanOnly", "SourceError", "StoreUnavailable", "UploadError",
+    "NoSources", "QAError", "QueryError", "ScanOnly", "SourceError", "SourceUnavailable", "StoreUnavailable", "UploadError",
 ]

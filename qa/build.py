@@ -43,6 +43,7 @@ from .store import Location, as_location
 from .split import CHUNKING, Paragraph, make_units, split_document
 from .read import SUFFIXES
 from .read.worker import read_isolated
+from .titles import decide_title, read_titles, titles_for
 
 if TYPE_CHECKING:
     from .embed import Encoder
@@ -105,15 +106,36 @@ def source_hashes(data_dir: Path) -> dict[str, str]:
     return {p.relative_to(data_dir).as_posix(): files.sha256_file(p) for p in list_sources(data_dir)}
 
 
-def unchanged(manifest: Manifest, hashes: dict[str, str], model_name: str, backend: str | None = None) -> bool:
-    """True when a version was built from these sources, model, backend (unless None) and settings."""
+def unchanged(
+    manifest: Manifest, hashes: dict[str, str], model_name: str, backend: str | None = None, titles: dict[str, str] | None = None
+) -> bool:
+    """True when a version was built from these sources, model, backend (unless None), settings and,
+    unless None, the titles users set (``titles.json``, :func:`titles_unchanged`)."""
     return (
         manifest.model == model_name
         and manifest.format_version == FORMAT_VERSION
         and backend in (None, manifest.backend)
         and manifest.chunking == CHUNKING
         and manifest.source_hashes() == hashes
+        and (titles is None or titles_unchanged(manifest, titles))
     )
+
+
+def titles_unchanged(manifest: Manifest, titles: dict[str, str]) -> bool:
+    """Whether every indexed document has the title set for it in ``titles`` (and none where none is set),
+    and was titled by :func:`qa.titles.decide_title` (an index from before has no ``title_source``).
+
+    A title set for a file the index does not hold (skipped, or no such file) changes nothing.
+    """
+    for name, rec in manifest.sources.items():
+        if rec.status != "indexed":
+            continue
+        if "title_source" not in rec.meta:
+            return False
+        have = rec.title if rec.meta["title_source"] == "set" else None
+        if titles.get(name) != have:
+            return False
+    return True
 
 
 def _relative(data_dir: Path, index_dir: Path) -> str:
@@ -138,26 +160,33 @@ def index_status(
     data_dir: str | os.PathLike, index_dir: "str | os.PathLike | Location", model_name: str | None = None, backend: str | None = None
 ) -> str:
     """``"missing"``, ``"elsewhere"`` (it indexes another folder), ``"stale"`` (sources, model,
-    backend or settings changed) or ``"ok"``.
+    backend, settings or the titles set in ``titles.json`` changed) or ``"ok"``.
 
     A None model or backend accepts the index's.
+
+    Raises:
+        SourceError: ``titles.json`` is malformed; the message names it.
     """
     manifest = published.manifest(index_dir)
     if manifest is None:
         return "missing"
     if indexed_folder(manifest, index_dir) not in (None, Path(data_dir).resolve()):
         return "elsewhere"
-    ok = unchanged(manifest, source_hashes(Path(data_dir)), model_name or manifest.model, backend)
+    ok = unchanged(manifest, source_hashes(Path(data_dir)), model_name or manifest.model, backend, read_titles(data_dir))
     return "ok" if ok else "stale"
 
 
 # ------------------------------------------------------------------ steps
 
-def read_sources(data_dir: Path, hashes: dict[str, str]) -> tuple[list[Paragraph], dict[str, SourceRecord]]:
+def read_sources(
+    data_dir: Path, hashes: dict[str, str], titles: dict[str, str] | None = None
+) -> tuple[list[Paragraph], dict[str, SourceRecord]]:
     """Step 1: read, clean and outline every source; skip what cannot be indexed.
 
     A file whose cleaned text repeats an earlier file's is skipped, so the
-    same paragraph is never quoted twice.
+    same paragraph is never quoted twice. Each document's title is
+    :func:`qa.titles.decide_title`'s (``titles``: those users set win), and
+    ``meta["title_source"]`` says where it came from.
 
     Returns:
         The paragraphs of all indexed files, in order, and a record per file.
@@ -192,10 +221,12 @@ def read_sources(data_dir: Path, hashes: dict[str, str]) -> tuple[list[Paragraph
             log.warning("skipped %s", records[rel].reason)
             continue
         paragraphs.extend(outline.paragraphs)
-        places = document_places(head_lines(outline.title, outline.meta, rel), doc.text)
+        title, title_source = decide_title(rel, doc.meta, outline.title, (titles or {}).get(rel))
+        places = document_places(head_lines(title, outline.meta, rel), doc.text)
+        read_meta = {k: v for k, v in doc.meta.items() if k not in ("title", "title_line")}  # what decided the title
         records[rel] = SourceRecord(
-            sha, title=outline.title, paragraphs=len(outline.paragraphs),
-            meta=doc.meta | outline.meta | {"places": places},
+            sha, title=title, paragraphs=len(outline.paragraphs),
+            meta=read_meta | outline.meta | {"places": places, "title_source": title_source},
             glosses_removed=doc.glosses_removed, indexed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
     return paragraphs, records
@@ -265,6 +296,7 @@ def kept_sources(previous: Manifest | None, records: dict[str, SourceRecord], mo
         name for name, rec in records.items()
         if rec.status == "indexed" and name not in refresh
         and (old := previous.sources.get(name)) is not None and old.status == "indexed" and old.sha256 == rec.sha256
+        and old.title == rec.title  # its units are embedded with its title
     }
 
 
@@ -324,6 +356,7 @@ def build_index(
 
     Raises:
         NoSources: ``data_dir`` holds no indexable file.
+        SourceError: the data folder's ``titles.json`` is malformed (:func:`qa.titles.read_titles`).
         IndexBusy: another build is running on ``index_dir``.
         IndexFailure: the index cannot be written.
     """
@@ -342,17 +375,18 @@ def build_index(
     lock = lock_index(index_dir)
     try:
         hashes = source_hashes(data_dir)
+        chosen = titles_for(data_dir, hashes)  # the titles users set; a malformed titles.json stops the build here
         previous = published.manifest(loc)
         if backend is None:  # keep the backend the index was built with, else the model's default
             backend = check_backend(model_name, previous.backend if previous and previous.model == model_name else None)
         refresh = set(refresh)
-        if previous and not force and not refresh and unchanged(previous, hashes, model_name, backend):
+        if previous and not force and not refresh and unchanged(previous, hashes, model_name, backend, chosen):
             return BuildReport(
                 **previous.counts, embedded=0, model=model_name, seconds=time.perf_counter() - t0,
                 up_to_date=True, sources=previous.sources, version=published.version(loc), backend=backend,
             )
 
-        paragraphs, records = read_sources(data_dir, hashes)
+        paragraphs, records = read_sources(data_dir, hashes, chosen)
         if not paragraphs:
             why = "; ".join(r.reason for r in records.values()) or f"no {', '.join(SUFFIXES)} files"
             raise NoSources(f"nothing to index in {data_dir}/ ({why}); the existing index was left as it was")

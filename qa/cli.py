@@ -120,14 +120,15 @@ def _open(data_dir: str, index_dir: str, model: str | None, backend: str | None)
 @click.option("-k", default=3, show_default=True, type=click.IntRange(1, 20), help="How many quotes.")
 @click.option("--source", "sources", multiple=True, metavar="NAME",
               help="Ask only this document (file name or title; repeat for more).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (each quote with its citation).")
+@click.option("--cite", is_flag=True, help="After each quote, its citation: title, headings, page, the sentence.")
 @_data
 @_index
 @_model
 @_backend
 @_guard
 def ask(
-    question: str, k: int, sources: tuple[str, ...], as_json: bool, data_dir: str, index_dir: str,
+    question: str, k: int, sources: tuple[str, ...], as_json: bool, cite: bool, data_dir: str, index_dir: str,
     model: str | None, backend: str | None,
 ) -> None:
     """Answer QUESTION with quotes from the documents (builds the index first if needed)."""
@@ -138,19 +139,19 @@ def ask(
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        _show(answer)
+        _show(answer, cite)
 
 
-def _show(answer) -> None:
-    """An answer in colour on a terminal; as Markdown when piped."""
+def _show(answer, cite: bool = False) -> None:
+    """An answer in colour on a terminal; as Markdown when piped; with ``cite``, each quote's citation after it."""
     from .render import to_markdown, to_terminal
 
-    if sys.stdout.isatty():
+    if sys.stdout.isatty() and not cite:
         from rich.console import Console
 
         Console(highlight=False).print(to_terminal(answer))
     else:
-        click.echo(to_markdown(answer))
+        click.echo(to_markdown(answer, cite=cite))
 
 
 @cli.command()
@@ -207,18 +208,21 @@ def compare(
 def chat(k: int, sources: tuple[str, ...], data_dir: str, index_dir: str, model: str | None, backend: str | None) -> None:
     """Ask questions in a conversation: follow-ups are read with the earlier questions.
 
-    Type /new to start a new topic and /quit (or Ctrl-D) to leave; arrow keys
-    edit the line and recall earlier questions.
+    Type /new to start a new topic, /save FILE to write the conversation as Markdown (questions, how they
+    were understood, quotes with citations) and /quit (or Ctrl-D) to leave; arrow keys edit the line and
+    recall earlier questions.
     """
     from .errors import QueryError
+    from .render import Turn, topic_history
 
     try:
         import readline  # noqa: F401  line editing and history for input(), where the platform has it
     except ImportError:
         pass
     retriever = _open(data_dir, index_dir, model, backend)
-    click.echo("Ask about the documents. /new starts a new topic, /quit leaves.", err=True)
-    history: list[str] = []
+    click.echo("Ask about the documents. /new starts a new topic, /save FILE keeps the conversation, /quit leaves.", err=True)
+    turns: list[Turn] = []
+    fresh = False
     while True:
         try:
             question = input("? ").strip()
@@ -227,19 +231,43 @@ def chat(k: int, sources: tuple[str, ...], data_dir: str, index_dir: str, model:
         if question in ("/quit", "/exit", "/q"):
             break
         if question == "/new":
-            history = []
+            fresh = True
             click.echo("(new topic)", err=True)
+            continue
+        if question == "/save" or question.startswith("/save "):
+            _save(question[len("/save"):].strip(), turns)
             continue
         if not question:
             continue
         try:
+            history = [] if fresh else topic_history(turns)
             answer = retriever.answer(question, k=k, sources=list(sources) or None, history=history)
         except QueryError as e:
             click.echo(f"Error: {e}", err=True)
             continue
-        history.append(question)
+        turns.append(Turn(question, answer=answer, new_topic=fresh))
+        fresh = False
         _show(answer)
         click.echo()
+
+
+def _save(file: str, turns) -> None:
+    """``qa chat``'s /save FILE: the conversation as Markdown, written whole or not at all."""
+    from pathlib import Path
+
+    from .files import replace_atomic
+    from .render import conversation_markdown
+
+    if not file:
+        click.echo("Say where: /save FILE (for example /save 对话.md)", err=True)
+    elif not turns:
+        click.echo("Nothing to save yet: ask a question first.", err=True)
+    else:
+        try:
+            replace_atomic(Path(file).expanduser(), conversation_markdown(turns).encode("utf-8"))
+            click.echo(f"Saved {len(turns)} question(s) to {file}", err=True)
+        except OSError as e:
+            click.echo(f"Error: cannot write {file}: {e.strerror or e}", err=True)
 
 
 @cli.command(name="ls")
@@ -297,6 +325,48 @@ def rm(name: str, yes: bool, data_dir: str, index_dir: str, model: str | None, b
     with console_bar() as progress:
         report = remove_document(rel, data_dir, index_dir, model, backend=backend, progress=progress)
     click.echo(f"Removed {rel}. " + (report.summary() if report else "No documents are left; the index is empty."))
+
+
+@cli.command(name="title")
+@click.argument("name")
+@click.argument("new_title", metavar="[TITLE]", required=False)
+@click.option("--clear", is_flag=True, help="Forget the title set, back to the document's own.")
+@_data
+@_index
+@_model
+@_backend
+@_guard
+def title_(name: str, new_title: str | None, clear: bool, data_dir: str, index_dir: str, model: str | None, backend: str | None) -> None:
+    """Show, set or clear the title of document NAME (file name, title or a unique part of one).
+
+    Alone, it prints the title and where it came from. With TITLE it sets it, with --clear it goes back
+    to the document's own; either is kept in DATA/titles.json (never lost on rebuild, wins over every
+    other title) and the index is rebuilt.
+    """
+    from . import published
+    from .build import build_index
+    from .library import find_document, recover_removals
+    from .titles import current_title, set_title
+
+    if clear and new_title is not None:
+        _fail("give a TITLE or --clear, not both", EXIT_BAD_INPUT)
+    recover_removals(data_dir, index_dir)
+    rel, exact = find_document(name, data_dir, index_dir)
+    if not exact:
+        click.echo(f"{name} is {rel}", err=True)
+    if new_title is None and not clear:
+        shown, source = current_title(rel, data_dir, index_dir)
+        click.echo(f"{shown or '—'}\t({source})")
+        return
+    if new_title is not None and not new_title.strip():
+        _fail("the title is empty; give one, or --clear to go back to the document's own", EXIT_BAD_INPUT)
+    set_title(rel, None if clear else new_title, data_dir)
+    if model is None and (manifest := published.manifest(index_dir)) is not None:
+        model = manifest.model  # the rebuild keeps the index's own model, as `qa rm` does
+    with console_bar() as progress:
+        report = build_index(data_dir, index_dir, model, backend=backend, progress=progress)
+    shown, source = current_title(rel, data_dir, index_dir)
+    click.echo(f"{rel}: {shown or '—'} ({source}). {report.summary()}")
 
 
 @cli.command(name="eval")

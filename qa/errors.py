@@ -56,3 +56,7 @@ class StoreUnavailable(IndexFailure):
 
 class NoSources(IndexFailure):
     """The data folder holds nothing to index."""
+
+
+class SourceUnavailable(QAError):
+    """An indexed source file cannot be shown: no longer in the data folder, changed since it was indexed, or not the index's."""

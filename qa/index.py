@@ -63,9 +63,10 @@ class SourceRecord:
         sha256: The file's hash when it was read.
         status: ``"indexed"`` or ``"skipped"``.
         reason: Why it was skipped.
-        title: The document's title, "" when it states none.
+        title: The document's title (:func:`qa.titles.decide_title`), "" when it has none.
         paragraphs: Paragraphs it gave.
-        meta: Format, pages, encoding, date, speaker, byline and the like.
+        meta: Format, pages, encoding, date, speaker, byline and the like; ``title_source``, where
+            the title came from: ``set``, ``metadata``, ``title line``, ``file name`` or "".
         glosses_removed: Pinyin glosses removed while cleaning.
         indexed_at: When it was read, as ISO 8601.
     """
@@ -117,7 +118,7 @@ class Manifest:
         return {name: rec.sha256 for name, rec in self.sources.items()}
 
     def title(self, name: str) -> str:
-        """The title of source file ``name``: the one it states, else its file name without suffix."""
+        """The title of source file ``name`` (:func:`qa.titles.decide_title`), else its file name without suffix."""
         return self.sources[name].title or Path(name).stem
 
     def skipped(self) -> dict[str, str]:

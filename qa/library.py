@@ -20,6 +20,7 @@ from .build import BuildReport, build_index, list_sources, lock_index, source_ha
 from .errors import NoSources, QueryError, SourceError
 from .store import Location, as_location
 from .text import fold_script
+from .titles import drop_title, set_title
 
 if TYPE_CHECKING:
     from .embed import Encoder
@@ -44,6 +45,8 @@ class DocumentInfo:
             index, no longer in the data folder).
         reason: Why it was skipped.
         about: The places it is about, which questions naming them prefer.
+        title_source: Where its title came from (:func:`qa.titles.decide_title`): ``set`` (``titles.json``),
+            ``metadata``, ``title line``, ``file name``, or "" (none: shown by its file name, or not yet indexed).
     """
 
     file: str
@@ -55,6 +58,7 @@ class DocumentInfo:
     status: str
     reason: str = ""
     about: list[str] = field(default_factory=list)
+    title_source: str = ""
 
     def to_dict(self) -> dict:
         """The JSON shape of ``qa ls --json`` and the web API."""
@@ -95,6 +99,7 @@ def list_documents(data_dir: str | os.PathLike = "data", index_dir: "str | os.Pa
         docs.append(DocumentInfo(
             name, title, fmt, rec.meta.get("pages"), rec.paragraphs,
             rec.indexed_at, status, rec.reason, list(rec.meta.get("places", [])),
+            rec.meta.get("title_source", "") if rec.status == "indexed" else "",
         ))
     return docs
 
@@ -176,6 +181,7 @@ def remove_document(
     rebuilt without it (incrementally: nothing else is embedded again), and
     only then is the file deleted. If the rebuild fails, the file is put back
     and the index is as it was. Removing the last file removes the index too.
+    A title set for it (``titles.json``, :mod:`qa.titles`) is forgotten with it.
     A removal that was killed half-way is finished or undone first
     (:func:`recover_removals`).
 
@@ -204,6 +210,7 @@ def remove_document(
     aside = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.removing")
     os.replace(path, aside)
     files.fsync_dir(path.parent)
+    title = drop_title(rel, data_dir)  # before the rebuild, which would warn of a title set for no file
     try:
         try:
             report = build_index(data_dir, index_dir, model, backend=backend, progress=progress) if left else None
@@ -214,6 +221,8 @@ def remove_document(
     except BaseException:
         os.replace(aside, path)  # the index still has it: put it back
         files.fsync_dir(path.parent)
+        if title is not None:
+            set_title(rel, title, data_dir)  # and its title
         raise
     aside.unlink()
     return report

@@ -13,6 +13,7 @@ import numpy as np
 from .index import LoadedIndex
 from .search import UnitScores, rank_sections
 from .split import Paragraph, lead_sentence
+from .text import has_cjk
 
 #: Highlights per hit, at most.
 MAX_HIGHLIGHTS = 2
@@ -22,6 +23,8 @@ HIGHLIGHT_MARGIN = 0.35
 #: before the sentence with the figure). Measured on 30 documents, highlight@1: 0 → 0.903,
 #: 0.25 to 1 → 0.920; follow-ups' answering sentence first: 0 → 0.688, 0.5 → 0.719, 1 → 0.750.
 LEAD_HANDICAP = 1.0
+#: Joins the headings of a path, in cards and citations.
+PATH_SEP = " › "
 #: A paragraph up to this long is quoted whole; a longer one by a run of its sentences.
 MAX_WHOLE_QUOTE = 800
 #: The run of sentences quoted from a long paragraph grows around the answer up to this.
@@ -60,8 +63,24 @@ class Hit:
     cut: tuple[bool, bool] = (False, False)
 
     def to_dict(self) -> dict:
-        """The JSON shape of a hit, as ``qa ask --json`` prints it (pairs as lists)."""
-        return dict(asdict(self), span=list(self.span), cut=list(self.cut))
+        """The JSON shape of a hit, as ``qa ask --json`` prints it (pairs as lists), with its citation."""
+        return dict(asdict(self), span=list(self.span), cut=list(self.cut), citation=self.citation())
+
+    def citation(self) -> str:
+        """The hit as one line to paste into a memo: title, heading path, page and the answering sentence.
+
+        A Chinese document is cited the Chinese way (「《标题》，一、… › （一）…，第3页：“句子。”」), any other as
+        ``Title, Heading › Sub, p. 3: "Sentence."``. The sentence is the best highlight, else the quote; its
+        line breaks become spaces so the citation stays one line.
+        """
+        sentence = " ".join((self.highlights[0] if self.highlights else self.text).split())
+        path = PATH_SEP.join(self.path) if self.path else ""
+        title = self.document or self.source
+        if has_cjk(self.text):
+            head = "，".join([f"《{title}》"] + [x for x in (path, f"第{self.page}页" if self.page else "") if x])
+            return f"{head}：“{sentence}”"
+        head = ", ".join([title] + [x for x in (path, f"p. {self.page}" if self.page else "") if x])
+        return f'{head}: "{sentence}"'
 
 
 class Quoter:
@@ -119,11 +138,18 @@ class Quoter:
 
     def section(self, hit: Hit) -> list[Paragraph]:
         """Every paragraph under ``hit``'s nearest heading, in order (just its own where there is none)."""
-        i = self._where[(hit.source, hit.paragraph)]
-        para = self.index.paragraphs[i]
+        para = self.paragraph(hit.source, hit.paragraph)
         if not para.path:
             return [para]
         return [p for p in self.index.paragraphs if p.source == para.source and p.path[: len(para.path)] == para.path]
+
+    def paragraph(self, source: str, number: int) -> Paragraph:
+        """Paragraph ``number`` of document ``source``.
+
+        Raises:
+            KeyError: the index has no such paragraph.
+        """
+        return self.index.paragraphs[self._where[(source, number)]]
 
 
 def quote_sentences(para: Paragraph, answer: list[int]) -> tuple[int, int]:

@@ -28,10 +28,14 @@ from .answer import Answer, Hit
 from .compare import Comparison, Row
 from .index import Manifest
 from .progress import BuildState
+from .quote import PATH_SEP
 from .text import converter, has_cjk
+from .view import view_ref
 
 if TYPE_CHECKING:
     from rich.text import Text
+
+    from .view import SourceView
 
     from .library import DocumentInfo
 
@@ -50,6 +54,8 @@ WORDS = {
         "compare_columns": ["文件", "回答句", "位置", "把握", "相关度"],
         "tiers": {"answer": "回答", "uncertain": "可能相关", "none": "未提及"},
         "not_mentioned": "未提及",
+        "cited": "引用：",
+        "conversation": "规划问答 · 对话记录",
     },
     "en": {
         "not_found": "The plan has no passage that answers this question.",
@@ -64,6 +70,8 @@ WORDS = {
         "compare_columns": ["Document", "Answering sentence", "Where", "Confidence", "Score"],
         "tiers": {"answer": "answers", "uncertain": "may answer", "none": "not mentioned"},
         "not_mentioned": "not mentioned",
+        "cited": "Cite: ",
+        "conversation": "Plan QA · conversation",
     },
 }
 
@@ -79,8 +87,6 @@ _NO_SENTINELS = str.maketrans({_OPEN: "\ufffd", _CLOSE: "\ufffd"})
 MAX_SHOWN_QUESTION = 200
 #: Marks a quote cut out of a longer paragraph.
 CUT = "…"
-#: Joins the headings of a path.
-PATH_SEP = " › "
 
 #: What a card can expand to: ``(neighbouring paragraphs, whole section)`` of a hit, as texts.
 Expand = Callable[[Hit], tuple[list[str], list[str]]]
@@ -142,10 +148,11 @@ def mark(text: str, highlights: list[str], before: str = "**", after: str = "**"
 
 # ------------------------------------------------------------------ Markdown
 
-def to_markdown(answer: Answer) -> str:
+def to_markdown(answer: Answer, cite: bool = False) -> str:
     """The reply as Markdown: how the question was understood (after a follow-up), a quote per hit, its answering sentences in bold.
 
     An uncertain answer's quotes come after the line that says so; a "none" answer has the "not found" line and related reading.
+    With ``cite``, each quote is followed by its citation (:meth:`qa.quote.Hit.citation`).
     """
     words = WORDS[reply_language(answer.question)]
     top = [f"*{words['understood'].format(answer.understood_as)}*", ""] if answer.understood_as else []
@@ -161,8 +168,26 @@ def to_markdown(answer: Answer) -> str:
         head = " · ".join(where(h, lang))
         lines += [f"**{i}. {head}** · {h.source} · {words['score']} {h.score:.2f}", ""]
         lines += ["> " + ln for ln in quoted(h, mark(h.text, h.highlights)).split("\n")]
+        lines += ["", f"{words['cited']}{h.citation()}"] if cite else []
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def conversation_markdown(turns: list["Turn"]) -> str:
+    """A conversation as Markdown to keep: each question, how it was understood, its quotes with their citations.
+
+    What the web chat's "导出 Export" downloads and ``qa chat``'s ``/save`` writes. A refused question
+    is kept with the reason; a new topic is marked. Every quote is the source's, as in the chat.
+    """
+    lang = reply_language(" ".join(t.question for t in turns))
+    words = WORDS[lang]
+    lines = [f"# {words['conversation']}", ""]
+    for n, t in enumerate(turns, 1):
+        if t.new_topic and n > 1:
+            lines += [f"— {WORDS[reply_language(t.question)]['new_topic']} —", ""]
+        lines += [f"## {n}. {' '.join(t.question.split())}", ""]
+        lines += [to_markdown(t.answer, cite=True) if t.answer is not None else f"⚠ {t.error}", ""]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 # ------------------------------------------------------------------ HTML
@@ -232,12 +257,62 @@ def to_html(answer: Answer, script: str = "original", expand: Expand | None = No
             f' · <span class="qa-src">{esc(h.source)}</span>'
             f' · <span class="qa-score" title="relevance score">{words["score"]} {h.score:.2f}</span></div>'
             f'<blockquote class="qa-quote">{CUT if h.cut[0] else ""}{body}{CUT if h.cut[1] else ""}</blockquote>'
-            f"{more}</div>"
+            f"{card_tools(h)}{more}</div>"
         )
     if unsure:
         line = f'<p class="qa-uncertain-line">{esc(words["uncertain"])}</p>'
         return "".join(top) + '<div class="qa-uncertain">' + line + "".join(parts) + "</div>"
     return "".join(top + parts)
+
+
+def card_tools(hit: Hit) -> str:
+    """A card's two buttons: copy its citation (carried in ``title``, which also shows it on hover) and view it
+    in the source (the page of a PDF, else the section), carried in ``value`` as :func:`qa.view.view_ref`.
+
+    The chat's sanitizer keeps ``title`` and ``value`` but drops ``data-*`` attributes and scripts; the
+    page's script (:data:`qa.web.VIEWER_JS`) acts on clicks of these two classes.
+    """
+    esc = html.escape
+    view = "查看原文 View page" if hit.page is not None else "查看原文 View section"
+    return (
+        '<div class="qa-tools">'
+        f'<button type="button" class="qa-cite" title="{esc(hit.citation())}">复制引用 Copy citation</button>'
+        f'<button type="button" class="qa-view" value="{esc(view_ref(hit))}">{view}</button></div>'
+    )
+
+
+def source_view_html(view: "SourceView") -> str:
+    """What "查看原文 View" shows, as HTML: the PDF's pages with the answering sentences' characters marked, or the
+    section of a document without pages, the quoted paragraph's sentences marked (``qa-target``, scrolled to).
+
+    Each page is an image under boxes placed in percent of its size (``qa-page-mark``), so they stay over
+    the same characters at any width. Every text is escaped; the images are data URLs made on request.
+    """
+    import base64
+
+    esc = html.escape
+    lang = "zh" if has_cjk(view.document + "".join(view.path)) else "en"
+    head = " · ".join(x for x in (view.document, PATH_SEP.join(view.path)) if x)
+    parts = [f'<div class="qa-source-head"><b>{esc(head)}</b> <span class="qa-src">{esc(view.source)}</span>'
+             '<button type="button" class="qa-viewer-close" title="关闭 Close">✕</button></div>']
+    if view.note:
+        parts.append(f'<p class="qa-source-note">{esc(view.note)}</p>')
+    for shot in view.pages:
+        marks = "".join(
+            f'<div class="qa-page-mark" style="left:{100 * x0 / shot.width:.3f}%;top:{100 * y0 / shot.height:.3f}%;'
+            f'width:{100 * (x1 - x0) / shot.width:.3f}%;height:{100 * (y1 - y0) / shot.height:.3f}%"></div>'
+            for x0, y0, x1, y1 in shot.marks
+        )
+        src = f"data:{shot.mime};base64,{base64.b64encode(shot.image).decode('ascii')}"
+        parts.append(
+            f'<figure class="qa-page" id="qa-page-{shot.page}"><figcaption>{esc(WORDS[lang]["page"].format(shot.page))}</figcaption>'
+            f'<div class="qa-page-frame"><img src="{src}" width="{shot.width}" height="{shot.height}" alt="{esc(WORDS[lang]["page"].format(shot.page))}">'
+            f"{marks}</div></figure>"
+        )
+    for i, (text, highlights) in enumerate(view.paragraphs):
+        target = ' class="qa-target" id="qa-target"' if i == view.target else ""
+        parts.append(f"<p{target}>{quote_html(text, highlights)}</p>")
+    return '<div class="qa-source">' + "".join(parts) + "</div>"
 
 
 @dataclass
@@ -382,7 +457,7 @@ def sentences_of(row: Row) -> str:
 
 def compare_records(comparison: Comparison) -> list[dict]:
     """One flat record per row, for CSV: the document, its file, the row's tier, the answering sentences,
-    the whole quote, its headings, page and score (empty for a document that does not mention it)."""
+    the whole quote, its headings, page, score and citation (empty for a document that does not mention it)."""
     lang = compare_language(comparison)
     records = []
     for row in comparison.rows:
@@ -392,6 +467,7 @@ def compare_records(comparison: Comparison) -> list[dict]:
             "confidence_label": WORDS[lang]["tiers"][row.confidence], "sentence": sentences_of(row),
             "quote": quoted(h, h.text) if h else "", "path": PATH_SEP.join(h.path) if h else "",
             "page": "" if h is None or h.page is None else h.page, "score": "" if h is None else f"{h.score:.4f}",
+            "citation": h.citation() if h else "",
         })
     return records
 

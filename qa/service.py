@@ -28,6 +28,7 @@ from .read import SUFFIXES, check_size
 from .read.worker import read_isolated
 from .startup import ensure_index
 from .store import Location, as_location
+from .view import SourceView, source_view
 
 if TYPE_CHECKING:
     from .compare import Comparison
@@ -185,6 +186,22 @@ class ChatService:
         finally:
             self._reloading.release()
 
+    def sources_named(self, names: list[str]) -> list[str]:
+        """The indexed files that ``names`` (file names, titles or parts of them) pick.
+
+        Raises:
+            QueryError: a name that picks no document, or no index.
+        """
+        return self._retriever().sources_named(names) or []
+
+    def source_view(self, ref: str) -> SourceView:
+        """What a card's "查看原文 View" shows (:func:`qa.view.source_view`) for ``ref`` (:func:`qa.view.view_ref`).
+
+        Raises:
+            SourceUnavailable: the reference names nothing in the index served, or its file is gone or changed.
+        """
+        return source_view(self._retriever(), self.data_dir, ref)
+
     def documents(self) -> list[DocumentInfo]:
         """The library's files, with what the index holds of each (:func:`qa.library.list_documents`)."""
         return list_documents(self.data_dir, self.location)
@@ -271,6 +288,22 @@ class ChatService:
             )
             self._thread.start()
             return self._thread
+
+    def set_title(self, file: str, title: str | None) -> threading.Thread:
+        """Set the title of document ``file`` (file name, title or a unique part of one), or with None or ""
+        go back to its own, in the data folder's ``titles.json`` (:func:`qa.titles.set_title`); then start a
+        rebuild that applies it (:meth:`rebuild`; a rebuild running already builds again until current).
+
+        Raises:
+            SourceError: no such document (or a name that picks several), a title too long, or a
+                malformed ``titles.json`` (left as it is); nothing is written then.
+        """
+        from .library import find_document
+        from .titles import set_title
+
+        rel, _ = find_document(file, self.data_dir, self.location)
+        set_title(rel, title, self.data_dir)
+        return self.rebuild()
 
     def _rebuild(self, state: BuildState, refresh: tuple[str, ...], remove: str | None) -> None:
         model = self.retriever.model if self.retriever else self._model  # already loaded: no second copy

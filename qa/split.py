@@ -74,7 +74,9 @@ _DATE = re.compile(r"(\d{4}|[〇一二三四五六七八九零]{4})\s*年\s*\d{1
 _OFFICE = "(?:总理|總理|省长|省長|市长|市長|主席|州长|州長|区长|區長|县长|縣長|书记|書記|主任|部长|部長)"
 _SPEAKER_LINE = re.compile(rf"^[\u4e00-\u9fff]*{_OFFICE}\s*[\u4e00-\u9fff·]{{2,10}}$")
 _SPEAKER_IN = re.compile(rf"([^\s上，,。]{{0,12}}?{_OFFICE})\s*([\u4e00-\u9fff·]{{2,8}}?)(?:同志)?作")
-_SALUTATION = re.compile(r"^(各位代表|同志们|各位委员)[:：!！]?$")
+# A salutation that opens a speech (「各位代表：」, 「各位代表、各位委员：」): never a title, never a heading.
+_SALUTE = r"(?:各位(?:代表|委员|委員|同志|来宾|來賓|嘉宾|嘉賓)|同志们|同志們|代表们|代表們|朋友们|朋友們|女士们[、，,]?先生们|女士們[、，,]?先生們)"
+_SALUTATION = re.compile(rf"^{_SALUTE}(?:[、，,\s]*{_SALUTE})*\s*[:：!！]?$")
 
 
 @dataclass
@@ -184,15 +186,20 @@ def shorten(text: str, limit: int = MAX_TITLE_CHARS) -> str:
 
 
 def lead_title(text: str) -> str:
-    """A paragraph's title: its first sentence, shortened if long."""
-    spans = split_sentences(text)
+    """A paragraph's title: its first sentence (after a salutation, 「各位代表！」), shortened if long."""
+    spans = _after_salutation(text, split_sentences(text))
     return shorten(text[spans[0][0] : spans[0][1]] if spans else text)
+
+
+def _after_salutation(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences of ``text`` without a salutation that opens it (「各位代表！」 names no paragraph)."""
+    return spans[1:] if len(spans) > 1 and _SALUTATION.match(text[spans[0][0] : spans[0][1]]) else spans
 
 
 def lead_sentence(text: str) -> str:
     """The short sentence a paragraph opens with to name its topic (「推动产业链供应链优化升级。」), or ""."""
     spans = split_sentences(text)
-    if len(spans) < 2:
+    if len(spans) < 2 or _SALUTATION.match(text[spans[0][0] : spans[0][1]]):
         return ""
     first = text[spans[0][0] : spans[0][1]]
     if len(first) <= MAX_LEAD_CHARS and first.endswith(tuple(_ENDS)) and len(text) >= 3 * len(first):
@@ -247,9 +254,16 @@ def _marker_heading(line: str) -> bool:
     return not any(ch in body for ch in _ENDS)
 
 
+def is_salutation(line: str) -> bool:
+    """Whether a line is a speech's salutation (「各位代表：」): never a title, never a heading."""
+    return _SALUTATION.match(line.strip()) is not None
+
+
 def _heading(block: Block) -> tuple[str, str, bool] | None:
-    """``(kind, heading text, runs on)`` when the block is or opens with a heading."""
+    """``(kind, heading text, runs on)`` when the block is or opens with a heading (never a salutation)."""
     text = block.text.strip()
+    if is_salutation(text):
+        return None
     if block.heading is not None:
         return f"h{block.heading}", text, False
     if m := _MARKDOWN.match(text):
@@ -276,9 +290,10 @@ def _heading(block: Block) -> tuple[str, str, bool] | None:
 def front_matter(blocks: list[Block]) -> tuple[str, dict, int]:
     """Title, metadata and the number of leading blocks that are front matter.
 
-    The title is the first line when it is short and not a sentence; below it
+    The title is the first line when it is short, not a sentence and not a
+    salutation (a PDF that opens with 「各位代表：」 states no title); below it
     may stand the origin (「来源：…」), the date and occasion, the speaker and
-    a salutation (「各位代表：」).
+    a salutation. Which title a document gets is :func:`qa.titles.decide_title`'s.
     """
     meta: dict = {}
     title, i = "", 0
@@ -286,12 +301,12 @@ def front_matter(blocks: list[Block]) -> tuple[str, dict, int]:
     for k, (n, line) in enumerate(lines[:8]):
         if len(line) > MAX_HEADING_CHARS:
             break
-        if k == 0 and not line.endswith(tuple(_ENDS)) and not _marker(line):
+        if _SALUTATION.match(line):
+            pass
+        elif k == 0 and not line.endswith(tuple(_ENDS)) and not _marker(line):
             title = line.strip("#").strip()
         elif m := _SOURCE_LINE.match(line):
             meta["origin"] = m.group(2).strip()
-        elif _SALUTATION.match(line):
-            pass
         elif d := _DATE.search(line):
             meta["date"] = d.group(0)
             meta["occasion"] = line.lstrip("—-－ ")

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from .answer import MAX_K
-from .errors import QueryError, StoreUnavailable, UploadError
+from .errors import QAError, QueryError, SourceError, StoreUnavailable, UploadError
 from .progress import console_bar
 from .render import (
     COMPARE_COLUMNS, DOCUMENT_COLUMNS, SCRIPTS, Turn, chat_messages, compare_csv, compare_heading, compare_markdown,
-    compare_rows, documents_table, index_markdown, topic_history,
+    compare_rows, conversation_markdown, documents_table, index_markdown, source_view_html, topic_history,
 )
 from .service import DEFAULT_K, ChatService
 from .read import MAX_BYTES, MAX_FILE_BYTES, SUFFIXES
@@ -86,6 +86,91 @@ CSS = """
 /* The comparison table: answering sentences marked, "not mentioned" rows greyed. */
 #qa-compare-table mark { background: #ffe58a; color: inherit; padding: 0 0.1em; border-radius: 2px; }
 .qa-cmp-none { color: var(--body-text-color-subdued); font-style: italic; }
+/* A card's buttons: copy its citation, view it in the source. */
+.qa-tools { margin: 0.3em 0 0 0.8em; display: flex; gap: 0.5em; }
+.qa-tools button { font-size: 0.8em; padding: 0.1em 0.6em; border: 1px solid var(--border-color-primary);
+  border-radius: 4px; background: var(--background-fill-primary); color: var(--body-text-color-subdued); cursor: pointer; }
+.qa-tools button:hover { color: var(--body-text-color); border-color: var(--color-accent); }
+/* The source viewer: over the page, the PDF's pages with the sentence's characters marked, or the section. */
+.qa-viewer-overlay { position: fixed; inset: 0; z-index: 10000; background: rgba(0, 0, 0, 0.45); display: flex;
+  justify-content: center; align-items: flex-start; overflow-y: auto; padding: 2em 1em; }
+.qa-source { background: var(--background-fill-primary); color: var(--body-text-color); max-width: 900px; width: 100%;
+  border-radius: 8px; padding: 1em 1.2em; box-shadow: 0 8px 30px rgba(0, 0, 0, 0.3); }
+.qa-source-head { display: flex; gap: 0.6em; align-items: baseline; margin-bottom: 0.6em; }
+.qa-viewer-close { margin-left: auto; cursor: pointer; font-size: 1.2em; background: none; border: none; }
+.qa-source-note { color: var(--body-text-color-subdued); font-style: italic; }
+.qa-page { margin: 0 0 1.2em 0; }
+.qa-page figcaption { color: var(--body-text-color-subdued); font-size: 0.85em; }
+.qa-page-frame { position: relative; border: 1px solid var(--border-color-primary); }
+.qa-page-frame img { display: block; width: 100%; height: auto; }
+.qa-page-mark { position: absolute; background: rgba(255, 213, 0, 0.38); outline: 2px solid rgba(230, 120, 0, 0.85);
+  border-radius: 2px; pointer-events: none; }
+.qa-source p { line-height: 1.7; margin: 0.5em 0; }
+.qa-source p.qa-target { border-left: 3px solid var(--color-accent); padding-left: 0.7em; }
+.qa-source mark { background: #ffe58a; color: inherit; padding: 0 0.1em; border-radius: 2px; }
+"""
+
+#: The page's script, run once by the viewer component: a click on a card's "复制引用" copies its citation (the
+#: button's title), one on "查看原文" asks the server for the source view (:func:`qa.render.source_view_html`,
+#: made from the index's own files) and shows it over the page; Escape or ✕ closes it. The handlers sit on the
+#: document, since the cards are re-rendered by the chat.
+VIEWER_JS = """
+window.qaViewerServer = server;
+if (!window.qaViewerReady) {
+  window.qaViewerReady = true;
+  const close = () => document.querySelectorAll('.qa-viewer-overlay').forEach((o) => o.remove());
+  const copy = async (text) => {
+    try { await navigator.clipboard.writeText(text); return true; } catch (e) {
+      const area = document.createElement('textarea');
+      area.value = text; document.body.appendChild(area); area.select();
+      const ok = document.execCommand('copy'); area.remove(); return ok;
+    }
+  };
+  document.addEventListener('click', async (e) => {
+    const cite = e.target.closest('button.qa-cite');
+    if (cite) {
+      const label = cite.dataset.label || cite.textContent;
+      cite.dataset.label = label;
+      cite.textContent = (await copy(cite.title)) ? '已复制 Copied' : '复制失败 Copy failed';
+      setTimeout(() => { cite.textContent = label; }, 1500);
+      return;
+    }
+    const view = e.target.closest('button.qa-view');
+    if (view) {
+      close();
+      const overlay = document.createElement('div');
+      overlay.className = 'qa-viewer-overlay';
+      overlay.innerHTML = '<div class="qa-source"><p>正在打开原文 Opening the source…</p></div>';
+      document.body.appendChild(overlay);
+      let reply;
+      try { reply = await window.qaViewerServer.view_source(view.value); } catch (err) { reply = {error: String(err)}; }
+      if (!overlay.isConnected) return;
+      if (reply && reply.html) {
+        overlay.innerHTML = reply.html;
+      } else {
+        overlay.innerHTML = '<div class="qa-source"><p class="qa-error"></p></div>';
+        overlay.querySelector('.qa-error').textContent = '⚠ ' + ((reply && reply.error) || 'the source cannot be shown');
+      }
+      const target = overlay.querySelector('#qa-target, .qa-page-mark');
+      if (target) target.scrollIntoView({block: 'center'});
+      return;
+    }
+    if (e.target.closest('.qa-viewer-close') || e.target.classList.contains('qa-viewer-overlay')) close();
+  });
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') close(); });
+}
+"""
+
+#: Runs in the browser before a question is sent: the address bar becomes the question's link (``?q=…`` and
+#: ``&sources=…``), which opens the page asking it again; the inputs go on unchanged.
+LINK_JS = """
+(question, turns, k, script, sources, fresh) => {
+  const url = new URL(window.location.href);
+  if (question && question.trim()) url.searchParams.set('q', question.trim());
+  if (sources && sources.length) url.searchParams.set('sources', sources.join(',')); else url.searchParams.delete('sources');
+  window.history.replaceState(null, '', url);
+  return [question, turns, k, script, sources, fresh];
+}
 """
 #: Grey for the cells of a "not mentioned" row of the comparison table (a pandas Styler colour: no CSS variables there).
 NOT_MENTIONED_COLOUR = "#9ca3af"
@@ -128,21 +213,22 @@ def compare_view(comparison: "Comparison"):
 
 
 def export(comparison: "Comparison", folder: Path) -> tuple[str, str]:
-    """The comparison written to ``folder`` as CSV and as Markdown, for download; returns the two paths.
+    """The comparison written to ``folder`` as CSV and as Markdown, for download; returns the two paths."""
+    return keep_download(folder, "compare", ".csv", compare_csv(comparison)), keep_download(folder, "compare", ".md", compare_markdown(comparison) + "\n")
+
+
+def keep_download(folder: Path, prefix: str, suffix: str, text: str) -> str:
+    """``text`` written to ``folder`` for download (a comparison, a conversation); returns its path.
 
     Each file is named by its content, so two people's downloads never overwrite each other; the oldest
-    beyond :data:`MAX_EXPORTS` are deleted.
+    beyond :data:`MAX_EXPORTS` are deleted. Only text the server made goes there: nothing of a request names a path.
     """
-    paths = []
-    for suffix, text in ((".csv", compare_csv(comparison)), (".md", compare_markdown(comparison) + "\n")):
-        data = text.encode("utf-8")
-        path = folder / f"compare-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
-        path.write_bytes(data)
-        paths.append(str(path))
-    old = sorted(folder.glob("compare-*"), key=lambda p: p.stat().st_mtime)[:-MAX_EXPORTS]
-    for p in old:
-        p.unlink(missing_ok=True)
-    return paths[0], paths[1]
+    data = text.encode("utf-8")
+    path = folder / f"{prefix}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    path.write_bytes(data)
+    for old in sorted(folder.glob("*-*.*"), key=lambda p: p.stat().st_mtime)[:-MAX_EXPORTS]:
+        old.unlink(missing_ok=True)
+    return str(path)
 
 
 def build_app(service: ChatService) -> gr.Blocks:
@@ -156,17 +242,41 @@ def build_app(service: ChatService) -> gr.Blocks:
         history = [] if fresh else topic_history(turns)
         try:
             turns.append(Turn(question, answer=service.answer(question, int(k), sources, history), new_topic=fresh))
-            question = ""  # answered: clear the box
+            question, fresh = "", False  # answered: clear the box
         except SHOWN as e:
             if not (question or "").strip():
                 gr.Warning(str(e))  # nothing typed: no bubble, just the hint
-                return question, turns, chat_messages(turns, script, service.expand), fresh
+                return question, turns, chat_messages(turns, script, service.expand), fresh, gr.skip()
             turns.append(Turn(question, error=str(e)))  # keep the text so it can be shortened
-            return question, turns, chat_messages(turns, script, service.expand), fresh
-        return question, turns, chat_messages(turns, script, service.expand), False
+        saved = keep_download(exports, "conversation", ".md", conversation_markdown(turns))
+        return question, turns, chat_messages(turns, script, service.expand), fresh, gr.DownloadButton(value=saved, interactive=True)
 
     def ask_example(turns: list[Turn], k: float, script: str, sources: list[str], fresh: bool, evt: gr.SelectData):
         return respond(evt.value["text"], turns, k, script, sources, fresh)
+
+    def open_link(turns: list[Turn], k: float, script: str, request: gr.Request):
+        """A link to a question (``?q=…``, optionally ``&sources=a.pdf,b.docx``, files or titles): asked on opening."""
+        params = request.query_params if request else {}
+        question = (params.get("q") or "").strip()
+        if not question:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        names = [n.strip() for n in (params.get("sources") or "").split(",") if n.strip()]
+        try:
+            files = service.sources_named(names) if names else []
+        except SHOWN as e:
+            turns = list(turns or []) + [Turn(question, error=str(e))]
+            return question, turns, chat_messages(turns, script, service.expand), False, gr.skip(), gr.skip()
+        return *respond(question, turns, k, script, files, False), files
+
+    def view_source(ref: str) -> dict:
+        """The viewer's call (:data:`VIEWER_JS`): ``{"html": …}`` for a card's "查看原文", or ``{"error": …}``.
+
+        ``ref`` names a paragraph of the index being served; only files its manifest lists are read.
+        """
+        try:
+            return {"html": source_view_html(service.source_view(str(ref or "")))}
+        except QAError as e:
+            return {"error": str(e)}
 
     def ask(question: str, sources: list[str] | None = None, history: list[str] | None = None) -> dict:
         """Answer a question with quotes from the documents; the JSON of `qa ask --json`.
@@ -249,7 +359,17 @@ def build_app(service: ChatService) -> gr.Blocks:
 
     def pick(evt: gr.SelectData):
         row = evt.row_value or []
-        return row[1] if len(row) > 1 else ""
+        return (row[1], row[0] if row[0] != "—" else "") if len(row) > 1 else ("", "")
+
+    def retitle(file: str, title: str, progress=gr.Progress()):
+        """The Index tab's "改标题 Set title": kept in the data folder's titles.json, applied by a rebuild."""
+        if not file:
+            return "Choose a document in the table first.", *library_views(service)
+        try:
+            service.set_title(file, title)  # starts the rebuild, which rebuild_and_wait then follows
+        except (SourceError, QueryError) as e:
+            return f"❌ {html.escape(str(e))}", *library_views(service)
+        return rebuild_and_wait(progress), *library_views(service)
 
     def delete(file: str, progress=gr.Progress()):
         if not file:
@@ -293,18 +413,23 @@ def build_app(service: ChatService) -> gr.Blocks:
                 k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="引文数 Quotes (k)", elem_id="qa-k")
                 new_topic = gr.Button("新话题 New topic", scale=0, elem_id="qa-new-topic")
                 clear = gr.Button("清空 Clear", scale=0)
+                saved = gr.DownloadButton("导出 Export", interactive=False, scale=0, elem_id="qa-export")
             search_in = gr.Dropdown(
                 choices=search_choices(service), value=[], multiselect=True,
                 label="搜索范围 Search in (all documents when empty)", elem_id="qa-search-in",
             )
+            # Empty: it carries the viewer's script and the server function "查看原文" calls.
+            gr.HTML("", js_on_load=VIEWER_JS, server_functions=[view_source], elem_id="qa-viewer")
             fresh = gr.State(False)  # the next question starts a new topic
             ask_args = dict(concurrency_id="answer", api_visibility="private")
+            asked = [box, turns, chatbot, fresh, saved]
             for trigger in (box.submit, send.click):
-                trigger(respond, [box, turns, k, script, search_in, fresh], [box, turns, chatbot, fresh], **ask_args)
-            chatbot.example_select(ask_example, [turns, k, script, search_in, fresh], [box, turns, chatbot, fresh], **ask_args)
+                trigger(respond, [box, turns, k, script, search_in, fresh], asked, js=LINK_JS, **ask_args)
+            chatbot.example_select(ask_example, [turns, k, script, search_in, fresh], asked, **ask_args)
             script.change(lambda t, s: chat_messages(t, s, service.expand), [turns, script], chatbot, api_visibility="private", queue=False)
             new_topic.click(lambda: True, None, fresh, api_visibility="private", queue=False)
-            clear.click(lambda: ([], [], False), None, [turns, chatbot, fresh], api_visibility="private", queue=False)
+            clear.click(lambda: ([], [], False, gr.DownloadButton(value=None, interactive=False)), None, [turns, chatbot, fresh, saved],
+                        api_visibility="private", queue=False)
         with gr.Tab("逐篇对比 Compare", elem_id="qa-compare-tab"):
             gr.Markdown("每篇文件一行：回答句、所在标题与页码；未涉及的文件标为「未提及」。"
                         "One row per document: its answering sentence, where it stands, or \"not mentioned\".")
@@ -348,6 +473,10 @@ def build_app(service: ChatService) -> gr.Blocks:
                 chosen = gr.Textbox(label="已选 Chosen", interactive=False, scale=4, elem_id="qa-chosen")
                 reindex_btn = gr.Button("重新索引 Re-index", scale=1, elem_id="qa-reindex")
                 delete_btn = gr.Button("删除 Delete", variant="stop", scale=1, elem_id="qa-delete")
+            with gr.Row():
+                title_box = gr.Textbox(label="标题 Title (as citations name it; empty: the document's own)", scale=4,
+                                       elem_id="qa-title")
+                title_btn = gr.Button("改标题 Set title", scale=1, elem_id="qa-set-title")
             files = gr.File(
                 label="Add documents: " + ", ".join(f"{s} up to {n // 2**20} MB" for s, n in MAX_BYTES.items())
                 + " (text in UTF-8, GB18030, Big5 or UTF-16)",
@@ -370,7 +499,8 @@ def build_app(service: ChatService) -> gr.Blocks:
                              api_visibility="undocumented", **index_args).then(**update)
             rb.click(rebuild, None, [result, *views], api_name="rebuild", api_visibility="undocumented",
                      **index_args).then(**update)
-            table.select(pick, None, chosen, api_visibility="private", queue=False)
+            table.select(pick, None, [chosen, title_box], api_visibility="private", queue=False)
+            title_btn.click(retitle, [chosen, title_box], [result, *views], api_visibility="private", **index_args).then(**update)
             delete_btn.click(delete, chosen, [result, *views, chosen], api_visibility="private", **index_args).then(**update)
             reindex_btn.click(reindex, chosen, [result, *views, chosen], api_visibility="private", **index_args).then(**update)
             refresh.click(lambda: library_views(service), None, views, api_visibility="private", queue=False).then(**update)
@@ -378,6 +508,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         gr.api(compare, api_name="compare", concurrency_id="answer")
         gr.api(documents, api_name="documents")
         demo.load(lambda: library_views(service), None, views, api_visibility="private", queue=False).then(**update)
+        demo.load(open_link, [turns, k, script], [*asked, search_in], api_visibility="private", concurrency_id="answer")
     return demo
 
 

@@ -186,8 +186,8 @@ def test_cli_build_ask_json(tmp_path, fake_encoder):
     assert out["question"] == "外贸进出口总额的目标是多少？"
     assert isinstance(out["abstained"], bool) and len(out["hits"]) == 2
     for h in out["hits"]:
-        assert set(h) == {"text", "section", "source", "score", "highlights", "path", "page", "document", "paragraph", "span", "cut"}
-        assert h["document"] == PLAN.stem and h["page"] is None and h["path"] == []
+        assert set(h) == {"text", "section", "source", "score", "highlights", "path", "page", "document", "paragraph", "span", "cut", "citation"}
+        assert h["document"] == "全力開創敦化高質量發展新局面" and h["page"] is None and h["path"] == []  # data/titles.json
         assert all(s in h["text"] for s in h["highlights"])
 
     res = runner.invoke(cli, ["ask", "外贸", "--index", str(tmp_path / "index")])

@@ -62,7 +62,7 @@ def test_api_answers_with_the_json_of_qa_ask(client, site):
     # The small model is English-only, so the answer need not rank first; it must be quoted and highlighted.
     hit = next(h for h in result["hits"] if ANSWER_SENTENCE in h["text"])
     assert any(ANSWER_SENTENCE in s for s in hit["highlights"])
-    assert set(hit) == {"text", "section", "source", "score", "highlights", "path", "page", "document", "paragraph", "span", "cut"}
+    assert set(hit) == {"text", "section", "source", "score", "highlights", "path", "page", "document", "paragraph", "span", "cut", "citation"}
     assert hit["source"] == "000_35bfb118311f446a.txt"
     # Same as `qa ask --json` (Answer.to_dict) on the same index.
     assert result == site[1].answer(QUESTION, 3).to_dict()
@@ -86,7 +86,7 @@ def test_chat_shows_a_refused_question_as_its_reason(site):
     # The handler behind the text box: too long is a reply saying why, and the text stays to be shortened.
     demo = build_app(site[1])
     respond = next(fn.fn for fn in demo.fns.values() if fn.fn.__name__ == "respond")
-    box, turns, messages, fresh = respond("问" * 600, [], 3, "original")
+    box, turns, messages, fresh, _ = respond("问" * 600, [], 3, "original")
     assert box == "问" * 600 and turns[-1].error.startswith("the question is 600 characters long")
     assert "limit is 500" in messages[-1]["content"] and fresh is False
 
@@ -96,15 +96,15 @@ def test_chat_reads_a_follow_up_with_the_topic_and_forgets_it_after_new_topic(si
 
     demo = build_app(site[1])
     respond = next(fn.fn for fn in demo.fns.values() if fn.fn.__name__ == "respond")
-    _, turns, _, _ = respond("敦化的外贸进出口目标是多少？", [], 3, "original")
-    _, turns, messages, _ = respond("那社会消费品零售总额呢？", turns, 3, "original")
+    _, turns, _, _, _ = respond("敦化的外贸进出口目标是多少？", [], 3, "original")
+    _, turns, messages, _, _ = respond("那社会消费品零售总额呢？", turns, 3, "original")
     assert turns[-1].answer.understood_as == "敦化 目标 社会消费品零售总额？"
     assert "理解为：敦化 目标 社会消费品零售总额？" in messages[-1]["content"]
     # "New topic": the next question is read alone, and the chat shows where the topic changed.
-    _, turns, messages, fresh = respond("那社会消费品零售总额呢？", turns, 3, "original", None, True)
+    _, turns, messages, fresh, _ = respond("那社会消费品零售总额呢？", turns, 3, "original", None, True)
     assert turns[-1].new_topic and turns[-1].answer.understood_as is None and fresh is False
     assert "新话题" in messages[-3]["content"]  # divider, question, answer
-    _, turns, _, _ = respond("医药方面呢？", turns, 3, "original")  # history restarts at the new topic
+    _, turns, _, _, _ = respond("医药方面呢？", turns, 3, "original")  # history restarts at the new topic
     assert "外贸" not in (turns[-1].answer.understood_as or "")
 
 
@@ -130,7 +130,7 @@ def test_reply_quotes_with_marked_sentence_title_source_and_score(site):
     answer = site[1].answer(QUESTION, 3)
     out = render_answer(answer)
     hit = next(h for h in answer.hits if ANSWER_SENTENCE in h.text)
-    assert f"<b>{answer.hits.index(hit) + 1}. {hit.section}</b>" in out
+    assert f"<b>{answer.hits.index(hit) + 1}. {hit.document}</b>" in out and hit.section in out  # its title (data/titles.json), then where
     assert hit.source in out and f"相关度 {hit.score:.2f}" in out
     marked = out.split("<mark>")[1:]
     assert any(ANSWER_SENTENCE in m.split("</mark>")[0] for m in marked)

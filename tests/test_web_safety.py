@@ -160,7 +160,10 @@ def test_with_a_password_the_page_and_every_route_ask_for_it(locked_site):
     r = httpx.post(url + "gradio_api/upload", files={"files": ("a.txt", "一、概况\n内容。\n".encode(), "text/plain")})
     assert r.status_code == 401
     assert httpx.post(url + "gradio_api/queue/join", json={"data": [], "fn_index": 0, "session_hash": "x"}).status_code == 401
-    assert sorted(p.name for p in service.data_dir.iterdir()) == ["000_35bfb118311f446a.txt"]
+    # Nor the viewer's server function, which renders the documents' pages.
+    view = {"component_id": 0, "fn_name": "view_source", "session_hash": "x", "data": "{}"}
+    assert httpx.post(url + "gradio_api/component_server/", json=view).status_code == 401
+    assert sorted(p.name for p in service.data_dir.iterdir()) == ["000_35bfb118311f446a.txt", "titles.json"]  # no upload; titles.json: its title
     # With it, the API answers.
     docs = Client(url, auth=("qa", "s3cret-pass"), verbose=False).predict(api_name="/documents")
     assert [d["file"] for d in docs] == ["000_35bfb118311f446a.txt"]

@@ -69,12 +69,17 @@ MAX_FILE_BYTES = max(MAX_BYTES.values())
 FORMATS = {".txt": "text", ".md": "markdown", ".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
 
 
+# Each reader puts what the file says its title is in ``meta`` (``title``: the format's
+# metadata; ``title_line``: a line it marks as the title); qa.titles.decide_title chooses.
+
 def _read_docx(data: bytes, name: str, ocr: bool) -> tuple[list[Block], dict]:
-    return read_docx(data, name), {}
+    meta: dict = {}
+    return read_docx(data, name, meta), meta
 
 
 def _read_html(data: bytes, name: str, ocr: bool) -> tuple[list[Block], dict]:
-    return read_html(data, name), {}
+    meta: dict = {}
+    return read_html(data, name, meta), meta
 
 
 def _read_pdf(data: bytes, name: str, ocr: bool) -> tuple[list[Block], dict]:
@@ -82,7 +87,7 @@ def _read_pdf(data: bytes, name: str, ocr: bool) -> tuple[list[Block], dict]:
     # "qa.read"), and tests switch OCR off by patching qa.read.ocr_available.
     meta: dict = {}
     installed = ocr_available()
-    blocks, empty = read_pdf(data, name, ocr=ocr and installed, later=installed and not ocr)
+    blocks, empty = read_pdf(data, name, ocr=ocr and installed, later=installed and not ocr, meta=meta)
     meta["pages"] = page_count(data)
     if empty:
         meta["pages_without_text"] = empty
@@ -209,7 +214,9 @@ def read_blocks(data: bytes, name: str, *, ocr: bool = True) -> tuple[list[Block
 
     Returns:
         ``(blocks, meta)``; ``meta`` has ``pages`` for a PDF, with
-        ``pages_without_text`` and ``ocr_pages`` where some had none.
+        ``pages_without_text`` and ``ocr_pages`` where some had none, and
+        ``title`` (the format's metadata) and ``title_line`` (a line marked as
+        the title) where the file says so.
 
     Raises:
         SourceError: broken, encrypted or empty; the message names the file.

@@ -112,7 +112,7 @@ def decode_html(data: bytes, name: str) -> tuple[str, str]:
     return decode(data, name)
 
 
-def read_html(data: bytes, name: str) -> list[Block]:
+def read_html(data: bytes, name: str, meta: dict | None = None) -> list[Block]:
     """Read the main text of a saved web page into blocks.
 
     trafilatura takes the article out of the page (menus, scripts, footers
@@ -127,6 +127,9 @@ def read_html(data: bytes, name: str) -> list[Block]:
     Args:
         data: The page's bytes (any charset; see :func:`decode_html`).
         name: Shown in error messages.
+        meta: If given, what the page says its title is goes in it (the title is
+            :func:`qa.titles.decide_title`'s to choose): ``title``, the page's title
+            as trafilatura reads it (``<title>``, og:title); ``title_line``, its first ``h1``.
 
     Raises:
         SourceError: empty, no text found, or no main text (only links, :data:`NAV_ONLY_SHARE`).
@@ -190,7 +193,27 @@ def read_html(data: bytes, name: str) -> list[Block]:
         raise SourceError(f"{name}: no text found in the web page")
     if _link_share(text, blocks) >= NAV_ONLY_SHARE:
         raise SourceError(f"{name}: no main text in the web page, only navigation links")
+    if meta is not None:
+        if title:
+            meta["title"] = title
+        if h1 := _first_h1(text):
+            meta["title_line"] = h1
     return blocks
+
+
+def _first_h1(html: str) -> str:
+    """The text of the page's first ``h1`` outside navigation, or ""."""
+    import lxml.html
+
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except Exception:  # lxml's ParserError on odd input: no h1
+        return ""
+    for h in doc.iter("h1"):
+        text = " ".join(h.text_content().split()).strip(INDENT)
+        if text and not _has_html_ancestor(h, _HTML_SKIP):
+            return text
+    return ""
 
 
 def _link_share(html: str, blocks: list[Block]) -> float:

@@ -29,7 +29,7 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _PAGE_ONLY = re.compile(r"^[\s\-—–－_·•|/第页共頁Pp.,，0-9]*$")
 
 
-def read_docx(data: bytes, name: str) -> list[Block]:
+def read_docx(data: bytes, name: str, meta: dict | None = None) -> list[Block]:
     """Read a Word (.docx) file into blocks, in document order.
 
     Body paragraphs and tables are read in the order they appear (also
@@ -43,6 +43,9 @@ def read_docx(data: bytes, name: str) -> list[Block]:
     Args:
         data: The file's bytes.
         name: Shown in error messages.
+        meta: If given, what the file says its title is goes in it (the title is
+            :func:`qa.titles.decide_title`'s to choose): ``title``, the core
+            properties' title; ``title_line``, the first paragraph in the "Title" style.
 
     Returns:
         The blocks; ``page`` is always None (Word has no fixed pages).
@@ -73,7 +76,33 @@ def read_docx(data: bytes, name: str) -> list[Block]:
             blocks.extend(_docx_table(Table(el, document._body), styles))
     if not blocks:
         raise SourceError(f"{name}: the Word document has no text")
+    if meta is not None:
+        meta.update(_docx_titles(document))
     return blocks
+
+
+def _docx_titles(document) -> dict:
+    """The title in a Word file's core properties and its first paragraph in the "Title" style, where it has them."""
+    from docx.text.paragraph import Paragraph
+
+    found: dict = {}
+    try:
+        title = (document.core_properties.title or "").strip()
+    except Exception:  # noqa: BLE001 - damaged core properties: the body is still read
+        title = ""
+    if title:
+        found["title"] = title
+    for el in _body_items(document.element.body):
+        if el.tag != _W + "p":
+            continue
+        paragraph = Paragraph(el, document._body)
+        style = paragraph.style
+        if style is not None and ((style.name or "").lower() == "title" or (style.style_id or "").lower() == "title"):
+            text = " ".join(paragraph.text.split())
+            if text:
+                found["title_line"] = text
+                break
+    return found
 
 
 def _check_docx_container(data: bytes, name: str) -> None:

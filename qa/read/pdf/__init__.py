@@ -10,11 +10,13 @@ from __future__ import annotations
 from ...errors import ScanOnly, SourceError
 from ..document import Block
 from .chars import pdfium_lines
-from .layout import blocks_from_lines
+from .layout import blocks_from_lines, large_title
 from .ocr import check_ocr_pages, ocr_available, ocr_lines
 
 
-def read_pdf(data: bytes, name: str, *, ocr: bool = False, later: bool = False) -> tuple[list[Block], list[int]]:
+def read_pdf(
+    data: bytes, name: str, *, ocr: bool = False, later: bool = False, meta: dict | None = None
+) -> tuple[list[Block], list[int]]:
     """Read a PDF's text layer into paragraph blocks.
 
     Lines are read with pdfium (fastest and most faithful of the permissive
@@ -37,6 +39,10 @@ def read_pdf(data: bytes, name: str, *, ocr: bool = False, later: bool = False) 
         later: OCR will read those pages later (an upload's check: OCR runs in the
             rebuild, not in the request). Their number is checked against the OCR
             bound, as with ``ocr``, and a PDF of scans only raises :class:`ScanOnly`.
+        meta: If given, what the file says its title is goes in it (the title is
+            :func:`qa.titles.decide_title`'s to choose): ``title``, the document
+            information's Title; ``title_line``, the first page's opening line in
+            clearly larger type than the body (:func:`.layout.large_title`).
 
     Returns:
         ``(blocks, pages_without_text)``: the blocks, and the 1-based page
@@ -66,7 +72,29 @@ def read_pdf(data: bytes, name: str, *, ocr: bool = False, later: bool = False) 
                 "it needs OCR, or a PDF with text"
             )
         raise SourceError(f"{name}: the PDF has no text")
+    if meta is not None:
+        if title := metadata_title(data):
+            meta["title"] = title
+        if line := large_title(pages):
+            meta["title_line"] = line
     return blocks, empty
+
+
+def metadata_title(data: bytes) -> str:
+    """The Title of a PDF's document information, as written (junk titles are judged by
+    :func:`qa.titles.is_junk_title`); "" when it has none or it cannot be read."""
+    import pypdfium2
+
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except Exception:  # noqa: BLE001 - read already; a title is not worth an error
+        return ""
+    try:
+        return " ".join((pdf.get_metadata_dict().get("Title") or "").replace("\x00", " ").split())
+    except Exception:  # noqa: BLE001 - damaged metadata: no title
+        return ""
+    finally:
+        pdf.close()
 
 
 def page_count(data: bytes) -> int:

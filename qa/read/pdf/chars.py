@@ -333,3 +333,96 @@ def _neighbour(chars: list[Char], k: int, step: int) -> str:
             return ch
         k += step
     return ""
+
+
+# ------------------------------------------------------------------ page view
+
+class PageChars(NamedTuple):
+    """A page's drawn characters as the page view shows them.
+
+    Boxes are loose boxes in points from the top-left corner of the page as
+    it is displayed (rotation and the crop box applied, as a render of it
+    shows), so marks drawn from them sit over the rendered characters.
+    """
+
+    width: float  # the displayed page's size in points
+    height: float
+    chars: list[tuple[str, Box]]  # in reading order, each line left to right
+    line_starts: list[int]  # where each line begins in ``chars``
+
+
+def page_chars(data: bytes, name: str, pages: list[int]) -> dict[int, PageChars]:
+    """The drawn characters of the given 1-based pages, with their boxes.
+
+    Lines come in pdfium's order and a line drawn out of order is put left
+    to right, as :func:`pdfium_lines` does, so the characters run in the
+    order of the text the reader made of them. Spaces pdfium inferred (no
+    box) and control debris are left out; pages out of range are skipped.
+
+    Raises:
+        SourceError: not a PDF, damaged or encrypted.
+    """
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    pdf = open_pdfium(data, name)
+    out: dict[int, PageChars] = {}
+    dx, dy = ctypes.c_int(), ctypes.c_int()
+    try:
+        for number in sorted(set(pages)):
+            if not 1 <= number <= len(pdf):
+                continue
+            page = pdf[number - 1]
+            textpage = page.get_textpage()
+            try:
+                width, height = page.get_size()
+                # The page-to-display transform, read off pdfium at 1000
+                # device pixels a point (its device coordinates are ints).
+                k = 1000
+
+                def device(x: float, y: float) -> tuple[float, float]:
+                    pdfium_c.FPDF_PageToDevice(page.raw, 0, 0, round(width * k), round(height * k), 0, x, y, dx, dy)
+                    return dx.value / k, dy.value / k
+
+                (ox, oy), (xx, xy), (yx, yy) = device(0, 0), device(1, 0), device(0, 1)
+                a, b, c, d = xx - ox, xy - oy, yx - ox, yy - oy
+                tp = textpage.raw
+                lines: list[list[Char]] = [[]]
+                for i in range(pdfium_c.FPDFText_CountChars(tp)):
+                    code = pdfium_c.FPDFText_GetUnicode(tp, i)
+                    if code == 0x0A:
+                        lines.append([])
+                        continue
+                    if code < 0x20 and code != 0x09 or code in (0xFFFE, 0xFFFF) or pdfium_c.FPDFText_IsGenerated(tp, i) == 1:
+                        continue  # control debris, and spaces pdfium inferred
+                    line = lines[-1]
+                    if 0xDC00 <= code <= 0xDFFF and line and 0xD800 <= ord(line[-1].text) <= 0xDBFF:
+                        hi = line.pop()
+                        line.append(hi._replace(text=chr(0x10000 + ((ord(hi.text) - 0xD800) << 10) + (code - 0xDC00))))
+                        continue
+                    left, bottom, right, top = textpage.get_charbox(i, loose=True)
+                    # Kept in the reader's coordinates (unrotated, from the
+                    # top) so that lines are reordered as the reader did.
+                    line.append(Char(chr(code), box=Box(left, height - top, right, height - bottom)))
+                chars: list[tuple[str, Box]] = []
+                starts: list[int] = []
+                for line in lines:
+                    if not line:
+                        continue
+                    if _out_of_order(line):
+                        line = [ch for ch in _reorder(line) if not ch.generated]
+                    starts.append(len(chars))
+                    for ch in line:
+                        x0, x1 = ch.box.x0, ch.box.x1
+                        y0, y1 = height - ch.box.bottom, height - ch.box.top
+                        xs = [ox + a * x + c * y for x, y in ((x0, y0), (x1, y1), (x0, y1), (x1, y0))]
+                        ys = [oy + b * x + d * y for x, y in ((x0, y0), (x1, y1), (x0, y1), (x1, y0))]
+                        chars.append((ch.text, Box(min(xs), min(ys), max(xs), max(ys))))
+                out[number] = PageChars(width, height, chars, starts)
+            finally:
+                textpage.close()
+                page.close()
+    finally:
+        pdf.close()
+    return out

@@ -336,3 +336,36 @@ def _lstrip(text: str, bold: list[bool]) -> tuple[str, list[bool]]:
     """Strip leading indentation from text and its bold flags alike."""
     k = len(text) - len(text.lstrip(INDENT))
     return text[k:], bold[k:]
+
+
+#: A first line is a title when its type is this much larger than the body's (typical: 22 pt on 16 pt).
+TITLE_SIZE_RATIO = 1.25
+#: Lines a title in large type may wrap onto.
+MAX_TITLE_LINES = 4
+
+
+def large_title(pages: list[list[Line]]) -> str:
+    """The first page's opening line(s) in clearly larger type than the body (a typeset title), or "".
+
+    The body's size is the median over all characters; a title is the run of lines at the top of
+    the first page with text (running headers and page numbers left out) whose type is at least
+    :data:`TITLE_SIZE_RATIO` times it, joined as a paragraph is.
+    """
+    pages = drop_furniture(pages)
+    sizes = [ln.size for lines in pages for ln in lines for ch in ln.text if ln.size > 0 and not ch.isspace()]
+    if not sizes:
+        return ""
+    body = statistics.median(sizes)
+    first = next((lines for lines in pages if lines), [])
+    run: list[Line] = []
+    for line in first[:MAX_TITLE_LINES + 1]:
+        if not line.text.strip() or line.size < TITLE_SIZE_RATIO * body:
+            break
+        if run and abs(line.size - run[0].size) > 0.15 * run[0].size:
+            break
+        run.append(line)
+    if not run or len(run) > MAX_TITLE_LINES:
+        return ""
+    block = _join(run)
+    return " ".join(block.text.split()) if block else ""
+
