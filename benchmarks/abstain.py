@@ -99,6 +99,7 @@ def index_for(name: str, work: Path, sections: int) -> tuple[Path, Path]:
         write_corpus(data, sections, 2, seed=0)
     data.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "data" / "000_35bfb118311f446a.txt", data)
+    shutil.copy(ROOT / "data" / "titles.json", data)  # the plan's title, as shipped
     t = time.perf_counter()
     report = build_index(data, index)
     print(f"{name}: {report.summary()} ({time.perf_counter() - t:.0f} s)", flush=True)

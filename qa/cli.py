@@ -1,4 +1,4 @@
-"""Stage 8: the ``qa`` command line: build, ask, compare, chat, ls, rm, eval, serve. It parses arguments and calls the API."""
+"""Stage 8: the ``qa`` command line: build, ask, compare, chat, ls, rm, title, eval, serve. It parses arguments and calls the API."""
 from __future__ import annotations
 
 import json

@@ -87,25 +87,13 @@ def pdfium_lines(data: bytes, name: str) -> tuple[list[list[Line]], list[int]]:
                 tp = textpage.raw
                 lines: list[Line] = []
                 chars: list[Char] = []
-                for i in range(pdfium_c.FPDFText_CountChars(tp)):
-                    code = pdfium_c.FPDFText_GetUnicode(tp, i)
-                    generated = pdfium_c.FPDFText_IsGenerated(tp, i) == 1
-                    if code == 0x0A or code == 0x0D:
-                        # pdfium marks line ends with generated CR LF.
-                        if code == 0x0A:
-                            _flush(chars, lines, index + 1)
-                        continue
-                    if code < 0x20 and code != 0x09 or code in (0xFFFE, 0xFFFF):
-                        continue  # control debris, not text
-                    if 0xDC00 <= code <= 0xDFFF and chars and 0xD800 <= ord(chars[-1].text) <= 0xDBFF:
-                        # pdfium gives astral characters as two UTF-16 halves.
-                        hi = chars.pop()
-                        code = 0x10000 + ((ord(hi.text) - 0xD800) << 10) + (code - 0xDC00)
-                        chars.append(hi._replace(text=chr(code)))
+                for i, text, generated in _characters(tp):
+                    if text == "\n":
+                        _flush(chars, lines, index + 1)
                         continue
                     if generated:
                         # A space pdfium inferred from a gap: no box, no font.
-                        chars.append(Char(chr(code), generated=True))
+                        chars.append(Char(text, generated=True))
                         continue
                     left, bottom, right, top = textpage.get_charbox(i, loose=True)
                     pdfium_c.FPDFText_GetCharOrigin(tp, i, ox, oy)
@@ -120,7 +108,7 @@ def pdfium_lines(data: bytes, name: str) -> tuple[list[list[Line]], list[int]]:
                     )
                     chars.append(
                         Char(
-                            chr(code),
+                            text,
                             box=Box(left, height - top, right, height - bottom),
                             size=pdfium_c.FPDFText_GetFontSize(tp, i),
                             bold=bold,
@@ -152,6 +140,30 @@ def pdfium_lines(data: bytes, name: str) -> tuple[list[list[Line]], list[int]]:
     finally:
         pdf.close()
     return pages, empty
+
+
+def _characters(tp):
+    """A text page's characters as ``(index, text, generated)``: a line end as ``"\\n"`` (pdfium marks it with
+    a generated CR LF), control debris dropped, an astral character joined from its two UTF-16 halves (at the
+    index of the first, whose box it has)."""
+    import pypdfium2.raw as pdfium_c
+
+    count = pdfium_c.FPDFText_CountChars(tp)
+    i = 0
+    while i < count:
+        code = pdfium_c.FPDFText_GetUnicode(tp, i)
+        step = 1
+        if code == 0x0A:
+            yield i, "\n", True
+        elif code == 0x0D or code < 0x20 and code != 0x09 or code in (0xFFFE, 0xFFFF):
+            pass  # the CR of a line end, control debris: not text
+        else:
+            if 0xD800 <= code <= 0xDBFF and i + 1 < count:
+                low = pdfium_c.FPDFText_GetUnicode(tp, i + 1)
+                if 0xDC00 <= low <= 0xDFFF:
+                    code, step = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00), 2
+            yield i, chr(code), pdfium_c.FPDFText_IsGenerated(tp, i) == 1
+        i += step
 
 
 def _flush(chars: list[Char], lines: list[Line], page: int) -> None:
@@ -389,22 +401,16 @@ def page_chars(data: bytes, name: str, pages: list[int]) -> dict[int, PageChars]
                 a, b, c, d = xx - ox, xy - oy, yx - ox, yy - oy
                 tp = textpage.raw
                 lines: list[list[Char]] = [[]]
-                for i in range(pdfium_c.FPDFText_CountChars(tp)):
-                    code = pdfium_c.FPDFText_GetUnicode(tp, i)
-                    if code == 0x0A:
+                for i, text, generated in _characters(tp):
+                    if text == "\n":
                         lines.append([])
                         continue
-                    if code < 0x20 and code != 0x09 or code in (0xFFFE, 0xFFFF) or pdfium_c.FPDFText_IsGenerated(tp, i) == 1:
-                        continue  # control debris, and spaces pdfium inferred
-                    line = lines[-1]
-                    if 0xDC00 <= code <= 0xDFFF and line and 0xD800 <= ord(line[-1].text) <= 0xDBFF:
-                        hi = line.pop()
-                        line.append(hi._replace(text=chr(0x10000 + ((ord(hi.text) - 0xD800) << 10) + (code - 0xDC00))))
-                        continue
+                    if generated:
+                        continue  # a space pdfium inferred: no box
                     left, bottom, right, top = textpage.get_charbox(i, loose=True)
                     # Kept in the reader's coordinates (unrotated, from the
                     # top) so that lines are reordered as the reader did.
-                    line.append(Char(chr(code), box=Box(left, height - top, right, height - bottom)))
+                    lines[-1].append(Char(text, box=Box(left, height - top, right, height - bottom)))
                 chars: list[tuple[str, Box]] = []
                 starts: list[int] = []
                 for line in lines:
