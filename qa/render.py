@@ -511,16 +511,16 @@ COMPARE_COLUMNS = ["文件 Document", "回答句 Answering sentence", "位置 Wh
 
 
 def compare_rows(comparison: Comparison, script: str = "original") -> list[list]:
-    """The web table's rows: document, answering sentences as safe HTML in ``<mark>`` (or 「未提及」), where,
-    confidence and score (None when not mentioned), in the display script."""
+    """The web table's rows: document, answering sentences as safe HTML in ``<mark>`` (or 「未提及」) with the
+    card's two buttons (:func:`card_tools`), where, confidence and score (None when not mentioned), in the display script."""
     lang = compare_language(comparison)
     words = WORDS[lang]
     rows = []
     for row in comparison.rows:
         if row.hit is None:
             sentence = f'<span class="qa-cmp-none">{html.escape(words["not_mentioned"])}</span>'
-        else:
-            sentence = quote_html(sentences_of(row), row.hit.highlights, script)
+        else:  # with the card's buttons: copy the citation, view it in the source
+            sentence = quote_html(sentences_of(row), row.hit.highlights, script) + card_tools(row.hit)
         rows.append([convert_script(row.document, script), sentence, convert_script(where_row(row, lang), script),
                      words["tiers"][row.confidence], round(row.hit.score, 2) if row.hit else None])
     return rows

@@ -301,8 +301,8 @@ def test_the_answering_sentences_are_shown_in_the_quotes_order():
     near = Hit(text, "节", "a.txt", 1.0, ["第二句。", "第一句。"])
     assert sentences_of(Row("a.txt", "A", "answer", near)) == "第一句。第二句。"
     rows = compare_rows(Comparison("问题？", [Row("a.txt", "A", "answer", hit), Row("b.txt", "B", "none")]))
-    assert rows[0][1] == "<mark>第一句。</mark>…<mark>第三句。</mark>" and rows[0][3] == "回答"
-    assert "未提及" in rows[1][1] and rows[1][3] == "未提及" and rows[1][4] is None
+    assert rows[0][1].startswith("<mark>第一句。</mark>…<mark>第三句。</mark><div class=\"qa-tools\">") and rows[0][3] == "回答"
+    assert "未提及" in rows[1][1] and "qa-tools" not in rows[1][1] and rows[1][3] == "未提及" and rows[1][4] is None
 
 
 # ------------------------------------------------------------------ qa compare
@@ -413,6 +413,15 @@ def test_compare_tab_shows_the_table_sorts_it_and_downloads_it(browser, compare_
             assert row.hit.highlights[0] in cell(shown, 1).locator("mark").first.inner_text()
             assert colour(shown) != "rgb(156, 163, 175)"
     assert any(row.hit is None for row in expected.rows) and "未提及" in page.locator("#qa-compare-head").inner_text()
+
+    # An answered row has the card's buttons: its citation to copy, and its source to view.
+    answered, shown = next((row, shown) for row, shown in zip(expected.rows, rows.all()) if row.hit is not None)
+    assert cell(shown, 1).locator("button.qa-cite").get_attribute("title") == answered.hit.citation()
+    cell(shown, 1).locator("button.qa-view").click()
+    page.locator(".qa-source p.qa-target mark").first.wait_for(timeout=30_000)
+    assert answered.hit.highlights[0] in page.locator(".qa-source p.qa-target").inner_text()
+    page.keyboard.press("Escape")
+    assert page.locator(".qa-viewer-overlay").count() == 0
 
     # Sorting by the confidence column (its ⋮ menu) puts equal tiers together; the grey stays with its row.
     header = table.locator('[data-testid="header-3"]')
