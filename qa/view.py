@@ -282,9 +282,15 @@ def locate(data: bytes, name: str, paragraph_text: str, page: int, start: int, e
     Raises:
         SourceError: not a PDF, damaged or encrypted.
     """
+    return locate_all(data, name, paragraph_text, page, [(start, end)])[0]
+
+
+def locate_all(data: bytes, name: str, paragraph_text: str, page: int, spans: list[tuple[int, int]]) -> list[list[Mark]]:
+    """:func:`locate` for several sentences of one paragraph (a quote's highlights): its pages are read and
+    it is aligned once. Returns each span's marks, in the order of ``spans``."""
     wanted = [(k, _key(ch)) for k, ch in enumerate(paragraph_text) if not _skipped(ch)]
-    if not wanted or start >= end:
-        return []
+    if not wanted or all(start >= end for start, end in spans):
+        return [[] for _ in spans]
     p = "".join(c for _, c in wanted)
     last = page + 1
     while True:
@@ -300,9 +306,9 @@ def locate(data: bytes, name: str, paragraph_text: str, page: int, start: int, e
             break
         last = min(last + 2, page + MAX_PAGES)  # the paragraph runs on: read more pages
     if best is None or best[0] < MIN_FOUND * len(p):
-        return []
-    chosen = sorted(stream.at[x] for (k, _), x in zip(wanted, best[1]) if x >= 0 and start <= k < end)
-    return _marks(stream, chosen)
+        return [[] for _ in spans]
+    placed = [(k, stream.at[x]) for (k, _), x in zip(wanted, best[1]) if x >= 0]
+    return [_marks(stream, sorted(t for k, t in placed if start <= k < end)) for start, end in spans]
 
 
 def _marks(stream: _Stream, chosen: list[int]) -> list[Mark]:
@@ -443,9 +449,7 @@ def source_view(retriever: "Retriever", data_dir: str | Path, ref: str) -> Sourc
         return SourceView(source, document, list(para.path),
                           paragraphs=[(p.text, sentences if p.number == para.number else []) for p in shown], target=at - lo)
     data = source_bytes(Path(data_dir), retriever.index.manifest, source)
-    marks: list[Mark] = []
-    for start, end in spans:
-        marks += locate(data, source, para.text, para.page, start, end)
+    marks = [m for found in locate_all(data, source, para.text, para.page, spans) for m in found]
     pages = sorted({m.page for m in marks})[:MAX_VIEW_PAGES] or [para.page]
     shots = []
     for page in pages:
