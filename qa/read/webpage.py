@@ -181,33 +181,40 @@ def read_html(data: bytes, name: str, meta: dict | None = None) -> list[Block]:
                 m = re.fullmatch(r"h([1-6])", el.get("rend") or "")
                 level = int(m.group(1)) if m else 2
             blocks.extend(_html_blocks(el, level))
+    page = _parse(text)  # once, for the headings, the link share and the first h1
     if not blocks:
         blocks = _html_fallback(text)
     else:
-        blocks = _restore_headings(text, blocks)
+        blocks = _restore_headings(page, blocks)
     # trafilatura moves the page's <h1>/<title> into metadata; put it back
     # when the body does not repeat it, as the document's top heading.
     if title and not any(title in b.text for b in blocks[:3]):
         blocks.insert(0, Block(text=title, heading=1))
     if not blocks:
         raise SourceError(f"{name}: no text found in the web page")
-    if _link_share(text, blocks) >= NAV_ONLY_SHARE:
+    if _link_share(page, blocks) >= NAV_ONLY_SHARE:
         raise SourceError(f"{name}: no main text in the web page, only navigation links")
     if meta is not None:
         if title:
             meta["title"] = title
-        if h1 := _first_h1(text):
+        if h1 := _first_h1(page):
             meta["title_line"] = h1
     return blocks
 
 
-def _first_h1(html: str) -> str:
-    """The text of the page's first ``h1`` outside navigation, or ""."""
+def _parse(html: str):
+    """The page as an lxml.html tree, or None when lxml cannot parse it (its ParserError on odd input)."""
     import lxml.html
 
     try:
-        doc = lxml.html.document_fromstring(html)
-    except Exception:  # lxml's ParserError on odd input: no h1
+        return lxml.html.document_fromstring(html)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _first_h1(doc) -> str:
+    """The text of the page's first ``h1`` outside navigation, or "" (or when it could not be parsed)."""
+    if doc is None:
         return ""
     for h in doc.iter("h1"):
         text = " ".join(h.text_content().split()).strip(INDENT)
@@ -216,17 +223,13 @@ def _first_h1(html: str) -> str:
     return ""
 
 
-def _link_share(html: str, blocks: list[Block]) -> float:
-    """The share of the blocks' letters in words that are whole link texts of the page.
+def _link_share(doc, blocks: list[Block]) -> float:
+    """The share of the blocks' letters in words that are whole link texts of the page (0 when it could not be parsed).
 
     Words are the blocks' whitespace-separated runs (trafilatura spaces links
     out), so a link in a sentence counts as link text and the sentence as not.
     """
-    import lxml.html
-
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except Exception:  # lxml's ParserError on odd input: nothing to measure
+    if doc is None:
         return 0.0
     links = {w for a in doc.iter("a") for w in a.text_content().split()}
     letters = linked = 0
@@ -238,19 +241,15 @@ def _link_share(html: str, blocks: list[Block]) -> float:
     return linked / letters if letters else 0.0
 
 
-def _restore_headings(html: str, blocks: list[Block]) -> list[Block]:
+def _restore_headings(doc, blocks: list[Block]) -> list[Block]:
     """Put back h1-h6 headings that trafilatura dropped.
 
     trafilatura keeps headings when the article sits in an <article>
     element but drops them from a plain <div class="article"> (measured on
     a saved government page). A heading is put back before the block that
-    opens with the text following it in the page.
+    opens with the text following it in the page; a page that could not be parsed keeps what it has.
     """
-    import lxml.html
-
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except Exception:  # lxml's ParserError on odd input: keep what we have
+    if doc is None:
         return blocks
     have = {b.text for b in blocks}
     out = list(blocks)
