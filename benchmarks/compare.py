@@ -14,14 +14,15 @@ in Chinese (``q``) and in English (``q_en``). Per set and language it prints:
 - the share of each tier, and the figures per topic.
 
 The rule for "not mentioned" (``qa.compare.AGREEMENT``) was chosen on ``compare-tune.jsonl``. The
-untouched set (``compare-untouched.jsonl``) is scored only with ``--untouched``: once, after the method
-was frozen.
+untouched sets (``compare-untouched.jsonl``, ``../compare-2/``, ``../compare-3/``) are scored only with
+``--untouched``, ``--untouched-2`` and ``--untouched-3``: each once, after the method was frozen (the first two
+are tune since their misses were looked at; ``compare-3`` judges the choices of 2026-12-06).
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
 medians.
 
-    python benchmarks/compare.py [--index PATH] [--untouched] [--untouched-2] [--rounds 3]
+    python benchmarks/compare.py [--index PATH] [--untouched] [--untouched-2] [--untouched-3] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -130,6 +131,8 @@ def main() -> None:
     ap.add_argument("--untouched", action="store_true", help="also score compare-untouched.jsonl (once, on a frozen method)")
     ap.add_argument("--untouched-2", action="store_true", dest="untouched_2",
                     help="also score questions/compare-2 (6 more topics, written 2026-12-05; once, on a frozen method)")
+    ap.add_argument("--untouched-3", action="store_true", dest="untouched_3",
+                    help="also score questions/compare-3 (6 more topics, written 2026-12-06; once, on a frozen method)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
@@ -142,6 +145,8 @@ def main() -> None:
     sets = {"tune": SET / "compare-tune.jsonl"} | ({"untouched": SET / "compare-untouched.jsonl"} if args.untouched else {})
     if args.untouched_2:
         sets["untouched-2"] = SET.parent / "compare-2" / "compare-untouched.jsonl"
+    if args.untouched_3:
+        sets["untouched-3"] = SET.parent / "compare-3" / "compare-untouched.jsonl"
     results: dict = {"agreement": AGREEMENT, "sets": {}}
     lines = [f"Comparisons over {len(retriever.lexicon.places)} documents ({args.index}); AGREEMENT {AGREEMENT}", "",
              "| set | language | cells | not mentioned | cell accuracy | strict | NM precision | NM recall | "

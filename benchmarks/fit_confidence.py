@@ -17,7 +17,7 @@ Its questions are the TUNE part only:
   sentences by ``generate_questions.py``, and off-topic ones), the bulk;
 - the hand-written tune sets (:data:`TUNE`).
 
-The untouched sets (``questions/untouched-4/``) are never read here.
+The untouched set (``questions/untouched-7/``) is never read here.
 
 Questions that name a place, a year or a name the library is not about are
 left out of the fit: a rule answers them (``"none"``). Cross-validation leaves
@@ -58,15 +58,20 @@ TUNE = [
         "offtopic.jsonl", "offtopic-heldout.jsonl", "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl",
         "definitions.jsonl",
     )),
-    # the first three untouched sets, tune sets since their misses were looked at (their READMEs)
-    *(HERE / "questions" / u / f for u in ("untouched", "untouched-2", "untouched-3") for f in ("plan.jsonl", "documents.jsonl", "offtopic.jsonl")),
+    # the first six untouched sets, tune sets since their misses were looked at (their READMEs)
+    *(HERE / "questions" / u / f for u in ("untouched", "untouched-2", "untouched-3", "untouched-4", "untouched-5", "untouched-6")
+      for f in ("plan.jsonl", "documents.jsonl", "offtopic.jsonl")),
 ]
 #: Questions about the plan that do not name it: in the library, another report answers them as well
 #: (「外贸进出口总额的目标是多少？」), so their label there would be wrong. They are the plan's alone.
 PLAN_ONLY = {"dev.jsonl", "calibration_extra.jsonl", "plan.jsonl"}
 #: Share of each library's answerable questions that may be told "none" (the issue asks at most 0.02 and 0.03;
 #: the hand-written questions nobody tuned for were turned away more often than the tuned ones, so a margin).
-MAX_NONE = 0.01
+#: 0.01 until 2026-12-06; with untouched-4 to -6 in the tune part, six of the plan's 578 answerable questions (the
+#: article's author, "black soil", new malls) lie under P 0.001, so 0.01 put the point at 0 and no off-topic question
+#: was told "none" (plan tune 0.43). Out of fold, tune: 0.012 → none under 0.022 (plan told none 0.024, off-topic
+#: none 0.868), 0.015 → 0.044 (0.028, 0.890; library 0.009, 0.760), 0.02 → 0.050 (0.035, 0.896); the point before was 0.040.
+MAX_NONE = 0.015
 #: Share of off-topic questions that may be given as answered, and the least precision of "answer".
 MAX_OFFTOPIC_ANSWERED = 0.02
 MIN_PRECISION = 0.975

@@ -326,7 +326,7 @@ class Retriever:
 
         asked = self.parse(question)
         reading = read_question(asked, [self.parse(h) for h in check_history(history)])
-        return (asked if reading.understood is None else self.parse(reading.text)), reading
+        return (asked if reading.understood is None else reading.question(self.lexicon)), reading
 
     def answer(
         self, question: str, k: int = 3, *, sources: list[str] | None = None, history: list[str] | None = None
@@ -352,7 +352,7 @@ class Retriever:
         scored = self.score(q, sources=files)
         hits = self.rank(scored, k)
         # A quote must hold some of the follow-up's own words, not only those carried over.
-        sure, _ = self.confidence(q, scored, cover=reading.own if reading.understood else None)
+        sure, _ = self.confidence(q, scored, cover=list(q.own) or None)
         if sure == "none":
             return Answer(asked.text, [], sure, related=hits, sources=files, understood_as=reading.understood)
         return Answer(asked.text, hits, sure, sources=files, understood_as=reading.understood)

@@ -40,6 +40,12 @@ _NOT_POINTING = re.compile(r"\b(this|that)\s+(year|month|week|time)\b", re.IGNOR
 #: what about (赤字 12.1, 机械制造 16.5); in jieba's dictionary's salience (:func:`qa.keywords.salience`).
 FRAME_SALIENCE = 9.0
 _YEAR_WORDS = re.compile(r"20\d\d\s*年?|今年|去年|明年|上年|本年|this year|last year|next year", re.IGNORECASE)
+#: "there" points back at a place ("How many staff work there now?"), unless it is the existential one
+#: ("How many of them are there in total?", "Is there a plan?").
+_THERE = re.compile(r"\bthere\b(?!\s*(?:is|are|was|were|will|would|has|have|had|'s|’s)\b)", re.IGNORECASE)
+_EXISTENTIAL_BEFORE = re.compile(r"\b(?:is|are|was|were|be)\s+$", re.IGNORECASE)
+#: 「又」 before 是 or 有 asks the same of another thing: 「优良天数又是多少？」 leans like 「…呢？」.
+_AGAIN = re.compile(r"又(?:是|有)")
 _PUNCT = re.compile(r"[\s?？!！。，,、:：;；“”\"'‘’「」()（）]+")
 
 
@@ -56,6 +62,11 @@ class Reading:
     text: str
     understood: str | None
     own: list[str]
+
+    def question(self, lexicon: Lexicon) -> Question:
+        """The question searched, read against ``lexicon``, knowing its own words when the conversation added others."""
+        q = lexicon.read(self.text)
+        return replace(q, own=tuple(self.own)) if self.understood and self.own else q
 
 
 @dataclass(frozen=True)
@@ -83,9 +94,10 @@ def _parts(q: Question) -> _Parts:
     named_at = [i for i in (folded.find(w) for w in place_words if w) if i >= 0]
     before = folded[: min(named_at)] if named_at else folded
     words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", before))}
-    pointing = bool(words & PRONOUNS)
-    elliptic = bare.endswith(CLOSER) or any(bare == o or bare.startswith(o + ("" if has_cjk(o) else " ")) for o in OPENERS)
-    skip = PRONOUNS | set(OPENERS) | {CLOSER}
+    pointing = bool(words & PRONOUNS) or any(
+        not _EXISTENTIAL_BEFORE.search(before[: m.start()]) for m in _THERE.finditer(before))
+    elliptic = bare.endswith(CLOSER) or bool(_AGAIN.search(bare)) or any(bare == o or bare.startswith(o + ("" if has_cjk(o) else " ")) for o in OPENERS)
+    skip = PRONOUNS | set(OPENERS) | {CLOSER, "又"}
     topic = [
         t for t in q.tokens
         if t not in skip and not any(t in w or w in t for w in place_words if w) and not _YEAR_WORDS.fullmatch(t)
@@ -157,7 +169,8 @@ def _heads(question: Question, topic: list[str]) -> list[str]:
     """The words of ``topic`` that end a run of topic words in ``question``: 目标 in 「外贸进出口目标是多少」
     says what is asked, while 地方 and 一般 in 「地方一般公共预算收入」 only narrow the next word."""
     words = [w for w in segmenter().lcut(question.folded) if w.strip()]
-    inside = set(topic)
+    # A one-character word (定, 做) neither carries nor continues a phrase: 「…增长目标定的多少」 ends at 目标.
+    inside = {t for t in topic if len(t) > 1}
     ends = {w for w, after in zip(words, words[1:] + [""]) if w in inside and after not in inside}
     return [t for t in topic if t in ends]
 

@@ -175,10 +175,13 @@ class Question:
     Attributes:
         text: The question as searched (stripped, checked).
         lexicon: What it is read against.
+        own: A follow-up's own words, when the conversation put others in ``text``
+            (:attr:`qa.conversation.Reading.own`); empty for a question read as asked.
     """
 
     text: str
     lexicon: Lexicon = field(default=NO_LIBRARY, repr=False)
+    own: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, text: "str | Question", lexicon: Lexicon | None = None) -> "Question":

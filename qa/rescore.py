@@ -52,7 +52,7 @@ RANK_TOP = 30
 #: What it reads of each (:func:`rank_features`); a fit of other inputs is refused.
 RANK_FEATURES = (
     "fused", "dense", "keyword", "lift", "piece", "length", "cover", "paragraph_cover", "quantity_digit", "digit",
-    "english_dense", "english_keyword", "paragraph_units", "run", "heading_cover", "lead", "english_cover",
+    "english_dense", "english_keyword", "paragraph_units", "run", "heading_cover", "lead", "english_cover", "own_cover",
 )
 _DIGIT = re.compile(r"\d")
 
@@ -167,8 +167,9 @@ def rank_features(scored: UnitScores, question: "Question", ctx: Context, top: i
     two sentences, or its paragraph's lead; its length; how much of the question its sentence, its paragraph
     and its headings hold (an English question's words by their Chinese meanings); whether it has digits,
     alone and when the question asks for a figure (:data:`qa.words.QUANTITY`); how many of the candidates
-    are its paragraph's; and the English question's dense, keyword and cover scores apart, since its cosine
-    runs lower and its keywords are the glossary's guesses.
+    are its paragraph's; the English question's dense, keyword and cover scores apart, since its cosine
+    runs lower and its keywords are the glossary's guesses; and how much of a follow-up's own words the
+    sentence holds (:attr:`~qa.question.Question.own`; for any other question, its cover again).
 
     Returns:
         The positions in ``scored`` of those units, best first, and their inputs, one row each.
@@ -181,6 +182,12 @@ def rank_features(scored: UnitScores, question: "Question", ctx: Context, top: i
     english = 0.0 if question.chinese else 1.0
     meanings = question.meanings if english else None
     cover = functools.partial(meanings_found, meanings) if meanings else coverage_of(question.cover_words)
+    own = question.own
+    if own:  # a follow-up's own words, apart from those the conversation put in (:attr:`Question.own`)
+        glossary = question.lexicon.glossary if english else None
+        own_cover = functools.partial(meanings_found, glossary.meanings(" ".join(own))) if glossary else coverage_of(list(own))
+    else:
+        own_cover = cover
     folded = ctx.scope.folded
     # Units of one paragraph share its text and headings: each measured once.
     paragraph_cover = functools.cache(lambda pi: cover(folded(pi)))
@@ -199,6 +206,7 @@ def rank_features(scored: UnitScores, question: "Question", ctx: Context, top: i
         quantity * digit, digit, english * dense, english * keyword,
         [math.log1p(per_paragraph[pi]) for pi in paragraph.tolist()], first != last,
         [heading_cover(pi) for pi in paragraph.tolist()], first == 0, english * unit_cover,
+        [own_cover(t) for t in texts] if own else unit_cover,
     ]
     rows = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns]) if len(order) else np.zeros((0, len(columns)))
     return order, rows.reshape(len(order), len(RANK_FEATURES))

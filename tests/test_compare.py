@@ -202,6 +202,30 @@ def test_agreement_counts_what_the_answers_hold():
     assert agreement(asked, ["无关"])("任何文字") == 1.0  # nothing held by any answer: nothing to tell rows apart by
 
 
+def test_with_no_sure_row_the_likeliest_rows_stand_for_the_answers(retriever, monkeypatch):
+    """Most English comparisons have no row told "answer": the rows likeliest right are what the others must agree with."""
+    import qa.compare
+    from qa.answer import Hit
+    from qa.compare import Comparer, Row
+
+    comparer = Comparer(retriever)
+    q = comparer.read(ICE)
+
+    def rows():
+        said = {"吉林": ("大力发展冰雪经济。", 0.8), "黑龙江": ("打造冰雪经济高地。", 0.7), "海南": ("加快发展海洋经济。", 0.2)}
+        return [Row(file_of(retriever, f), f, "uncertain", Hit(text, f, file_of(retriever, f), 1.0, [text]), probability=p)
+                for f, (text, p) in said.items()]
+
+    checked = rows()
+    comparer.agree(checked, q)
+    assert [row.confidence for row in checked] == ["uncertain", "uncertain", "none"]
+    assert checked[2].hit is None
+    monkeypatch.setattr(qa.compare, "REFERENCE_ROWS", 0)  # as before: with no sure row, no row was checked
+    unchecked = rows()
+    comparer.agree(unchecked, q)
+    assert [row.confidence for row in unchecked] == ["uncertain"] * 3
+
+
 def test_a_word_every_compared_document_uses_tells_none_apart(retriever):
     from qa.compare import Comparer
 

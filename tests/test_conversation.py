@@ -28,7 +28,7 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     (["What is China's 2025 target for the surveyed urban unemployment rate?"], "And for new urban jobs?",
      "2025 target rate for new urban jobs?"),
     # what is asked of another term: what it means
-    (["云南报告里的“编外校长”是什么意思？"], "“编外院长”呢？", "云南 里 “编外院长”是什么意思？"),
+    (["云南报告里的“编外校长”是什么意思？"], "“编外院长”呢？", "云南 报告 “编外院长”是什么意思？"),
     (["What does EFlops mean in Sichuan's report?"], "And 7nm?", "Sichuan 7nm meaning?"),
     # a chain: each turn read with the one before as it was read
     (["福建2025年地区生产总值增长目标是多少？", "粮食产量呢？"], "那四川呢？", "四川 2025年 目标 粮食产量?"),
@@ -39,6 +39,13 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     # the place the conversation last named, when the question before names none either
     (["宁夏去年地区生产总值是多少？", "城镇新增就业多少？"], "农村劳动力转移就业呢？", "宁夏 农村劳动力转移就业？"),
     (["敦化的工业发展是怎么规划的？", "医药产业今年要推进哪些项目？"], "能源方面呢？", "敦化 今年 能源方面？"),
+    # 「又是」 asks the same of another thing, as 「…呢」 does
+    (["北京2024年GDP增长多少？", "PM2.5呢？"], "优良天数又是多少", "北京 2024年 优良天数又是多少"),
+    # a one-character word (定) is not carried, and does not hide the word before it (目标) from ending the phrase
+    (["2025年国内生产总值增长目标定的多少？"], "CPI呢", "2025年 目标 CPI（居民消费价格）"),
+    # "there" points at the place, unless it is the existential one
+    (["What is Chongqing's new land-sea corridor?"], "How many trains ran there last year?",
+     "Chongqing new land sea corridor How many trains ran there last year?"),
     # a pronoun: the earlier topic is what it points at
     (["河南今年汽车产量目标是多少？"], "其中新能源汽车要达到多少？", "河南 今年 汽车产量 目标 其中新能源汽车要达到多少？"),
     # 「其中」 points at things: the earlier question's verbs and adverbs stay behind; 「为此」 at what was done
@@ -57,6 +64,8 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
      "Which road projects will Dunhua start preliminary work on as it builds its outer ring road?", None),
     (["四川的粮食产量目标是多少？"], "敦化在其城市建设中要建哪些公园？", None),
     ([], "那社会消费品零售总额呢？", None),  # nothing to lean on
+    (["What is the 2025 deficit ratio?"], "Is there a target for grain output in 2025?", None),
+    (["What is the 2025 deficit ratio?"], "What grain output target is there for 2025?", None),
 ])
 def test_how_a_follow_up_is_read(history, question, understood):
     from qa.conversation import read_question
@@ -160,6 +169,7 @@ def test_conversations_with_the_default_model(tmp_path_factory):
 @pytest.mark.parametrize("question, searched", [
     ("海南2025年社零增速目标是多少？", "海南2025年社零（社会消费品零售总额）增速目标是多少？"),
     ("浙江GDP增长目标是多少？", "浙江GDP（生产总值）增长目标是多少？"),
+    ("今年CPI涨幅目标是多少？", "今年CPI（居民消费价格）涨幅目标是多少？"),
     ("规上工业增加值增长多少？", "规上（规模以上）工业增加值增长多少？"),
     ("社会消费品零售总额（社零）增长多少？", None),  # the full form is there already
     ("What is Zhejiang's GDP growth target?", None),  # English is read by the glossary

@@ -67,6 +67,25 @@ def test_its_inputs_are_read_for_the_best_units_only(fake_plan_index):
     assert named["english_dense"] == named["english_cover"] == 0.0  # a Chinese question
 
 
+def test_a_follow_up_s_own_words_are_an_input_of_their_own(fake_plan_index):
+    """How much of a follow-up's own words a unit holds, apart from the words the conversation put in; for a
+    question read as asked, its cover again."""
+    r = Retriever(fake_plan_index / "index")
+    alone = r.parse("敦化社会消费品零售总额目标是多少？")
+    scored = r.score(alone)
+    _, x = rank_features(scored, alone, r.context())
+    assert np.array_equal(x[:, RANK_FEATURES.index("own_cover")], x[:, RANK_FEATURES.index("cover")])
+    q, reading = r.understand("那社会消费品零售总额呢？", ["敦化的外贸进出口目标是多少？"])
+    assert reading.understood and q.own == tuple(reading.own) and "目标" not in q.own
+    scored = r.score(q)
+    order, x = rank_features(scored, q, r.context())
+    own, cover = x[:, RANK_FEATURES.index("own_cover")], x[:, RANK_FEATURES.index("cover")]
+    assert not np.array_equal(own, cover) and ((0 <= own) & (own <= 1)).all()
+    units = r.index.units[scored.ids[order]]
+    best = units[int(np.argmax(own))]
+    assert "零售總額" in r.index.paragraphs[best[0]].sentence(best[1], best[2])  # the words asked now, not 外贸 or 目标
+
+
 def test_a_fit_of_other_inputs_is_not_used(monkeypatch):
     from qa.model import DEFAULT_MODEL
 
