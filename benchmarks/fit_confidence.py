@@ -17,7 +17,7 @@ Its questions are the TUNE part only:
   sentences by ``generate_questions.py``, and off-topic ones), the bulk;
 - the hand-written tune sets (:data:`TUNE`).
 
-The untouched set (``questions/untouched-7/``) is never read here.
+The untouched set (``questions/untouched-8/``) is never read here.
 
 Questions that name a place, a year or a name the library is not about are
 left out of the fit: a rule answers them (``"none"``). Cross-validation leaves
@@ -58,8 +58,9 @@ TUNE = [
         "offtopic.jsonl", "offtopic-heldout.jsonl", "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl",
         "definitions.jsonl",
     )),
-    # the first six untouched sets, tune sets since their misses were looked at (their READMEs)
-    *(HERE / "questions" / u / f for u in ("untouched", "untouched-2", "untouched-3", "untouched-4", "untouched-5", "untouched-6")
+    # the first seven untouched sets, tune sets since their misses were looked at (their READMEs)
+    *(HERE / "questions" / u / f for u in ("untouched", "untouched-2", "untouched-3", "untouched-4", "untouched-5", "untouched-6",
+                                           "untouched-7")
       for f in ("plan.jsonl", "documents.jsonl", "offtopic.jsonl")),
 ]
 #: Questions about the plan that do not name it: in the library, another report answers them as well
@@ -69,9 +70,11 @@ PLAN_ONLY = {"dev.jsonl", "calibration_extra.jsonl", "plan.jsonl"}
 #: the hand-written questions nobody tuned for were turned away more often than the tuned ones, so a margin).
 #: 0.01 until 2026-12-06; with untouched-4 to -6 in the tune part, six of the plan's 578 answerable questions (the
 #: article's author, "black soil", new malls) lie under P 0.001, so 0.01 put the point at 0 and no off-topic question
-#: was told "none" (plan tune 0.43). Out of fold, tune: 0.012 → none under 0.022 (plan told none 0.024, off-topic
-#: none 0.868), 0.015 → 0.044 (0.028, 0.890; library 0.009, 0.760), 0.02 → 0.050 (0.035, 0.896); the point before was 0.040.
-MAX_NONE = 0.015
+#: was told "none" (plan tune 0.43). Then 0.015 (point 0.044). With untouched-7 in the tune part too, out of fold
+#: (answerable told none / off-topic told none, tune): 0.015 → point 0.018 (plan 0.029 / 0.830, library 0.009 / 0.649),
+#: 0.02 → 0.038 (0.035 / 0.878, 0.009 / 0.743), 0.025 → 0.043 (0.043 / 0.880), 0.03 → 0.054 (0.049 / 0.884, library
+#: 0.779). 0.02 is the issue's limit for the plan; the points before were 0.040 to 0.044.
+MAX_NONE = 0.02
 #: Share of off-topic questions that may be given as answered, and the least precision of "answer".
 MAX_OFFTOPIC_ANSWERED = 0.02
 MIN_PRECISION = 0.975

@@ -2,7 +2,7 @@
 
 For each hand-written tune question (``fit_confidence.py``'s :data:`TUNE`, and the last turns of the tune
 conversations, :data:`CONVERSATIONS`, read with the turns before them; the untouched set,
-``questions/untouched-7/``, is never read here), the product's scores of its best
+``questions/untouched-8/``, is never read here), the product's scores of its best
 :data:`qa.rescore.RANK_TOP` units are taken before the learned ranking, with their inputs
 (:func:`qa.rescore.rank_features`). A unit whose text holds an answer is right; one that does not, in a
 paragraph that does not, is wrong (a unit of the right paragraph without the answer is neither). A pairwise
@@ -42,7 +42,7 @@ CONVERSATIONS = [SHARED / "eval" / "conversations-dev.jsonl"] + [HERE / "questio
     "conversations.jsonl", "conversations-heldout.jsonl", "definitions-conversations.jsonl", "pronoun-conversations.jsonl",
     "switch-conversations.jsonl", "untouched/conversations.jsonl", "untouched-2/conversations.jsonl",
     "untouched-3/conversations.jsonl", "untouched-4/conversations.jsonl", "untouched-5/conversations.jsonl",
-    "untouched-6/conversations.jsonl")]
+    "untouched-6/conversations.jsonl", "untouched-7/conversations.jsonl")]
 #: Right units weighed against the wrong ones of a question: its best few by the fused score.
 POSITIVES = 2
 

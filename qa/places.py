@@ -174,6 +174,22 @@ def pinyin_of(word: str) -> str:
     return "".join(lazy_pinyin(word))
 
 
+def romanized_in(name: str, text: str) -> bool:
+    """Whether ``text`` writes ``name`` (pinyin, as an English question spells a Chinese name: "Dashihe") as two to
+    four Chinese characters in a row (大石河): a place the library names but jieba does not cut as one word."""
+    name = name.lower()
+    if not name.isalpha():
+        return False
+    # each character's syllable (kept by pinyin_of), None between runs of Chinese
+    syllables = [pinyin_of(c) if has_cjk(c) else None for c in text]
+    for n in range(2, 5):
+        for i in range(len(syllables) - n + 1):
+            run = syllables[i : i + n]
+            if None not in run and "".join(run) == name:
+                return True
+    return False
+
+
 def english_place(place: str) -> str:
     """A place as an English question names it: 四川 → Sichuan, 敦化 → Dunhua."""
     return (PROVINCES.get(place) or pinyin_of(place)).title()

@@ -18,7 +18,7 @@ import numpy as np
 
 from .index import UNIT_PARAGRAPH
 from .keywords import tokenize
-from .places import written_short
+from .places import romanized_in, written_short
 from .split import Paragraph, glossary_terms, is_glossary
 from .text import fold_script, has_cjk
 from .words import LAST_YEAR, STOPWORDS, THIS_YEAR
@@ -192,7 +192,8 @@ class Scope:
                     w in vocabulary or w.rstrip("s") in vocabulary for w in tokenize(name)):
                 continue
             alone = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")  # in a longer token: 「15EFlops」, not 「bus」 for US
-            if any(name in w and alone.search(w) for w in vocabulary) or (not has_cjk(name) and name in self.lexicon.pinyin):
+            if any(name in w and alone.search(w) for w in vocabulary) or (not has_cjk(name) and (
+                    name in self.lexicon.pinyin or romanized_in(name, context))):  # "Dashihe": 大石河 in the best matches
                 continue
             if written_short(name, words, context):
                 continue

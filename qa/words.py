@@ -34,7 +34,8 @@ ENGLISH_STOPWORDS = frozenset(
 OPENERS = ("那么", "那", "还有", "另外", "and what about", "and how about", "what about", "how about", "and")
 CLOSER = "呢"
 #: Pronouns and words that point back.
-PRONOUNS = frozenset("它 它们 其 其中 这些 那些 该 此 为此 上述 这个 那个 它的 他们 its it this that these those they their them".split())
+PRONOUNS = frozenset("它 它们 其 其中 这些 那些 该 此 为此 上述 这个 那个 它的 他们 那里 那边 那儿 当地 该省 "
+                     "its it this that these those they their them".split())
 #: Pointing words that stand for things, not for what was done: after 「其中」 the earlier question's
 #: verbs and adverbs (发行, 已, 入选) are not carried, only what they were about (国债, 制造业 集群).
 POINTING_AT_THINGS = frozenset("其中".split())

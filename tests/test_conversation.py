@@ -43,6 +43,10 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     (["北京2024年GDP增长多少？", "PM2.5呢？"], "优良天数又是多少", "北京 2024年 优良天数又是多少"),
     # a one-character word (定) is not carried, and does not hide the word before it (目标) from ending the phrase
     (["2025年国内生产总值增长目标定的多少？"], "CPI呢", "2025年 目标 CPI（居民消费价格）"),
+    # 「那里」 is a pointing word, not the opener 「那」 before 「里…」; "the province" points back as "there" does
+    (["湖北去年粮食总产是多少？"], "那里今年的经济增长目标定了多少？", "湖北 粮食 总产 那里今年的经济增长目标定了多少？"),
+    (["What was Sichuan's GDP in 2024?"], "How many advanced manufacturing clusters does the province have?",
+     "Sichuan 2024 gdp How many advanced manufacturing clusters does the province have?"),
     # "there" points at the place, unless it is the existential one
     (["What is Chongqing's new land-sea corridor?"], "How many trains ran there last year?",
      "Chongqing new land sea corridor How many trains ran there last year?"),

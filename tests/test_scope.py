@@ -332,6 +332,8 @@ def test_the_plan_answers_about_japan_by_its_short_form(plan_alone):
 @pytest.mark.parametrize("word, ordinary", [
     ("满意度", True), ("美丽", True), ("安全感", True),  # common words jieba's dictionary tags as places or names
     ("普通高中", True), ("哪些项目", True),  # not in CC-CEDICT, but two ordinary words
+    ("新开工", True),  # 新 (also a surname) + 开工: jieba tags it nz
+    ("比亚迪", False), ("马斯克", False), ("阿里巴巴", False), ("华为", False),  # a character and a name's rest
     ("广东", False), ("香港", False), ("东京", False), ("特斯拉", False), ("新建", False),  # names (新建 is also a district)
     ("天角潭", False),  # in no dictionary: a name
 ])
@@ -354,9 +356,31 @@ def test_a_name_jieba_cut_across_two_words_is_the_contexts(name, question, conte
     assert known_in(name, question, context) is known
 
 
+@pytest.mark.parametrize("question, names", [
+    ("哪个朝鲜族村子要建好开门迎客？", {"朝鲜族"}),  # 迎客 (jieba: nr) starts with no surname: no person
+    ("要新开工哪些大型商场综合体？", set()),  # 新开工 (jieba: nz) is 新 + 开工
+    ("王伟是谁？", {"王伟"}), ("马斯克怎么看新能源？", {"马斯克"}), ("梅西来过吗？", {"梅西"}),
+])
+def test_a_name_rule_does_not_fire_on_words_jieba_tags_as_names(question, names):
+    from qa.question import names_in
+
+    assert names_in(question)[1] == names
+
+
+def test_a_place_an_english_question_spells_in_pinyin_is_the_contexts_when_it_writes_it():
+    """"Dashihe" is the plan's 大石河, which jieba cuts as no word of its own; "Tesla" is written nowhere."""
+    from qa.places import romanized_in
+
+    context = "能源礦產方面,推進大石河鉬礦前期工作"
+    assert romanized_in("Dashihe", context) and romanized_in("dashihe", "大石河")
+    assert not romanized_in("Tesla", context) and not romanized_in("Dashi", "大,石")  # across a comma: no run
+
+
 def test_the_plan_answers_a_question_jieba_cuts_a_name_out_of(plan_alone):
     """「和平」 of 「小粒和平贝母」 is 和 + 平贝母 (the plan's 平貝母), no name the plan lacks."""
     r = plan_alone
-    for question, unknown in [("在小粒黄豆和平贝母方面有什么举措？", []), ("满意度是多少？", []), ("东京的平贝母产量是多少？", ["东京"])]:
+    for question, unknown in [("在小粒黄豆和平贝母方面有什么举措？", []), ("满意度是多少？", []), ("东京的平贝母产量是多少？", ["东京"]),
+                              ("What stage is the Dashihe molybdenum project at?", []),
+                              ("What stage is the Tesla molybdenum project at?", ["tesla"])]:
         q = r.parse(question)
         assert r.evidence(q, r.score(q)).unknown == unknown, question
