@@ -8,12 +8,12 @@ share given ``answer`` and ``none``. Two rows per library:
 
 - ``tune``: the hand-written sets the confidence model was fitted and chosen on
   (``fit_confidence.py``'s :data:`TUNE`, as far as each library holds their answers);
-- ``untouched``: ``questions/untouched-8/``, written on 2026-12-06 by writers who had seen no code, no other set
-  and no figure, before that day's second round of choices, and never used to make one;
-- ``untouched-7``: ``questions/untouched-7/``, the untouched set before it, written the same way the same day and
-  measured once on the first round; its misses made the second, so it is a tune set now, kept as a row to compare
-  with the figures it gave as untouched. (The earlier untouched sets, ``questions/untouched/`` to ``untouched-6/``,
-  became tune sets once their misses were looked at: see their READMEs.)
+- ``untouched``: ``questions/untouched-9/``, written on 2026-12-06 by writers who had seen no code, no other set
+  and no figure, after that day's second round of choices, and never used to make one;
+- ``untouched-8``: ``questions/untouched-8/``, written the same way the same day before the second round, which it
+  judged; its misses were looked at since, so it is a tune set now, kept as a row to compare with the figures it gave
+  as untouched. (The earlier untouched sets, ``questions/untouched/`` to ``untouched-7/``, became tune sets once their
+  misses were looked at: see their READMEs.)
 
 Libraries:
 
@@ -23,7 +23,7 @@ Libraries:
 - ``synthetic``: the plan plus 10,000 sections synthesised from the plan's and CMRC 2018's clauses
   (as ``bench_scale.py`` makes them), embedded with the default model: never seen by the fit.
 
-    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-7 untouched] [--sections 10000]
+    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-8 untouched] [--sections 10000]
 """
 from __future__ import annotations
 
@@ -39,25 +39,25 @@ from common import ROOT, SHARED, write_results  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 EVAL = SHARED / "eval"
-# the first seven untouched sets: tune sets since their misses were looked at (their READMEs)
-EARLIER = [HERE / "questions" / f"untouched{n}" for n in ("", "-2", "-3", "-4", "-5", "-6", "-7")]
+# the first eight untouched sets: tune sets since their misses were looked at (their READMEs)
+EARLIER = [HERE / "questions" / f"untouched{n}" for n in ("", "-2", "-3", "-4", "-5", "-6", "-7", "-8")]
 TUNE = [EVAL / "dev.jsonl", HERE / "calibration_extra.jsonl"] + [u / f for u in EARLIER for f in ("plan.jsonl", "offtopic.jsonl")] + [
     HERE / "questions" / f for f in ("offtopic.jsonl", "offtopic-heldout.jsonl")]
 # the last untouched set before this one: a row of its own, to compare with the figures it gave untouched (tune since 2026-12-06)
-UNTOUCHED_7 = HERE / "questions" / "untouched-7"
-# written 2026-12-06 before the second round of choices of that day; measured once, at the end
-UNTOUCHED = HERE / "questions" / "untouched-8"
+UNTOUCHED_8 = HERE / "questions" / "untouched-8"
+# written 2026-12-06 after the second round of choices of that day, the last shipped; measured once, at the end
+UNTOUCHED = HERE / "questions" / "untouched-9"
 QUESTIONS = {
-    "plan": {"tune": TUNE, "untouched-7": [UNTOUCHED_7 / "plan.jsonl", UNTOUCHED_7 / "offtopic.jsonl"],
+    "plan": {"tune": TUNE, "untouched-8": [UNTOUCHED_8 / "plan.jsonl", UNTOUCHED_8 / "offtopic.jsonl"],
              "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},
     "library": {
         "tune": [EVAL / "documents-dev.jsonl"] + [HERE / "questions" / f for f in (
             "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl", "definitions.jsonl", "offtopic.jsonl",
             "offtopic-heldout.jsonl")] + [u / f for u in EARLIER for f in ("documents.jsonl", "offtopic.jsonl")],
-        "untouched-7": [UNTOUCHED_7 / "documents.jsonl", UNTOUCHED_7 / "offtopic.jsonl"],
+        "untouched-8": [UNTOUCHED_8 / "documents.jsonl", UNTOUCHED_8 / "offtopic.jsonl"],
         "untouched": [UNTOUCHED / "documents.jsonl", UNTOUCHED / "offtopic.jsonl"],
     },
-    "synthetic": {"tune": TUNE, "untouched-7": [UNTOUCHED_7 / "plan.jsonl", UNTOUCHED_7 / "offtopic.jsonl"],
+    "synthetic": {"tune": TUNE, "untouched-8": [UNTOUCHED_8 / "plan.jsonl", UNTOUCHED_8 / "offtopic.jsonl"],
                   "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},
 }
 
@@ -120,7 +120,7 @@ def main() -> None:
     ap.add_argument("--libraries", nargs="+", default=["plan", "library", "synthetic"], choices=list(QUESTIONS))
     ap.add_argument("--sections", type=int, default=10_000, help="synthetic sections")
     ap.add_argument("--work", type=Path, default=HERE / ".work" / "abstain")
-    ap.add_argument("--parts", nargs="+", default=["tune", "untouched-7", "untouched"], help="which rows")
+    ap.add_argument("--parts", nargs="+", default=["tune", "untouched-8", "untouched"], help="which rows")
     args = ap.parse_args()
 
     from qa import Retriever

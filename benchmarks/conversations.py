@@ -8,7 +8,7 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
 when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
-turns). The untouched conversations (``questions/untouched-8/``) are rows of their own; so are the earlier
+turns). The untouched conversations (``questions/untouched-9/``) are rows of their own; so are the earlier
 untouched sets, tune sets since their misses were looked at.
 
     python benchmarks/conversations.py [--index PATH]
@@ -49,8 +49,10 @@ HELD_OUT = [
     ("sixth untouched", ROOT / "benchmarks" / "questions" / "untouched-6" / "conversations.jsonl"),
     # the seventh untouched conversations (2026-12-06): tune since their misses were looked at the same day (40)
     ("seventh untouched", ROOT / "benchmarks" / "questions" / "untouched-7" / "conversations.jsonl"),
+    # the eighth untouched conversations (2026-12-06): tune since their misses were looked at the same day (40)
+    ("eighth untouched", ROOT / "benchmarks" / "questions" / "untouched-8" / "conversations.jsonl"),
     # written on 2026-12-06 by writers who had seen no code, set or figure; never used to make a choice (40)
-    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-8" / "conversations.jsonl"),
+    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-9" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 
@@ -111,7 +113,7 @@ def main() -> None:
             lines.append(f"| {label.replace('held out', 'held-out follow-up')} | {len(rows[label]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[label][w]):.3f}" for w in WAYS) + " |")
     for prefix in ("", "held out: ", "first untouched: ", "second untouched: ", "third untouched: ", "fourth untouched: ",
-                   "fifth untouched: ", "sixth untouched: ", "seventh untouched: ", "untouched: "):
+                   "fifth untouched: ", "sixth untouched: ", "seventh untouched: ", "eighth untouched: ", "untouched: "):
         if (kind := prefix + "switch") in rows:
             lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[kind][w], 0):.3f}" for w in WAYS) + " |")
