@@ -236,6 +236,6 @@ def ordinary_word(word: str) -> bool:
         return False
     if any(word[:k] in ordinary and word[k:] in ordinary for k in range(2, len(word) - 1)):
         return True
-    # a character with an ordinary reading (新, also a surname) before or after an ordinary word of two or more:
-    # 新 + 开工; not a two-character word read as two characters (华为, 梅西 are names)
+    # a character CC-CEDICT knows (新, a surname too) before or after an ordinary word of two or more: 新 + 开工;
+    # not a two-character word read as two characters (华为, 梅西 are names)
     return len(word) > 2 and ((word[0] in known and word[1:] in ordinary) or (word[-1] in known and word[:-1] in ordinary))
