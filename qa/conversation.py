@@ -100,9 +100,7 @@ def _parts(q: Question) -> _Parts:
     words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", before))}
     pointing = bool(words & PRONOUNS) or bool(_THE_PLACE.search(before)) or any(
         not _EXISTENTIAL_BEFORE.search(before[: m.start()]) for m in _THERE.finditer(before))
-    elliptic = bare.endswith(CLOSER) or bool(_AGAIN.search(bare)) or any(
-        bare == o or (bare.startswith(o + ("" if has_cjk(o) else " ")) and bare[len(o) : len(o) + 1] not in _NOT_AN_OPENER)
-        for o in OPENERS)
+    elliptic = bare.endswith(CLOSER) or bool(_AGAIN.search(bare)) or any(bare == o or _opens(bare, o) for o in OPENERS)
     skip = PRONOUNS | set(OPENERS) | {CLOSER, "又"}
     topic = [
         t for t in q.tokens
@@ -197,13 +195,18 @@ def _bare(question: str) -> str:
     「社会消费品零售总额？」, "And for new urban jobs?" → "for new urban jobs?"."""
     q = question.strip()
     for opener in OPENERS:  # longest first
-        cjk = has_cjk(opener)
-        if cjk and q[len(opener) : len(opener) + 1] in _NOT_AN_OPENER:
-            continue  # 「那里」, 「那些」: a word of its own, not 「那」 before the question
-        if q.lower().startswith(opener if cjk else opener + " ") and len(q) > len(opener) + 1:
+        if _opens(q.lower(), opener) and len(q) > len(opener) + 1:
             q = q[len(opener):].lstrip("，, ")
             break
     return re.sub(r"呢([？?！!。]*)$", r"\1", q)
+
+
+def _opens(text: str, opener: str) -> bool:
+    """Whether ``text`` (lower case) begins with the ellipsis opener ``opener``: an English one as a word of its
+    own, a Chinese one not as the start of another word (「那里」, 「那些」 are no 「那」 before the question)."""
+    if has_cjk(opener):
+        return text.startswith(opener) and text[len(opener) : len(opener) + 1] not in _NOT_AN_OPENER
+    return text.startswith(opener + " ")
 
 
 def _frame(token: str) -> bool:
