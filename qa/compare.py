@@ -33,7 +33,7 @@ from .abstain import EVIDENCE_TOP, GAP_RANK
 from .index import UNIT_PARAGRAPH, UNIT_PIECE
 from .question import Lexicon, Question, check_history
 from .quote import Hit
-from .rescore import prefers_documents, rescore
+from .rescore import prefers_documents, rescore_each
 from .scope import first_year, path_year
 from .keywords import salience
 from .search import UnitScores, fuse
@@ -221,12 +221,12 @@ class Comparer:
         tokens = r.index.store.known(q.keywords if prefers_documents(rescorers) else q.tokens)
         keyword = r.index.store.all_keyword_scores(tokens)
         ctx = r.context(fusion)
-        scores = {}
+        scores = []
         for name in documents:
             ids = self.candidates(self._units[name], dense, keyword, fusion.candidates)
             d, k = dense[ids].astype(np.float64), keyword[ids].astype(np.float64)
-            scores[name] = rescore(UnitScores(ids, d, k, fuse(d, k, fusion.method, fusion.dense_weight)), q, ctx, rescorers)
-        return scores
+            scores.append(UnitScores(ids, d, k, fuse(d, k, fusion.method, fusion.dense_weight)))
+        return dict(zip(documents, rescore_each(scores, q, ctx, rescorers)))
 
     def row(self, q: Question, name: str, scored: UnitScores, cover: list[str] | None = None) -> Row:
         """A document's row for its scores: how sure to be, as answering it alone would say, and its best quote."""

@@ -96,6 +96,7 @@ class Scope:
         self._unit_year = para_year[self._unit_paragraph]
         #: What each glossary entry defines, by paragraph: 「12.“编外院长”：…」 → 编外院长.
         self._glossary = {i: glossary_terms(p.text) for i, p in enumerate(paragraphs) if is_glossary(p.path)}
+        self._uses: dict[str, bool] = {}  # names the library uses (:meth:`library_uses`)
         self._paragraphs = paragraphs
         self._folded: dict[tuple, str] = {}
 
@@ -179,7 +180,7 @@ class Scope:
             ``context``) and the other names (in no document) of the question; empty
             when it names nothing the library lacks.
         """
-        about, vocabulary = self.lexicon.about, self.lexicon.vocabulary
+        about = self.lexicon.about
         # What the question says next may find a country the context writes short (「日遗」 for 日本遗留).
         words = question.tokens if question.chinese else question.english_terms
         missing = [p for p in sorted(question.named_places) if p not in about and not known_in(p, question.folded, context)
@@ -188,17 +189,27 @@ class Scope:
         if asked and asked[0] and str(asked[0]) not in context and not self._about_year(asked[0], paragraphs):
             missing.append(str(asked[0]))
         for name in sorted(question.names):
-            if known_in(name, question.folded, context) or any(n in self.text for n in shed(name)) or all(
-                    w in vocabulary or w.rstrip("s") in vocabulary for w in tokenize(name)):
-                continue
-            alone = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")  # in a longer token: 「15EFlops」, not 「bus」 for US
-            if any(name in w and alone.search(w) for w in vocabulary) or (not has_cjk(name) and (
-                    name in self.lexicon.pinyin or romanized_in(name, context))):  # "Dashihe": 大石河 in the best matches
+            if self.library_uses(name) or known_in(name, question.folded, context) or (
+                    not has_cjk(name) and romanized_in(name, context)):  # "Dashihe": 大石河 in the best matches
                 continue
             if written_short(name, words, context):
                 continue
             missing.append(name)
         return missing
+
+    def library_uses(self, name: str) -> bool:
+        """Whether the library uses a name of a question whatever its best matches are: in its text (with a particle
+        shed), as words of its vocabulary, inside a longer token, or (in English) as a place's pinyin. Kept per name:
+        a comparison asks it of every document."""
+        if name not in self._uses:
+            vocabulary = self.lexicon.vocabulary
+            alone = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")  # in a longer token: 「15EFlops」, not 「bus」 for US
+            self._uses[name] = (
+                any(n in self.text for n in shed(name))
+                or all(w in vocabulary or w.rstrip("s") in vocabulary for w in tokenize(name))
+                or any(name in w and alone.search(w) for w in vocabulary)
+                or (not has_cjk(name) and name in self.lexicon.pinyin))
+        return self._uses[name]
 
 
 def shed(name: str) -> list[str]:
