@@ -8,12 +8,12 @@ share given ``answer`` and ``none``. Two rows per library:
 
 - ``tune``: the hand-written sets the confidence model was fitted and chosen on
   (``fit_confidence.py``'s :data:`TUNE`, as far as each library holds their answers);
-- ``untouched``: ``questions/untouched-10/``, written on 2026-12-06 by writers who had seen no code, no other set
-  and no figure, after that day's last choice, and never used to make one;
-- ``untouched-9``: ``questions/untouched-9/``, written the same way the same day; its figures (with untouched-8's)
-  chose which confidence fit to ship, so it is a tune set now, kept as a row to compare. (The earlier untouched
-  sets, ``questions/untouched/`` to ``untouched-8/``, became tune sets once their misses were looked at: see their
-  READMEs.)
+- ``untouched``: ``questions/untouched-11/``, written on 2026-12-06 by writers who had seen no code, no other set
+  and no figure, before that session's changes, and never used to make a choice;
+- ``untouched-10``: ``questions/untouched-10/``, written the same way before it; measured on what was shipped at the
+  end of the session before, and never used to make a choice either. (The earlier untouched sets,
+  ``questions/untouched/`` to ``untouched-9/``, became tune sets once their misses were looked at or their figures
+  chose a fit: see their READMEs.)
 
 Libraries:
 
@@ -23,7 +23,7 @@ Libraries:
 - ``synthetic``: the plan plus 10,000 sections synthesised from the plan's and CMRC 2018's clauses
   (as ``bench_scale.py`` makes them), embedded with the default model: never seen by the fit.
 
-    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-9 untouched] [--sections 10000]
+    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-10 untouched] [--sections 10000]
 """
 from __future__ import annotations
 
@@ -43,21 +43,21 @@ EVAL = SHARED / "eval"
 EARLIER = [HERE / "questions" / f"untouched{n}" for n in ("", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9")]
 TUNE = [EVAL / "dev.jsonl", HERE / "calibration_extra.jsonl"] + [u / f for u in EARLIER for f in ("plan.jsonl", "offtopic.jsonl")] + [
     HERE / "questions" / f for f in ("offtopic.jsonl", "offtopic-heldout.jsonl")]
-# the last untouched set before this one: a row of its own, to compare with the figures it gave untouched (tune since 2026-12-06)
-UNTOUCHED_9 = HERE / "questions" / "untouched-9"
-# written 2026-12-06 after the last choice of that day (which confidence fit to ship); measured once, at the end
-UNTOUCHED = HERE / "questions" / "untouched-10"
+# written 2026-12-06 after the last choice of that day (which confidence fit to ship); measured on what was shipped then
+UNTOUCHED_10 = HERE / "questions" / "untouched-10"
+# written on the next session's start, before its changes; measured on what it ships
+UNTOUCHED = HERE / "questions" / "untouched-11"
 QUESTIONS = {
-    "plan": {"tune": TUNE, "untouched-9": [UNTOUCHED_9 / "plan.jsonl", UNTOUCHED_9 / "offtopic.jsonl"],
+    "plan": {"tune": TUNE, "untouched-10": [UNTOUCHED_10 / "plan.jsonl", UNTOUCHED_10 / "offtopic.jsonl"],
              "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},
     "library": {
         "tune": [EVAL / "documents-dev.jsonl"] + [HERE / "questions" / f for f in (
             "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl", "definitions.jsonl", "offtopic.jsonl",
             "offtopic-heldout.jsonl")] + [u / f for u in EARLIER for f in ("documents.jsonl", "offtopic.jsonl")],
-        "untouched-9": [UNTOUCHED_9 / "documents.jsonl", UNTOUCHED_9 / "offtopic.jsonl"],
+        "untouched-10": [UNTOUCHED_10 / "documents.jsonl", UNTOUCHED_10 / "offtopic.jsonl"],
         "untouched": [UNTOUCHED / "documents.jsonl", UNTOUCHED / "offtopic.jsonl"],
     },
-    "synthetic": {"tune": TUNE, "untouched-9": [UNTOUCHED_9 / "plan.jsonl", UNTOUCHED_9 / "offtopic.jsonl"],
+    "synthetic": {"tune": TUNE, "untouched-10": [UNTOUCHED_10 / "plan.jsonl", UNTOUCHED_10 / "offtopic.jsonl"],
                   "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},
 }
 
@@ -120,7 +120,7 @@ def main() -> None:
     ap.add_argument("--libraries", nargs="+", default=["plan", "library", "synthetic"], choices=list(QUESTIONS))
     ap.add_argument("--sections", type=int, default=10_000, help="synthetic sections")
     ap.add_argument("--work", type=Path, default=HERE / ".work" / "abstain")
-    ap.add_argument("--parts", nargs="+", default=["tune", "untouched-9", "untouched"], help="which rows")
+    ap.add_argument("--parts", nargs="+", default=["tune", "untouched-10", "untouched"], help="which rows")
     args = ap.parse_args()
 
     from qa import Retriever

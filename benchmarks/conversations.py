@@ -8,8 +8,8 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
 when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
-turns). The untouched conversations (``questions/untouched-9/``) are rows of their own; so are the earlier
-untouched sets, tune sets since their misses were looked at.
+turns). The untouched conversations (``questions/untouched-11/``) are rows of their own; so are the earlier
+untouched sets (tune sets since their misses were looked at, but for the ninth, never used for a choice).
 
     python benchmarks/conversations.py [--index PATH]
 """
@@ -51,8 +51,10 @@ HELD_OUT = [
     ("seventh untouched", ROOT / "benchmarks" / "questions" / "untouched-7" / "conversations.jsonl"),
     # the eighth untouched conversations (2026-12-06): tune since their misses were looked at the same day (40)
     ("eighth untouched", ROOT / "benchmarks" / "questions" / "untouched-8" / "conversations.jsonl"),
-    # written on 2026-12-06 by writers who had seen no code, set or figure; never used to make a choice (40)
-    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-9" / "conversations.jsonl"),
+    # the ninth untouched conversations (2026-12-06): measured on what was shipped that day, never used to make a choice (40)
+    ("ninth untouched", ROOT / "benchmarks" / "questions" / "untouched-9" / "conversations.jsonl"),
+    # written at the start of the next session by writers who had seen no code, set or figure; never used to make a choice (40)
+    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-11" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 
@@ -93,7 +95,7 @@ def main() -> None:
             if kind.endswith("switch"):  # also: exactly the answer it gets alone
                 ok = ok, a.to_dict()["hits"] == answers["alone"].to_dict()["hits"]
             rows.setdefault(kind, {}).setdefault(w, []).append(ok)
-        if c["answers"] and kind in follow_up_rows and kind != "untouched" and not rows[kind]["history"][-1]:
+        if c["answers"] and kind in follow_up_rows and kind not in ("untouched", "ninth untouched") and not rows[kind]["history"][-1]:
             misses.append({"turns": c["turns"], "understood_as": answers["history"].understood_as, "kind": kind})
 
     def share(xs, i=None):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import abstain
+from .compare import mention_model
 from .errors import IndexMismatch, QueryError
 from . import published
 from .index import UNIT_PARAGRAPH, LoadedIndex
@@ -141,6 +142,9 @@ class Retriever:
         #: The fitted ranking of the best units (:func:`qa.rescore.ranking_model`), read by :class:`qa.rescore.Learned`;
         #: None for a model never fitted.
         self.ranking_model = ranking_model(m.model, {m.backend, backend_of(self.model)})
+        #: The fitted decision of "not mentioned" in a comparison (:func:`qa.compare.mention_model`); None for a
+        #: model never fitted.
+        self.mention_model = mention_model(m.model, {m.backend, backend_of(self.model)})
         #: Document titles by file.
         self.titles = {name: m.title(name) for name in m.sources}
         places = {name: rec.meta["places"] for name, rec in m.sources.items() if rec.status == "indexed"}

@@ -16,8 +16,9 @@ the year a question asks about is preferred in every document
 (:func:`without_preference`), and the words that ask for every place are left out
 (:data:`EVERY_PLACE`). A row is "not mentioned", and holds no quote, when its
 document's fitted tier is "none", when its quote stands under another year than
-the one asked (:meth:`Comparer.other_year`), or when its answering sentences hold
-too little of what the comparison's answers hold (:meth:`Comparer.agree`). The
+the one asked (:meth:`Comparer.other_year`), or when a fitted model of how much of what
+the comparison's answers hold its answering sentences and its document hold says so
+(:class:`Mention`, :meth:`Comparer.decide`). The
 rules, their tests and figures: ``docs/compare.md``, ``docs/rules.md``.
 """
 from __future__ import annotations
@@ -25,11 +26,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from .abstain import EVIDENCE_TOP, GAP_RANK
+from .abstain import EVIDENCE_TOP, GAP_RANK, Logistic, fitted, fitted_features
 from .index import UNIT_PARAGRAPH, UNIT_PIECE
 from .question import Lexicon, Question, check_history
 from .quote import Hit
@@ -37,7 +38,7 @@ from .rescore import prefers_documents, rescore_each
 from .scope import first_year, path_year
 from .keywords import salience
 from .search import UnitScores, fuse
-from .text import fold_script
+from .text import fold_script, has_cjk
 
 if TYPE_CHECKING:
     from .answer import Retriever
@@ -52,17 +53,21 @@ EVERY_PLACE = re.compile(
     r"|\b(?:each|every|which|all(?: the)?)\s+(?:provinces?|regions?|places?|cities|city)(?:'s|’s)?(?=\W|$)",
     re.IGNORECASE,
 )
-#: A document is "not mentioned" when its answering sentences hold less than this share of what the
-#: comparison's answers hold of the question (:meth:`Comparer.agree`). Chosen on ``compare-tune.jsonl``
+#: For a model without a fitted :class:`Mention`: a document is "not mentioned" when its answering sentences hold
+#: less than this share of what the comparison's answers hold of the question (:meth:`Comparer.decide`). Chosen on ``compare-tune.jsonl``
 #: (``benchmarks/compare.py``), cell accuracy Chinese / English: 0.25 → 0.854 / 0.738, 0.3 → 0.863 / 0.738,
 #: 0.35 → 0.850 / 0.738 (before the year rule; 0.883 / 0.738 with it); leave-one-topic-out 0.863 / 0.738.
 AGREEMENT = 0.3
 #: When no row is sure ("answer"), this many rows most likely right (by P(right)) stand for the answers in
-#: :meth:`Comparer.agree` (0: none, and no row is checked). Most English comparisons have no sure row, so before
+#: :meth:`Comparer.inputs` (0: none, and no row is checked). Most English comparisons have no sure row, so before
 #: this every row of theirs was "mentioned". Chosen 2026-12-06 on the three earlier sets (tune, untouched,
 #: compare-2; all tune since), English cell accuracy: 0 → 0.767 / 0.567 / 0.644, 1 → 0.750 / 0.667 / 0.789,
 #: 2 → 0.750 / 0.728 / 0.789, 3 → 0.758 / 0.717 / 0.789, 5 as 3; Chinese unchanged (a sure row is always there).
 REFERENCE_ROWS = 3
+#: What the fitted decision of "not mentioned" (:class:`Mention`) reads of a row (:meth:`Comparer.inputs`).
+MENTION_FEATURES = ("probability", "answer", "below_best", "share", "document_share", "phrase_share", "english")
+#: A word written alike in Chinese and English text (5G, 6G, C919): a Chinese quote holds it as the question does.
+_CODE = re.compile(r"(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]+")
 #: How the rows are ordered: as the library lists its documents, or answers first, best first.
 ORDERS = ("library", "score")
 #: The order of the tiers when rows are ordered by score.
@@ -87,6 +92,10 @@ class Row:
     hit: Hit | None = None
     #: The probability its tier was decided on (:meth:`qa.abstain.Confidence.tier`); not shown.
     probability: float = 1.0
+    #: What decided whether it is mentioned (:data:`MENTION_FEATURES`); None for a row with no quote to decide on. Not shown.
+    inputs: np.ndarray | None = None
+    #: The quote of a row judged not mentioned (:meth:`Comparer.decide`), which ``benchmarks/fit_compare.py`` reads; not shown.
+    set_aside: Hit | None = None
 
     @property
     def mentioned(self) -> bool:
@@ -118,6 +127,39 @@ class Comparison:
         """The JSON shape of ``qa compare --json`` and the ``/compare`` API."""
         return {"question": self.question, "understood_as": self.understood_as, "sources": self.sources,
                 "rows": [r.to_dict() for r in self.rows]}
+
+
+class Mention(NamedTuple):
+    """A fitted model of whether a row's document addresses the question at all (``benchmarks/fit_compare.py``):
+    a logistic model of the row's :data:`MENTION_FEATURES`, fitted on labelled comparisons, and its operating point.
+
+    Attributes:
+        features: The inputs' names (:data:`MENTION_FEATURES`); a fit of other inputs is refused.
+        model: The model; its probability says how likely the document addresses the question.
+        threshold: Under this probability, the row is "not mentioned".
+    """
+
+    features: tuple[str, ...]
+    model: Logistic
+    threshold: float
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Mention":
+        features = fitted_features(d, MENTION_FEATURES, "mention model", "benchmarks/fit_compare.py")
+        return cls(features, Logistic.from_dict(d["model"]), float(d["threshold"]))
+
+    def to_dict(self) -> dict:
+        return {"features": list(self.features), "model": self.model.to_dict(), "threshold": self.threshold}
+
+    def mentioned(self, x: np.ndarray) -> bool:
+        """Whether a row of these inputs addresses the question."""
+        return float(self.model.probability(x)) >= self.threshold
+
+
+def mention_model(model_name: str, backends: set[str]) -> Mention | None:
+    """The fitted decision of "not mentioned" (:func:`qa.abstain.fitted`); None for a model never fitted, which
+    decides by :data:`AGREEMENT`."""
+    return fitted(model_name, backends, "mention", Mention.from_dict)
 
 
 class _WithoutPreference(Lexicon):
@@ -202,7 +244,7 @@ class Comparer:
         cover = list(q.own) or None
         chosen = self.documents if files is None else [name for name in self.documents if name in set(files)]
         rows = [self.row(q, name, scored, cover) for name, scored in self.score(q, chosen).items()]
-        self.agree(rows, q, cover)
+        self.decide(rows, q, cover)
         if order == "score":
             rows.sort(key=lambda row: (_TIER_RANK[row.confidence], -(row.hit.score if row.hit else 0.0)))
         return Comparison(asked.text, rows, reading.understood, files)
@@ -260,22 +302,50 @@ class Comparer:
             self._texts[name] = fold_script("\n".join(p.text for p in self.retriever.index.paragraphs if p.source == name))
         return self._texts[name]
 
-    def agree(self, rows: list[Row], q: Question, cover: list[str] | None = None) -> None:
-        """Rows whose answering sentences hold less than :data:`AGREEMENT` of what the answers hold become
-        "not mentioned" (:func:`agreement`). With no row an answer, the :data:`REFERENCE_ROWS` likeliest stand for them."""
+    def decide(self, rows: list[Row], q: Question, cover: list[str] | None = None) -> None:
+        """Rows whose document does not address the question become "not mentioned": by the fitted model of their
+        inputs (:class:`Mention`, :meth:`inputs`), or, for a model never fitted, when their answering sentences hold
+        less than :data:`AGREEMENT` of what the answers hold (:func:`agreement`)."""
+        mention = self.retriever.mention_model
+        for row, x in zip(rows, self.inputs(rows, q, cover)):
+            if x is None:
+                continue
+            row.inputs = x
+            if not (mention.mentioned(x) if mention else x[MENTION_FEATURES.index("share")] >= AGREEMENT):
+                row.confidence, row.hit, row.set_aside = "none", None, row.hit
+
+    def inputs(self, rows: list[Row], q: Question, cover: list[str] | None = None) -> list[np.ndarray | None]:
+        """What decides whether each row with a quote is mentioned (:data:`MENTION_FEATURES`; None for the others).
+
+        The rows told "answer" are the comparison's answers; with none, the :data:`REFERENCE_ROWS` likeliest right
+        stand for them. Each input: the row's P(right) as log-odds, whether it is an answer, and how far under the
+        likeliest row it is; how much of what the answers hold of the question (:func:`agreement`) its answering
+        sentences hold, its whole document holds, and they hold of the question's two-word phrases (「县域商业」,
+        where 县域 and 商业 alone are everywhere); and whether the question is English.
+        """
         answers = [row.hit for row in rows if row.confidence == "answer"]
         if not answers:  # none sure: the likeliest uncertain rows stand for the answers
             likely = sorted((row for row in rows if row.hit is not None), key=lambda row: -row.probability)
             answers = [row.hit for row in likely[:REFERENCE_ROWS]]
         if not answers:
-            return
+            return [None] * len(rows)
         documents = [row.source for row in rows]
+        said = [fold_script(" ".join(h.highlights)) for h in answers]
         # A word every compared document uses somewhere (发展, 经济) tells none of them apart.
-        asked = [(words, weight * (1 - self.share_holding(words, documents))) for words, weight in terms(q, cover)]
-        share = agreement(asked, [fold_script(" ".join(h.highlights)) for h in answers])
+        share, phrase_share = (
+            agreement([(words, weight * (1 - self.share_holding(words, documents))) for words, weight in asked], said)
+            for asked in (terms(q, cover), phrases(q, cover)))
+        best = _log_odds(max(row.probability for row in rows if row.hit is not None))
+        english = 0.0 if q.chinese else 1.0
+        out = []
         for row in rows:
-            if row.hit is not None and share(fold_script(" ".join(row.hit.highlights))) < AGREEMENT:
-                row.confidence, row.hit = "none", None
+            if row.hit is None:
+                out.append(None)
+                continue
+            text, p = fold_script(" ".join(row.hit.highlights)), _log_odds(row.probability)
+            out.append(np.array([p, float(row.confidence == "answer"), best - p, share(text), share(self.text(row.source)),
+                                 phrase_share(text), english]))
+        return out
 
     def share_holding(self, words: list[str], documents: list[str]) -> float:
         """The share of ``documents`` whose text (script-folded) holds one of ``words``."""
@@ -329,7 +399,23 @@ def terms(q: Question, cover: list[str] | None = None) -> list[tuple[list[str], 
         glossary = q.lexicon.glossary
         meanings = (glossary.meanings(" ".join(cover)) if glossary else []) if cover else q.meanings
         return [(m.words, m.weight) for m in meanings if m.words]
-    return [([w], salience(w)) for w in dict.fromkeys(cover or q.cover_words)]
+    # cover words leave out Latin ones (a Chinese quote writes 地区生产总值, not GDP), but not a code (6G)
+    codes = [t for t in q.tokens if _CODE.fullmatch(t)] if not cover else []
+    return [([w], salience(w)) for w in dict.fromkeys((cover or q.cover_words) + codes)]
+
+
+def phrases(q: Question, cover: list[str] | None = None) -> list[tuple[list[str], float]]:
+    """A Chinese question's two-word phrases, as it writes them (「县域商业」 of 县域 + 商业), each weighing one; none
+    for an English question, whose words are looked for by their meanings."""
+    if q.meanings is not None:
+        return []
+    words = [w for w in (cover or q.cover_words) if has_cjk(w)]
+    return [([a + b], 1.0) for a, b in dict.fromkeys(zip(words, words[1:])) if a + b in q.folded]
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return float(np.log(p / (1 - p)))
 
 
 def agreement(asked: list[tuple[list[str], float]], answers: list[str]):

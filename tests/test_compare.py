@@ -217,13 +217,47 @@ def test_with_no_sure_row_the_likeliest_rows_stand_for_the_answers(retriever, mo
                 for f, (text, p) in said.items()]
 
     checked = rows()
-    comparer.agree(checked, q)
+    comparer.decide(checked, q)
     assert [row.confidence for row in checked] == ["uncertain", "uncertain", "none"]
     assert checked[2].hit is None
     monkeypatch.setattr(qa.compare, "REFERENCE_ROWS", 0)  # as before: with no sure row, no row was checked
     unchecked = rows()
-    comparer.agree(unchecked, q)
+    comparer.decide(unchecked, q)
     assert [row.confidence for row in unchecked] == ["uncertain"] * 3
+
+
+def test_the_fitted_decision_of_not_mentioned_loads_and_decides(retriever, monkeypatch):
+    """The default model's fit (benchmarks/fit_compare.py) loads; a row is "not mentioned" when its probability is under the operating point."""
+    from qa.abstain import Logistic
+    from qa.compare import MENTION_FEATURES, Mention, mention_model
+
+    fitted = mention_model("multilingual-e5-small", {"onnx"})
+    assert fitted is not None and fitted.features == MENTION_FEATURES and 0 < fitted.threshold < 1
+    assert mention_model("multilingual-e5-small", {"torch"}) is not None
+    assert retriever.mention_model is None  # the fake encoder was never fitted: the share rule decides
+    n = len(MENTION_FEATURES)
+    share = MENTION_FEATURES.index("share")
+    weights = np.zeros(n)
+    weights[share] = 10.0  # mentioned as its answering sentences hold what the answers hold
+    model = Logistic(np.full(n, 0.5), np.ones(n), weights, 0.0)
+    monkeypatch.setattr(retriever, "mention_model", Mention(MENTION_FEATURES, model, 0.5))
+    c = retriever.compare(ICE)
+    decided = [row for row in c.rows if row.inputs is not None]
+    assert decided and all(row.mentioned == (row.inputs[share] >= 0.5) for row in decided)
+    assert all(row.set_aside is not None for row in decided if not row.mentioned)
+    monkeypatch.setattr(retriever, "mention_model", Mention(MENTION_FEATURES, model, 1.0))  # nothing is sure enough
+    assert all(not row.mentioned for row in retriever.compare(ICE).rows)
+
+
+def test_codes_and_two_word_phrases_are_what_a_comparison_looks_for(retriever):
+    """「6G」 is written so in Chinese text, unlike GDP; 「县域商业」 says more than 县域 and 商业, which every report uses."""
+    from qa.compare import Comparer, phrases, terms
+
+    comparer = Comparer(retriever)
+    asked = [w for words, _ in terms(comparer.read("哪些省份在布局6G和GDP统计？")) for w in words]
+    assert "6g" in asked and "gdp" not in asked
+    assert [p for (p,), _ in phrases(comparer.read("各地县域商业体系建设有什么进展？"))] == ["县域商业", "商业体系", "体系建设"]
+    assert phrases(comparer.read("What is each region's grain output target?")) == []
 
 
 def test_a_word_every_compared_document_uses_tells_none_apart(retriever):
