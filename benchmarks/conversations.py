@@ -8,7 +8,7 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
 when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
-turns). The untouched conversations (``questions/untouched-11/``) are rows of their own; so are the earlier
+turns). The untouched conversations (``questions/untouched-12/``) are rows of their own; so are the earlier
 untouched sets (tune sets since their misses were looked at, but for the ninth, never used for a choice).
 
     python benchmarks/conversations.py [--index PATH]
@@ -53,8 +53,10 @@ HELD_OUT = [
     ("eighth untouched", ROOT / "benchmarks" / "questions" / "untouched-8" / "conversations.jsonl"),
     # the ninth untouched conversations (2026-12-06): measured on what was shipped that day, never used to make a choice (40)
     ("ninth untouched", ROOT / "benchmarks" / "questions" / "untouched-9" / "conversations.jsonl"),
-    # written at the start of the next session by writers who had seen no code, set or figure; never used to make a choice (40)
-    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-11" / "conversations.jsonl"),
+    # the eleventh untouched conversations (2026-12-06): tune since their misses were looked at the same day (40)
+    ("eleventh untouched", ROOT / "benchmarks" / "questions" / "untouched-11" / "conversations.jsonl"),
+    # written in the third session of 2026-12-06 by writers who had seen no code, set or figure; never used to make a choice (40)
+    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-12" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 

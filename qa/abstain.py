@@ -14,6 +14,7 @@ replies (:func:`tier`).
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from functools import lru_cache, partial
 from importlib import resources
@@ -166,8 +167,9 @@ def gather(
     unknown = scope.unknown(question, context, best)
     if unknown and not question.chinese:  # "Canal" in "Pinglu Canal" is a word the library uses (运河), not a name
         glossary = question.lexicon.glossary
-        unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or not (
-            in_longer_name(question.text, n) and glossary is not None and glossary.uses_word(n))]
+        # nor are ordinary words in a longer name ("the Mini Three Links", 小三通), though an acronym ("US") stays one
+        unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or re.search(rf"\b{re.escape(n.upper())}\b", question.text) or not (
+            in_longer_name(question.text, n) and glossary is not None and glossary.is_word(n))]
     return Evidence(dense, share, unknown, keyword, float(gap), agree, float(margin),
                     float(scored.dense[np.argmax(scored.fused)]), float(first or 0.0), float(said))
 

@@ -37,6 +37,9 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z&]*(?:'[A-Za-z]+)*")  # "pumped-storage" is 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 #: A capitalised word or an acronym of an English question, and where a sentence starts.
 _EN_NAME = re.compile(r"(?<![\w&'’])(?:[A-Z][\w&]*|[a-z]+[A-Z]\w*)")
+#: Characters that join two words: a name CC-CEDICT lacks with one of these inside is two words.
+_AND = "和与及或跟同"
+_LOWER_WORD = re.compile(r"(?<![\w-])[a-z][a-z-]+(?![\w-])")
 _SENTENCE_START = re.compile(r"(^|[.?!:;]\s*|[\"“(]\s*)$")
 #: Definitions that give no translation of their own.
 _NOT_A_MEANING = ("CL:", "variant of", "old variant", "surname ", "see ", "also written", "used in", "Taiwan pr.", "abbr. for")
@@ -101,12 +104,14 @@ class Glossary:
         found: dict[str, set[str]] = defaultdict(set)
         general: dict[str, tuple[int, str]] = {}
         ordinary: set[str] = set()
+        english: set[str] = set()
         for entry in CcCedict().get_entries():
             word = entry["simplified"]
             if not _CJK_WORD.fullmatch(word):
                 continue
             count = common.get(word, 0)
             for d in entry["definitions"]:
+                english.update(_LOWER_WORD.findall(d))
                 for key in _keys(d):
                     if word in usage:
                         found[key].add(word)
@@ -121,6 +126,8 @@ class Glossary:
         self.words = {k: sorted(v, key=lambda w: (-usage[w], w)) for k, v in found.items()}
         #: English words the library uses as ordinary words, not names: "port" 港口 (but not "France" 法国).
         self._ordinary = ordinary
+        #: English words the dictionary writes in lower case somewhere ("three", "preeminent"; not "Zealand").
+        self._english = english
         #: English phrase → its commonest Chinese word anywhere, which weighs it.
         self._general = {k: w for k, (_, w) in general.items()}
 
@@ -138,6 +145,12 @@ class Glossary:
         """Whether the library uses an English word, capitalised in a name ("Port of Shanghai", "Pinglu Canal"),
         as an ordinary word in Chinese: "port" 港口, "canal" 运河; not a name such as "France" 法国 or "Laos" 老挝."""
         return any(form in self._ordinary for form in _lemmas(word.lower()))
+
+    def is_word(self, word: str) -> bool:
+        """Whether an English word is an ordinary one, capitalised in a name of ordinary words ("the Mini Three Links",
+        "State Preeminent Science and Technology Award"), which the library writes in Chinese (小三通): the library uses
+        it (:meth:`uses_word`), or the dictionary writes it in lower case. Not "Zealand", "France" or "Wolfsburg"."""
+        return self.uses_word(word) or any(form in self._english for form in _lemmas(word.lower()))
 
     def meanings(self, question: str) -> list[Meaning]:
         """Each word or phrase of an English question that says what it is about, in Chinese.
@@ -236,6 +249,8 @@ def ordinary_word(word: str) -> bool:
         return False
     if any(word[:k] in ordinary and word[k:] in ordinary for k in range(2, len(word) - 1)):
         return True
+    if any(word[k] in _AND and word[:k] in known and word[k + 1:] in known for k in range(1, len(word) - 1)):
+        return True  # two words joined by 「和」: 「山和湖」 (jieba tags it a place)
     # a character CC-CEDICT knows (新, a surname too) before or after an ordinary word of two or more: 新 + 开工;
     # not a two-character word read as two characters (华为, 梅西 are names)
     return len(word) > 2 and ((word[0] in known and word[1:] in ordinary) or (word[-1] in known and word[:-1] in ordinary))

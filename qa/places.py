@@ -38,6 +38,13 @@ ABBREVIATIONS = {
     "皖": "安徽", "闽": "福建", "赣": "江西", "鲁": "山东", "豫": "河南", "鄂": "湖北", "湘": "湖南", "粤": "广东",
     "桂": "广西", "琼": "海南", "渝": "重庆", "川": "四川", "黔": "贵州", "滇": "云南", "陕": "陕西", "陇": "甘肃",
 }
+#: The provinces' customary literary names (别称) that a question may name them by: 「陇原人均博物馆拥有量」, 「八闽」,
+#: 「齐鲁」; only those no other place shares (巴蜀, 江淮 and 岭南 span two or more provinces).
+ALIASES = {
+    "八闽": "福建", "三秦": "陕西", "齐鲁": "山东", "燕赵": "河北", "荆楚": "湖北", "三晋": "山西", "陇原": "甘肃",
+    "八桂": "广西", "龙江": "黑龙江", "三湘": "湖南", "潇湘": "湖南", "中原": "河南", "琼州": "海南", "赣鄱": "江西",
+    "雪域": "西藏", "塞上": "宁夏",
+}
 #: Administrative suffixes dropped from a place name (longest first).
 _SUFFIX = re.compile(r"(自治[区州县旗]|特别行政区|新区|省|市|县|区|州|盟|旗)$")
 #: A document is also about the places its text names this often (times, and times per
@@ -47,7 +54,8 @@ MIN_MENTIONS, MIN_PER_1000 = 3, 1.0
 
 
 def place_name(name: str) -> str:
-    """A place name in its short, simplified form: 四川省 → 四川, 敦化市 → 敦化, 延边朝鲜族自治州 → 延边.
+    """A place name in its short, simplified form: 四川省 → 四川, 敦化市 → 敦化, 延边朝鲜族自治州 → 延边; a province's
+    literary name or abbreviation with 省 as the province: 陇原 → 甘肃, 闽省 → 福建 (:data:`ALIASES`, :data:`ABBREVIATIONS`).
 
     The suffix stays when the stem alone is not a place name to jieba (高新区, not 高新).
     """
@@ -56,6 +64,8 @@ def place_name(name: str) -> str:
     for province in PROVINCES:
         if name.startswith(province):
             return province
+    if name in ALIASES or (name[:1] in ABBREVIATIONS and name[1:] == "省"):  # 陇原, 闽省
+        return ALIASES.get(name) or ABBREVIATIONS[name[0]]
     stem = _SUFFIX.sub("", name)
     words = jieba.lcut(stem)
     if stem != name and len(words) > 1 and words[-1].endswith("族"):  # 延边朝鲜族(自治州)
@@ -114,10 +124,12 @@ def document_places(heads: list[str], text: str) -> list[str]:
 
 def question_places(question: str, known: set[str]) -> set[str]:
     """The places among ``known`` (and the provinces) that a question names, in Chinese (a province also by its
-    abbreviation, :data:`ABBREVIATIONS`) or English."""
+    abbreviation, alone or with 省, :data:`ABBREVIATIONS`, or its literary name, :data:`ALIASES`) or English."""
     folded = fold_script(question)  # also lower case and NFKC width
     named = set(find_names(known | set(PROVINCES), folded))
-    named |= {ABBREVIATIONS[w] for w in segmenter().lcut(folded) if w in ABBREVIATIONS}
+    words = segmenter().lcut(folded)
+    named |= {ABBREVIATIONS[w[0]] for w in words if w in ABBREVIATIONS or (w[:1] in ABBREVIATIONS and w[1:] == "省")}
+    named |= {ALIASES[w] for w in words if w in ALIASES}  # words: 「中原子」 is not 中原
     named |= {p for p, en in PROVINCES.items() if re.search(rf"(?<![a-z]){en}(?![a-z])", folded)}
     if not has_cjk(folded):  # the other places by their pinyin: "Dunhua" is 敦化
         named |= {p for p in known if has_cjk(p) and re.search(rf"(?<![a-z]){pinyin_of(p)}(?![a-z])", folded)}
@@ -204,6 +216,10 @@ COUNTRIES = {
     "泰国": ("泰", "thailand"), "缅甸": ("缅", "myanmar"), "柬埔寨": ("柬", "cambodia"), "马来西亚": ("马", "malaysia"),
     "澳大利亚": ("澳", "australia"), "欧洲": ("欧", "europe"), "欧盟": ("欧", "eu"), "非洲": ("非", "africa"),
 }
+#: Hong Kong, Macao and Taiwan, which Chinese texts write together by their short forms: 「港澳」, 「吉港澳合作」, 「港澳台」.
+REGIONS = {"香港": ("港", "hong kong"), "澳门": ("澳", "macao"), "台湾": ("台", "taiwan")}
+_REGION_BY_NAME = {**{zh: short for zh, (short, _) in REGIONS.items()}, **{en: short for short, en in REGIONS.values()}}
+_REGIONS_TOGETHER = re.compile("[" + "".join(short for short, _ in REGIONS.values()) + "]{2,}")
 _COUNTRY_BY_NAME = {**{zh: short for zh, (short, _) in COUNTRIES.items()}, **{en: short for short, en in COUNTRIES.values()}}
 _SHORTS = "".join(sorted({short for short, _ in COUNTRIES.values()}))
 
@@ -215,8 +231,12 @@ def written_short(name: str, words: Collection[str], context: str) -> bool:
     A short form is one common character (日, 老, 美), so it counts only where it
     starts a word (after 中, another country's short form or no Chinese character)
     and leads into one of the question's other ``words``: 「中老铁路」 for a question
-    with 铁路, never 「中老年」 or the 老 of 「养老服务」.
+    with 铁路, never 「中老年」 or the 老 of 「养老服务」. Hong Kong, Macao and Taiwan count where
+    two of their short forms stand together (「港澳」, :data:`REGIONS`).
     """
+    region = _REGION_BY_NAME.get(fold_script(name))
+    if region and any(region in run for run in _REGIONS_TOGETHER.findall(context)):  # 「吉港澳」: 港 and 澳 together
+        return True
     short = _COUNTRY_BY_NAME.get(fold_script(name))
     if not short:
         return False

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .errors import QueryError
 from .keywords import segmenter, tokenize
-from .places import place_name, preferred, question_places, romanized, without_names
+from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
 from .words import MEANING, NATIONAL
@@ -111,6 +111,10 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
             continue  # jieba's tag on a common word (满意度) or on a piece it cut (和平 of 和平贝母)
         if w.flag == "nr" and len(w.word) == 2 and not can_be_name(w.word[0]):
             continue  # a person's name starts with a surname: not 「迎客」 of 「开门迎客」
+        named = w.flag == "ns" or w.flag.startswith(_NAME_TAGS)
+        if named and len(w.word) > 2 and w.word[-1] == "人" and (w.word[:-1] in PROVINCES or is_place(w.word[:-1])):
+            places.add(place_name(w.word[:-1]))  # a name for its people: 「四川人」 is about Sichuan (「外国人」 is no name)
+            continue
         if w.flag == "ns":
             places.add(place_name(w.word))
         elif w.flag.startswith(_NAME_TAGS):

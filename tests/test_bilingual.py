@@ -56,6 +56,9 @@ def test_ordinary_words_are_told_from_names(glossary):
     assert not glossary.uses_word("France")  # 法国 is "France": a name, though the library uses it
     assert not glossary.uses_word("Spain")  # only in brackets: "notably … El Mundo (Spain)"
     assert not glossary.uses_word("harbour")  # 海港 is not a word of this library
+    # the dictionary writes "three" and "preeminent" in lower case: words, in "the Mini Three Links" (小三通) too
+    assert glossary.is_word("Three") and glossary.is_word("Preeminent") and glossary.is_word("Links")
+    assert not glossary.is_word("Zealand") and not glossary.is_word("France") and not glossary.is_word("Wolfsburg")
 
 
 def test_share_of_words_found():

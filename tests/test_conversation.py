@@ -52,6 +52,8 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
      "Chongqing new land sea corridor How many trains ran there last year?"),
     # a pronoun: the earlier topic is what it points at
     (["河南今年汽车产量目标是多少？"], "其中新能源汽车要达到多少？", "河南 今年 汽车产量 目标 其中新能源汽车要达到多少？"),
+    # 「它」 points back though jieba glues it to the next word (「它运」)
+    (["中老铁路累计运了多少旅客？"], "它运的货有多少？", "中老 铁路 累计 运了 旅客 它运的货有多少？"),
     # 「其中」 points at things: the earlier question's verbs and adverbs stay behind; 「为此」 at what was done
     (["2025年拟发行多少超长期特别国债？"], "其中多少用于以旧换新？", "2025年 年拟 国债 其中多少用于以旧换新？"),
     (["内蒙古哪些产业已入选国家级先进制造业集群？"], "其中乳业的产业链产值力争突破多少？",
