@@ -14,15 +14,15 @@ in Chinese (``q``) and in English (``q_en``). Per set and language it prints:
 - the share of each tier, and the figures per topic.
 
 The decision of "not mentioned" (``qa.compare.Mention``) is fitted by ``fit_compare.py`` on ``compare-tune.jsonl``,
-``compare-untouched.jsonl`` and ``../compare-2/`` to ``../compare-4/`` (each untouched when written, tune since its
-misses were looked at or it was fitted on). They are scored with ``--untouched`` to ``--untouched-4``;
-``../compare-5/`` (``--untouched-5``) judges the fitted decision, and is never read by the fit.
+``compare-untouched.jsonl`` and ``../compare-2/`` to ``../compare-5/`` (each untouched when written, tune since its
+misses were looked at or it was fitted on). They are scored with ``--untouched`` to ``--untouched-5``;
+``../compare-6/`` (``--untouched-6``) judges the second fit, and is never read by it.
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
 medians.
 
-    python benchmarks/compare.py [--index PATH] [--untouched] [--untouched-2] ... [--untouched-5] [--rounds 3]
+    python benchmarks/compare.py [--index PATH] [--untouched] [--untouched-2] ... [--untouched-6] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -137,6 +137,8 @@ def main() -> None:
                     help="also score questions/compare-4 (6 more topics, written 2026-12-06; once, on a frozen method)")
     ap.add_argument("--untouched-5", action="store_true", dest="untouched_5",
                     help="also score questions/compare-5 (8 more topics, written 2026-12-06; once, on a frozen method)")
+    ap.add_argument("--untouched-6", action="store_true", dest="untouched_6",
+                    help="also score questions/compare-6 (8 more topics, written 2026-12-06; once, on a frozen method)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
@@ -155,6 +157,8 @@ def main() -> None:
         sets["untouched-4"] = SET.parent / "compare-4" / "compare-untouched.jsonl"
     if args.untouched_5:
         sets["untouched-5"] = SET.parent / "compare-5" / "compare-untouched.jsonl"
+    if args.untouched_6:
+        sets["untouched-6"] = SET.parent / "compare-6" / "compare-untouched.jsonl"
     results: dict = {"agreement": AGREEMENT, "sets": {}}
     lines = [f"Comparisons over {len(retriever.lexicon.places)} documents ({args.index}); AGREEMENT {AGREEMENT}", "",
              "| set | language | cells | not mentioned | cell accuracy | strict | NM precision | NM recall | "

@@ -36,7 +36,7 @@ from .question import Lexicon, Question, check_history
 from .quote import Hit
 from .rescore import prefers_documents, rescore_each
 from .scope import first_year, path_year
-from .keywords import salience
+from .keywords import salience, segmenter
 from .search import UnitScores, fuse
 from .text import fold_script, has_cjk
 
@@ -65,7 +65,7 @@ AGREEMENT = 0.3
 #: 2 → 0.750 / 0.728 / 0.789, 3 → 0.758 / 0.717 / 0.789, 5 as 3; Chinese unchanged (a sure row is always there).
 REFERENCE_ROWS = 3
 #: What the fitted decision of "not mentioned" (:class:`Mention`) reads of a row (:meth:`Comparer.inputs`).
-MENTION_FEATURES = ("probability", "answer", "below_best", "share", "document_share", "phrase_share", "english")
+MENTION_FEATURES = ("probability", "answer", "below_best", "share", "phrase_share", "part_share", "english")
 #: A word written alike in Chinese and English text (5G, 6G, C919): a Chinese quote holds it as the question does.
 _CODE = re.compile(r"(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]+")
 #: How the rows are ordered: as the library lists its documents, or answers first, best first.
@@ -320,8 +320,9 @@ class Comparer:
         The rows told "answer" are the comparison's answers; with none, the :data:`REFERENCE_ROWS` likeliest right
         stand for them. Each input: the row's P(right) as log-odds, whether it is an answer, and how far under the
         likeliest row it is; how much of what the answers hold of the question (:func:`agreement`) its answering
-        sentences hold, its whole document holds, and they hold of the question's two-word phrases (「县域商业」,
-        where 县域 and 商业 alone are everywhere); and whether the question is English.
+        sentences hold: of its words, of its two-word phrases (「县域商业」, where 县域 and 商业 alone are in most
+        reports; :func:`phrases`), and of its words or all their parts (「居民收入」 in 「居民人均可支配收入」;
+        :func:`parts`); and whether the question is English.
         """
         answers = [row.hit for row in rows if row.confidence == "answer"]
         if not answers:  # none sure: the likeliest uncertain rows stand for the answers
@@ -332,9 +333,9 @@ class Comparer:
         documents = [row.source for row in rows]
         said = [fold_script(" ".join(h.highlights)) for h in answers]
         # A word every compared document uses somewhere (发展, 经济) tells none of them apart.
-        share, phrase_share = (
+        share, phrase_share, part_share = (
             agreement([(words, weight * (1 - self.share_holding(words, documents))) for words, weight in asked], said)
-            for asked in (terms(q, cover), phrases(q, cover)))
+            for asked in (terms(q, cover), phrases(q, cover), parts(terms(q, cover))))
         best = _log_odds(max(row.probability for row in rows if row.hit is not None))
         english = 0.0 if q.chinese else 1.0
         out = []
@@ -343,16 +344,16 @@ class Comparer:
                 out.append(None)
                 continue
             text, p = fold_script(" ".join(row.hit.highlights)), _log_odds(row.probability)
-            out.append(np.array([p, float(row.confidence == "answer"), best - p, share(text), share(self.text(row.source)),
-                                 phrase_share(text), english]))
+            out.append(np.array([p, float(row.confidence == "answer"), best - p, share(text), phrase_share(text),
+                                 part_share(text), english]))
         return out
 
-    def share_holding(self, words: list[str], documents: list[str]) -> float:
-        """The share of ``documents`` whose text (script-folded) holds one of ``words``."""
+    def share_holding(self, words: list[str | tuple[str, ...]], documents: list[str]) -> float:
+        """The share of ``documents`` whose text (script-folded) holds one of ``words`` (:func:`held_in`)."""
         held = set()
         for w in words:
             if w not in self._holding:
-                self._holding[w] = frozenset(name for name in self.documents if w in self.text(name))
+                self._holding[w] = frozenset(name for name in self.documents if held_in(w, self.text(name)))
             held |= self._holding[w]
         return sum(name in held for name in documents) / len(documents) if documents else 0.0
 
@@ -413,6 +414,22 @@ def phrases(q: Question, cover: list[str] | None = None) -> list[tuple[list[str]
     return [([a + b], 1.0) for a, b in dict.fromkeys(zip(words, words[1:])) if a + b in q.folded]
 
 
+def parts(asked: list[tuple[list[str], float]]) -> list[tuple[list[str | tuple[str, ...]], float]]:
+    """Each term's words, or all the shorter words jieba finds in one: 「居民收入」 is held by 「居民人均可支配收入」, which
+    holds 居民 and 收入 (:func:`held_in`)."""
+    jieba = segmenter()
+
+    def split(word: str) -> tuple[str, ...]:
+        return tuple(p for p in jieba.lcut_for_search(word) if 1 < len(p) < len(word))
+
+    return [(words + [split(w) for w in words if split(w)], weight) for words, weight in asked]
+
+
+def held_in(word: str | tuple[str, ...], text: str) -> bool:
+    """Whether ``text`` holds a word, or all of a tuple of words."""
+    return word in text if isinstance(word, str) else all(w in text for w in word)
+
+
 def _log_odds(p: float) -> float:
     p = min(max(p, 1e-4), 1 - 1e-4)
     return float(np.log(p / (1 - p)))
@@ -422,10 +439,11 @@ def agreement(asked: list[tuple[list[str], float]], answers: list[str]):
     """How much of what the answers hold a text holds: each term weighs its salience times the share of
     ``answers`` (script-folded) that hold it, so the words every answer uses count most and a word of
     the question no answer uses (「实际」, 「情况」) not at all. Returns a function of a folded text, 0 to 1."""
-    weights = [(words, weight * sum(any(w in a for w in words) for a in answers) / len(answers)) for words, weight in asked]
+    weights = [(words, weight * sum(any(held_in(w, a) for w in words) for a in answers) / len(answers))
+               for words, weight in asked]
     total = sum(w for _, w in weights)
 
     def share(text: str) -> float:
-        return sum(w for words, w in weights if any(x in text for x in words)) / total if total else 1.0
+        return sum(w for words, w in weights if any(held_in(x, text) for x in words)) / total if total else 1.0
 
     return share

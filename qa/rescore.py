@@ -311,7 +311,15 @@ def rescore(scored: UnitScores, question: "Question", ctx: Context, rescorers: t
 
 def rescore_each(scored: list[UnitScores], question: "Question", ctx: Context, rescorers: tuple[Rescorer, ...]) -> list[UnitScores]:
     """Several candidate lists of one question (a comparison's documents), each as :func:`rescore` gives it; the
-    learned ranking reads them in one pass (:meth:`Learned.each`): a comparison of 30 documents, 1.3× sooner."""
+    learned ranking reads them in one pass (:meth:`Learned.each`), and the re-scorers that change each unit by
+    itself (:class:`PieceHandicap`, :class:`Prefer`) change them all at once: a comparison of 30 documents, 1.3× sooner."""
+    sizes = np.cumsum([len(s.ids) for s in scored])[:-1]
     for rescorer in rescorers:
-        scored = rescorer.each(scored, question, ctx) if isinstance(rescorer, Learned) else [rescorer(s, question, ctx) for s in scored]
+        if isinstance(rescorer, Learned):
+            scored = rescorer.each(scored, question, ctx)
+        elif isinstance(rescorer, (PieceHandicap, Prefer)) and scored:  # unit by unit: every list at once
+            joined = rescorer(UnitScores(*(np.concatenate(column) for column in zip(*scored))), question, ctx)
+            scored = [UnitScores(*parts) for parts in zip(*(np.split(column, sizes) for column in joined))]
+        else:
+            scored = [rescorer(s, question, ctx) for s in scored]
     return scored

@@ -260,6 +260,18 @@ def test_codes_and_two_word_phrases_are_what_a_comparison_looks_for(retriever):
     assert phrases(comparer.read("What is each region's grain output target?")) == []
 
 
+
+def test_a_word_is_held_by_all_its_parts_as_well():
+    """「居民收入」 is in 「城乡居民人均可支配收入增长5%」 by its parts 居民 and 收入 (compare-5's misses)."""
+    from qa.compare import agreement, held_in, parts
+
+    asked = parts([(["居民收入"], 10.0)])
+    assert asked == [(["居民收入", ("居民", "收入")], 10.0)]
+    assert held_in(("居民", "收入"), "城乡居民人均可支配收入增长5%") and not held_in(("居民", "收入"), "居民消费")
+    share = agreement(asked, ["居民收入增长与经济增长同步"])
+    assert share("城乡居民人均可支配收入增长5%") == 1.0 and share("居民消费价格涨幅") == 0.0
+
+
 def test_a_word_every_compared_document_uses_tells_none_apart(retriever):
     from qa.compare import Comparer
 
