@@ -165,11 +165,13 @@ def gather(
     keyword = float(scored.keyword.max())
     agree = bool(para[np.argmax(scored.dense)] == para[np.argmax(scored.keyword)]) and keyword > 0
     unknown = scope.unknown(question, context, best)
-    if unknown and not question.chinese:  # "Canal" in "Pinglu Canal" is a word the library uses (运河), not a name
+    if unknown and not question.chinese:
         glossary = question.lexicon.glossary
-        # nor are ordinary words in a longer name ("the Mini Three Links", 小三通), though an acronym ("US") stays one
-        unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or re.search(rf"\b{re.escape(n.upper())}\b", question.text) or not (
-            in_longer_name(question.text, n) and glossary is not None and glossary.is_word(n))]
+        # "Canal" of "Pinglu Canal" is a word the library uses (运河), "Three" of "the Mini Three Links" (小三通) an
+        # ordinary one: no names; an acronym as written ("US") stays one
+        unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or not (
+            glossary is not None and in_longer_name(question.text, n) and glossary.is_word(n)
+            and not re.search(rf"\b{re.escape(n.upper())}\b", question.text))]
     return Evidence(dense, share, unknown, keyword, float(gap), agree, float(margin),
                     float(scored.dense[np.argmax(scored.fused)]), float(first or 0.0), float(said))
 

@@ -16,8 +16,8 @@ the year a question asks about is preferred in every document
 (:func:`without_preference`), and the words that ask for every place are left out
 (:data:`EVERY_PLACE`). A row is "not mentioned", and holds no quote, when its
 document's fitted tier is "none", when its quote stands under another year than
-the one asked (:meth:`Comparer.other_year`), or when a fitted model of how much of what
-the comparison's answers hold its answering sentences and its document hold says so
+the one asked (:meth:`Comparer.other_year`), or when a fitted model of how sure the row is
+and how much of what the comparison's answers hold its answering sentences hold says so
 (:class:`Mention`, :meth:`Comparer.decide`). The
 rules, their tests and figures: ``docs/compare.md``, ``docs/rules.md``.
 """
@@ -130,12 +130,13 @@ class Comparison:
 
 
 class Mention(NamedTuple):
-    """A fitted model of whether a row's document addresses the question at all (``benchmarks/fit_compare.py``):
-    a logistic model of the row's :data:`MENTION_FEATURES`, fitted on labelled comparisons, and its operating point.
+    """A fitted model of whether a row's quote answers the question: its document addresses it, and the quote is the
+    answer (``benchmarks/fit_compare.py``): a logistic model of the row's :data:`MENTION_FEATURES`, fitted on labelled
+    comparisons, and its operating point.
 
     Attributes:
         features: The inputs' names (:data:`MENTION_FEATURES`); a fit of other inputs is refused.
-        model: The model; its probability says how likely the document addresses the question.
+        model: The model; its probability says how likely the row's quote answers the question.
         threshold: Under this probability, the row is "not mentioned".
     """
 
@@ -152,7 +153,7 @@ class Mention(NamedTuple):
         return {"features": list(self.features), "model": self.model.to_dict(), "threshold": self.threshold}
 
     def mentioned(self, x: np.ndarray) -> bool:
-        """Whether a row of these inputs addresses the question."""
+        """Whether a row of these inputs is shown (else "not mentioned")."""
         return float(self.model.probability(x)) >= self.threshold
 
 
@@ -422,7 +423,7 @@ def parts(asked: list[tuple[list[str], float]]) -> list[tuple[list[str | tuple[s
     def split(word: str) -> tuple[str, ...]:
         return tuple(p for p in jieba.lcut_for_search(word) if 1 < len(p) < len(word))
 
-    return [(words + [split(w) for w in words if split(w)], weight) for words, weight in asked]
+    return [(words + [p for p in map(split, words) if p], weight) for words, weight in asked]
 
 
 def held_in(word: str | tuple[str, ...], text: str) -> bool:
