@@ -143,7 +143,6 @@ def main() -> None:
     args = ap.parse_args()
 
     from qa import Retriever
-    from qa.compare import AGREEMENT
     from qa.search import single_query_threads
 
     single_query_threads()
@@ -159,8 +158,10 @@ def main() -> None:
         sets["untouched-5"] = SET.parent / "compare-5" / "compare-untouched.jsonl"
     if args.untouched_6:
         sets["untouched-6"] = SET.parent / "compare-6" / "compare-untouched.jsonl"
-    results: dict = {"agreement": AGREEMENT, "sets": {}}
-    lines = [f"Comparisons over {len(retriever.lexicon.places)} documents ({args.index}); AGREEMENT {AGREEMENT}", "",
+    mention = retriever.mention_model
+    decided = f"the fitted decision of \"not mentioned\" (P ≥ {mention.threshold})" if mention else "the share rule (qa.compare.AGREEMENT)"
+    results: dict = {"decision": decided, "sets": {}}
+    lines = [f"Comparisons over {len(retriever.lexicon.places)} documents ({args.index}); {decided}", "",
              "| set | language | cells | not mentioned | cell accuracy | strict | NM precision | NM recall | "
              "right sentence (mentioned) | answer | uncertain | none |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     per_topic = ["", "Per topic (cell accuracy, NM precision, NM recall):", "", "| set | topic | language | accuracy | NM precision | NM recall |",

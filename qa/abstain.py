@@ -14,7 +14,6 @@ replies (:func:`tier`).
 from __future__ import annotations
 
 import json
-import re
 import warnings
 from functools import lru_cache, partial
 from importlib import resources
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple, TypeVar
 
 import numpy as np
 
-from .bilingual import in_longer_name, meanings_found
+from .bilingual import meanings_found
 from .index import UNIT_PARAGRAPH, UNIT_PIECE, LoadedIndex
 from .keywords import coverage_of, salience
 from .question import question_group
@@ -165,13 +164,9 @@ def gather(
     keyword = float(scored.keyword.max())
     agree = bool(para[np.argmax(scored.dense)] == para[np.argmax(scored.keyword)]) and keyword > 0
     unknown = scope.unknown(question, context, best)
-    if unknown and not question.chinese:
+    if unknown and not question.chinese:  # "Canal" of "Pinglu Canal" (运河) is an ordinary word, no name
         glossary = question.lexicon.glossary
-        # "Canal" of "Pinglu Canal" is a word the library uses (运河), "Three" of "the Mini Three Links" (小三通) an
-        # ordinary one: no names; an acronym as written ("US") stays one
-        unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or not (
-            glossary is not None and in_longer_name(question.text, n) and glossary.is_word(n)
-            and not re.search(rf"\b{re.escape(n.upper())}\b", question.text))]
+        unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or glossary is None or not glossary.ordinary_in_name(n, question.text)]
     return Evidence(dense, share, unknown, keyword, float(gap), agree, float(margin),
                     float(scored.dense[np.argmax(scored.fused)]), float(first or 0.0), float(said))
 

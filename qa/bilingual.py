@@ -37,8 +37,9 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z&]*(?:'[A-Za-z]+)*")  # "pumped-storage" is 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 #: A capitalised word or an acronym of an English question, and where a sentence starts.
 _EN_NAME = re.compile(r"(?<![\w&'’])(?:[A-Z][\w&]*|[a-z]+[A-Z]\w*)")
-#: Characters that join two words: a name CC-CEDICT lacks with one of these inside is two words.
-_AND = "和与及或跟同"
+#: Characters that join two words: a place name CC-CEDICT lacks with one of these inside is two words (山和湖).
+_AND = "和与及"
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'-]*)+")
 _LOWER_WORD = re.compile(r"(?<![\w-])[a-z][a-z-]+(?![\w-])")
 _SENTENCE_START = re.compile(r"(^|[.?!:;]\s*|[\"“(]\s*)$")
 #: Definitions that give no translation of their own.
@@ -105,13 +106,17 @@ class Glossary:
         general: dict[str, tuple[int, str]] = {}
         ordinary: set[str] = set()
         english: set[str] = set()
+        proper: set[str] = set()
         for entry in CcCedict().get_entries():
             word = entry["simplified"]
             if not _CJK_WORD.fullmatch(word):
                 continue
             count = common.get(word, 0)
+            name = not entry["pinyin"][:1].islower()  # 新泽西 Xin1 ze2 xi1: "New Jersey"
             for d in entry["definitions"]:
                 english.update(_LOWER_WORD.findall(d))
+                if name:  # "New Jersey, US state": the name before the comma
+                    proper.update(k.split(",")[0].strip() for k in _keys(d))
                 for key in _keys(d):
                     if word in usage:
                         found[key].add(word)
@@ -128,6 +133,8 @@ class Glossary:
         self._ordinary = ordinary
         #: English words the dictionary writes in lower case somewhere ("three", "preeminent"; not "Zealand").
         self._english = english
+        #: What the dictionary's names are called in English, in lower case: "new jersey", "papua new guinea".
+        self._proper = proper
         #: English phrase → its commonest Chinese word anywhere, which weighs it.
         self._general = {k: w for k, (_, w) in general.items()}
 
@@ -146,10 +153,15 @@ class Glossary:
         as an ordinary word in Chinese: "port" 港口, "canal" 运河; not a name such as "France" 法国 or "Laos" 老挝."""
         return any(form in self._ordinary for form in _lemmas(word.lower()))
 
-    def is_word(self, word: str) -> bool:
-        """Whether an English word is an ordinary one, capitalised in a name of ordinary words ("the Mini Three Links",
-        "State Preeminent Science and Technology Award"), which the library writes in Chinese (小三通): the library uses
-        it (:meth:`uses_word`), or the dictionary writes it in lower case. Not "Zealand", "France" or "Wolfsburg"."""
+    def ordinary_in_name(self, word: str, question: str) -> bool:
+        """Whether a word the question capitalises inside a longer name is an ordinary word, which the library writes
+        in Chinese ("Canal" of "Pinglu Canal", 运河; "Three" of "the Mini Three Links", 小三通): the library uses it
+        (:meth:`uses_word`) or the dictionary writes it in lower case ("preeminent"). Not when the name around it is
+        one the dictionary has ("New Jersey", "Papua New Guinea"), nor an acronym as written ("the US Federal Reserve")."""
+        if not in_longer_name(question, word) or re.search(rf"\b{re.escape(word.upper())}\b", question):
+            return False
+        if any(phrase in self._proper for phrase in _phrases_around(question, word)):
+            return False
         return self.uses_word(word) or any(form in self._english for form in _lemmas(word.lower()))
 
     def meanings(self, question: str) -> list[Meaning]:
@@ -208,6 +220,17 @@ def english_names(question: str) -> set[str]:
     return names
 
 
+def _phrases_around(question: str, word: str) -> list[str]:
+    """The runs of two or more capitalised words of ``question`` that hold ``word``, in lower case: "new jersey" and
+    "new jersey gdp" for "jersey" in "What is New Jersey's GDP target?"."""
+    out = []
+    for run in _CAPITALISED_RUN.finditer(question):
+        words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9-]*", re.sub(r"['’]s\b", "", run.group()))]
+        at = [i for i, w in enumerate(words) if w == word.lower()]
+        out += [" ".join(words[a:b]) for i in at for a in range(i + 1) for b in range(i + 1, len(words) + 1) if b - a > 1]
+    return out
+
+
 def in_longer_name(question: str, word: str) -> bool:
     """Whether ``word`` is capitalised in ``question`` as part of a longer name: "Pinglu Canal", "Port of Shanghai"; not "the Moon"."""
     w = re.escape(word)
@@ -226,6 +249,14 @@ def _cedict_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         if not e["pinyin"][:1].islower():
             names.add(e["simplified"])
     return frozenset(known - names), frozenset(known), frozenset(names)
+
+
+def joined_words(word: str) -> bool:
+    """Whether a word CC-CEDICT lacks is two words it knows joined by 和, 与 or 及: 「山和湖」, which jieba tags a
+    place; not a name it has (太和县) nor a person's (林和靖, which jieba tags a person, is not asked)."""
+    _, known, _ = _cedict_words()
+    return word not in known and any(
+        word[k] in _AND and word[:k] in known and word[k + 1:] in known for k in range(1, len(word) - 1))
 
 
 def can_be_name(word: str) -> bool:
@@ -249,8 +280,6 @@ def ordinary_word(word: str) -> bool:
         return False
     if any(word[:k] in ordinary and word[k:] in ordinary for k in range(2, len(word) - 1)):
         return True
-    if any(word[k] in _AND and word[:k] in known and word[k + 1:] in known for k in range(1, len(word) - 1)):
-        return True  # two words joined by 「和」: 「山和湖」 (jieba tags it a place)
     # a character CC-CEDICT knows (新, a surname too) before or after an ordinary word of two or more: 新 + 开工;
     # not a two-character word read as two characters (华为, 梅西 are names)
     return len(word) > 2 and ((word[0] in known and word[1:] in ordinary) or (word[-1] in known and word[:-1] in ordinary))

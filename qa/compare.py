@@ -37,7 +37,7 @@ from .quote import Hit
 from .rescore import prefers_documents, rescore_each
 from .scope import first_year, path_year
 from .keywords import salience, segmenter
-from .search import UnitScores, fuse
+from .search import UnitScores, fuse_each
 from .text import fold_script, has_cjk
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ REFERENCE_ROWS = 3
 #: What the fitted decision of "not mentioned" (:class:`Mention`) reads of a row (:meth:`Comparer.inputs`).
 MENTION_FEATURES = ("probability", "answer", "below_best", "share", "phrase_share", "part_share", "english")
 #: A word written alike in Chinese and English text (5G, 6G, C919): a Chinese quote holds it as the question does.
-_CODE = re.compile(r"(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]+")
+_CODE = re.compile(r"(?=.*\d)(?=.*[a-z])[a-z\d]+")
 #: How the rows are ordered: as the library lists its documents, or answers first, best first.
 ORDERS = ("library", "score")
 #: The order of the tiers when rows are ordered by score.
@@ -264,11 +264,13 @@ class Comparer:
         tokens = r.index.store.known(q.keywords if prefers_documents(rescorers) else q.tokens)
         keyword = r.index.store.all_keyword_scores(tokens)
         ctx = r.context(fusion)
-        scores = []
-        for name in documents:
-            ids = self.candidates(self._units[name], dense, keyword, fusion.candidates)
-            d, k = dense[ids].astype(np.float64), keyword[ids].astype(np.float64)
-            scores.append(UnitScores(ids, d, k, fuse(d, k, fusion.method, fusion.dense_weight)))
+        each = [self.candidates(self._units[name], dense, keyword, fusion.candidates) for name in documents]
+        ids = np.concatenate(each) if each else np.zeros(0, dtype=np.int64)
+        d, k = dense[ids].astype(np.float64), keyword[ids].astype(np.float64)
+        sizes = [len(i) for i in each]
+        fused = fuse_each(d, k, sizes, fusion.method, fusion.dense_weight)
+        cuts = np.cumsum(sizes)[:-1]
+        scores = [UnitScores(*columns) for columns in zip(*(np.split(x, cuts) for x in (ids, d, k, fused)))]
         return dict(zip(documents, rescore_each(scores, q, ctx, rescorers)))
 
     def row(self, q: Question, name: str, scored: UnitScores, cover: list[str] | None = None) -> Row:
@@ -334,9 +336,10 @@ class Comparer:
         documents = [row.source for row in rows]
         said = [fold_script(" ".join(h.highlights)) for h in answers]
         # A word every compared document uses somewhere (发展, 经济) tells none of them apart.
+        words = terms(q, cover)
         share, phrase_share, part_share = (
-            agreement([(words, weight * (1 - self.share_holding(words, documents))) for words, weight in asked], said)
-            for asked in (terms(q, cover), phrases(q, cover), parts(terms(q, cover))))
+            agreement([(alike, weight * (1 - self.share_holding(alike, documents))) for alike, weight in asked], said)
+            for asked in (words, phrases(q, cover), parts(words)))
         best = _log_odds(max(row.probability for row in rows if row.hit is not None))
         english = 0.0 if q.chinese else 1.0
         out = []
@@ -397,13 +400,13 @@ def terms(q: Question, cover: list[str] | None = None) -> list[tuple[list[str], 
     """What a question asks about, as a quote may hold it: each of its words (``cover``, else
     :attr:`~qa.question.Question.cover_words`) with its salience; for an English question, each word's
     Chinese meanings (:attr:`~qa.question.Question.meanings`) with its weight."""
+    # a code (6G) is written so in Chinese text too, though the cover words leave Latin ones out (GDP is 生产总值)
+    codes = [([t], salience(t)) for t in dict.fromkeys(q.tokens) if _CODE.fullmatch(t) and t not in (cover or [])]
     if q.meanings is not None:
         glossary = q.lexicon.glossary
         meanings = (glossary.meanings(" ".join(cover)) if glossary else []) if cover else q.meanings
-        return [(m.words, m.weight) for m in meanings if m.words]
-    # cover words leave out Latin ones (a Chinese quote writes 地区生产总值, not GDP), but not a code (6G)
-    codes = [t for t in q.tokens if _CODE.fullmatch(t)] if not cover else []
-    return [([w], salience(w)) for w in dict.fromkeys((cover or q.cover_words) + codes)]
+        return [(m.words, m.weight) for m in meanings if m.words] + codes
+    return [([w], salience(w)) for w in dict.fromkeys(cover or q.cover_words)] + codes
 
 
 def phrases(q: Question, cover: list[str] | None = None) -> list[tuple[list[str], float]]:

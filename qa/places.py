@@ -39,11 +39,10 @@ ABBREVIATIONS = {
     "桂": "广西", "琼": "海南", "渝": "重庆", "川": "四川", "黔": "贵州", "滇": "云南", "陕": "陕西", "陇": "甘肃",
 }
 #: The provinces' customary literary names (别称) that a question may name them by: 「陇原人均博物馆拥有量」, 「八闽」,
-#: 「齐鲁」; only those no other place shares (巴蜀, 江淮 and 岭南 span two or more provinces).
+#: 「齐鲁」; only those no other place shares (巴蜀, 江淮, 岭南 and 中原 span two or more provinces; 龙江 is a town too).
 ALIASES = {
     "八闽": "福建", "三秦": "陕西", "齐鲁": "山东", "燕赵": "河北", "荆楚": "湖北", "三晋": "山西", "陇原": "甘肃",
-    "八桂": "广西", "龙江": "黑龙江", "三湘": "湖南", "潇湘": "湖南", "中原": "河南", "琼州": "海南", "赣鄱": "江西",
-    "雪域": "西藏", "塞上": "宁夏",
+    "八桂": "广西", "三湘": "湖南", "潇湘": "湖南", "琼州": "海南", "赣鄱": "江西", "雪域": "西藏", "塞上": "宁夏",
 }
 #: Administrative suffixes dropped from a place name (longest first).
 _SUFFIX = re.compile(r"(自治[区州县旗]|特别行政区|新区|省|市|县|区|州|盟|旗)$")
@@ -64,13 +63,18 @@ def place_name(name: str) -> str:
     for province in PROVINCES:
         if name.startswith(province):
             return province
-    if name in ALIASES or (name[:1] in ABBREVIATIONS and name[1:] == "省"):  # 陇原, 闽省
+    if name in ALIASES or _abbreviated(name):  # 陇原, 闽省
         return ALIASES.get(name) or ABBREVIATIONS[name[0]]
     stem = _SUFFIX.sub("", name)
     words = jieba.lcut(stem)
     if stem != name and len(words) > 1 and words[-1].endswith("族"):  # 延边朝鲜族(自治州)
         stem = "".join(words[:-1])
     return stem if len(stem) >= 2 and is_place(stem) else name
+
+
+def _abbreviated(word: str) -> bool:
+    """Whether a word is a province's abbreviation with 省: 闽省, 皖省."""
+    return len(word) == 2 and word[0] in ABBREVIATIONS and word[1] == "省"
 
 
 def is_place(word: str) -> bool:
@@ -128,7 +132,7 @@ def question_places(question: str, known: set[str]) -> set[str]:
     folded = fold_script(question)  # also lower case and NFKC width
     named = set(find_names(known | set(PROVINCES), folded))
     words = segmenter().lcut(folded)
-    named |= {ABBREVIATIONS[w[0]] for w in words if w in ABBREVIATIONS or (w[:1] in ABBREVIATIONS and w[1:] == "省")}
+    named |= {ABBREVIATIONS[w[0]] for w in words if w in ABBREVIATIONS or _abbreviated(w)}
     named |= {ALIASES[w] for w in words if w in ALIASES}  # words: 「中原子」 is not 中原
     named |= {p for p, en in PROVINCES.items() if re.search(rf"(?<![a-z]){en}(?![a-z])", folded)}
     if not has_cjk(folded):  # the other places by their pinyin: "Dunhua" is 敦化
@@ -219,7 +223,7 @@ COUNTRIES = {
 #: Hong Kong, Macao and Taiwan, which Chinese texts write together by their short forms: 「港澳」, 「吉港澳合作」, 「港澳台」.
 REGIONS = {"香港": ("港", "hong kong"), "澳门": ("澳", "macao"), "台湾": ("台", "taiwan")}
 _REGION_BY_NAME = {**{zh: short for zh, (short, _) in REGIONS.items()}, **{en: short for short, en in REGIONS.values()}}
-_REGIONS_TOGETHER = re.compile("[" + "".join(short for short, _ in REGIONS.values()) + "]{2,}")
+_REGIONS_TOGETHER = re.compile("港澳台?|台港澳|港台|澳台")  # not 台港 of 「烟台港」, 「平台港区」
 _COUNTRY_BY_NAME = {**{zh: short for zh, (short, _) in COUNTRIES.items()}, **{en: short for short, en in COUNTRIES.values()}}
 _SHORTS = "".join(sorted({short for short, _ in COUNTRIES.values()}))
 

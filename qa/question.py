@@ -101,7 +101,7 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
     segmenter()
     import jieba.posseg
 
-    from .bilingual import can_be_name, ordinary_word
+    from .bilingual import can_be_name, joined_words, ordinary_word
 
     names: set[str] = set()
     for w in jieba.posseg.cut(fold_script(question)):
@@ -109,6 +109,8 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
             continue
         if (w.flag == "ns" or w.flag.startswith(_NAME_TAGS)) and ordinary_word(w.word):
             continue  # jieba's tag on a common word (满意度) or on a piece it cut (和平 of 和平贝母)
+        if w.flag == "ns" and joined_words(w.word):
+            continue  # two words joined by 和: 「山和湖」
         if w.flag == "nr" and len(w.word) == 2 and not can_be_name(w.word[0]):
             continue  # a person's name starts with a surname: not 「迎客」 of 「开门迎客」
         named = w.flag == "ns" or w.flag.startswith(_NAME_TAGS)

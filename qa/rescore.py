@@ -318,7 +318,8 @@ def rescore_each(scored: list[UnitScores], question: "Question", ctx: Context, r
         if isinstance(rescorer, Learned):
             scored = rescorer.each(scored, question, ctx)
         elif isinstance(rescorer, (PieceHandicap, Prefer)) and scored:  # unit by unit: every list at once
-            joined = rescorer(UnitScores(*(np.concatenate(column) for column in zip(*scored))), question, ctx)
+            ids, dense, keyword, fused = (np.concatenate(column) for column in zip(*scored))
+            joined = rescorer(UnitScores(ids.astype(np.int64), dense, keyword, fused), question, ctx)
             scored = [UnitScores(*parts) for parts in zip(*(np.split(column, sizes) for column in joined))]
         else:
             scored = [rescorer(s, question, ctx) for s in scored]

@@ -202,6 +202,8 @@ class Scope:
         shed), as words of its vocabulary, inside a longer token, or (in English) as a place's pinyin. Kept per name:
         a comparison asks it of every document."""
         if name not in self._uses:
+            if len(self._uses) >= FOLDED_KEPT:  # names users ask about: kept, but not without end
+                self._uses.clear()
             vocabulary = self.lexicon.vocabulary
             alone = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")  # in a longer token: 「15EFlops」, not 「bus」 for US
             self._uses[name] = (

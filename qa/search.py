@@ -115,6 +115,26 @@ def fuse(dense: np.ndarray, keyword: np.ndarray, method: str = "z", weight: floa
     raise ValueError(f"unknown fusion method {method!r}")
 
 
+def fuse_each(dense: np.ndarray, keyword: np.ndarray, sizes: list[int], method: str = "z", weight: float = DENSE_WEIGHT) -> np.ndarray:
+    """:func:`fuse` of consecutive candidate lists of the given sizes (a comparison's documents), each over its own
+    candidates; z-scores of all the lists at once."""
+    if method != "z":
+        cuts = np.cumsum(sizes)[:-1]
+        return np.concatenate([fuse(d, k, method, weight) for d, k in zip(np.split(dense, cuts), np.split(keyword, cuts))])
+    n = np.array([s for s in sizes if s], dtype=np.float64)
+    starts = np.cumsum([0] + sizes[:-1])[np.array(sizes) > 0]
+    group = np.repeat(np.arange(len(n)), n.astype(np.int64))
+
+    def zscores(x: np.ndarray) -> np.ndarray:
+        if not len(x):
+            return x
+        centred = x - (np.add.reduceat(x, starts) / n)[group]
+        std = np.sqrt(np.add.reduceat(centred * centred, starts) / n)[group]
+        return np.divide(centred, std, out=np.zeros_like(x), where=std > 1e-9)
+
+    return weight * zscores(dense) + (1 - weight) * zscores(keyword)
+
+
 def score_units(
     store: "Store",
     qvec: np.ndarray,

@@ -56,9 +56,12 @@ def test_ordinary_words_are_told_from_names(glossary):
     assert not glossary.uses_word("France")  # 法国 is "France": a name, though the library uses it
     assert not glossary.uses_word("Spain")  # only in brackets: "notably … El Mundo (Spain)"
     assert not glossary.uses_word("harbour")  # 海港 is not a word of this library
-    # the dictionary writes "three" and "preeminent" in lower case: words, in "the Mini Three Links" (小三通) too
-    assert glossary.is_word("Three") and glossary.is_word("Preeminent") and glossary.is_word("Links")
-    assert not glossary.is_word("Zealand") and not glossary.is_word("France") and not glossary.is_word("Wolfsburg")
+    # inside a longer name: the dictionary writes "three" and "preeminent" in lower case, so they are words (小三通)
+    assert glossary.ordinary_in_name("three", "How many trips did the 'Mini Three Links' carry?")
+    assert glossary.ordinary_in_name("preeminent", "Who got the State Preeminent Science and Technology Award?")
+    assert not glossary.ordinary_in_name("zealand", "How big is New Zealand's deer farming?")  # no word
+    assert not glossary.ordinary_in_name("jersey", "What is New Jersey's GDP target?")  # a name the dictionary has
+    assert not glossary.ordinary_in_name("us", "What will the US Federal Reserve do?")  # an acronym as written
 
 
 def test_share_of_words_found():

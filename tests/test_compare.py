@@ -152,6 +152,20 @@ def test_each_document_is_scored_as_if_it_were_asked_alone(retriever):
             assert retriever.rank(comparer.best_paragraph(ours), 1) == retriever.rank(ours, 1)
 
 
+def test_lists_fused_at_once_are_fused_as_each_alone():
+    """A comparison fuses every document's candidates in one pass: each list by its own z-scores (or ranks)."""
+    from qa.search import fuse, fuse_each
+
+    rng = np.random.default_rng(7)
+    sizes = [5, 0, 1, 12, 3]
+    dense, keyword = rng.random(sum(sizes)), rng.random(sum(sizes)) * (rng.random(sum(sizes)) > 0.5)
+    cuts = np.cumsum(sizes)[:-1]
+    for method in ("z", "rrf", "dense"):
+        alone = [fuse(d, k, method, 0.6) for d, k in zip(np.split(dense, cuts), np.split(keyword, cuts)) if len(d)]
+        assert np.allclose(fuse_each(dense, keyword, sizes, method, 0.6), np.concatenate(alone)), method
+    assert fuse_each(np.zeros(0), np.zeros(0), [0, 0]).shape == (0,)
+
+
 def test_the_year_asked_is_preferred_in_every_document(retriever):
     """「今年」 is each report's 2025 and 「去年」 its 2024, in every document, though only the national report is
     preferred when the question is answered (it names no place)."""
