@@ -8,11 +8,11 @@ share given ``answer`` and ``none``. Two rows per library:
 
 - ``tune``: the hand-written sets the confidence model was fitted and chosen on
   (``fit_confidence.py``'s :data:`TUNE`, as far as each library holds their answers);
-- ``untouched``: ``questions/untouched-12/``, written on 2026-12-06 by writers who had seen no code, no other set
-  and no figure, before that session's second round of rules, and never used to make a choice;
+- ``untouched``: ``questions/untouched-13/``, written on 2026-12-06 by writers who had seen no code, no other set
+  and no figure, before that session's third round of rules, and never used to make a choice;
 - ``untouched-10``: ``questions/untouched-10/``, written the same way a session before; measured on what that session
   and this one shipped, and never used to make a choice either. (The earlier untouched sets, ``questions/untouched/``
-  to ``untouched-9/`` and ``untouched-11/``, became tune sets once their misses were looked at or their figures chose a
+  to ``untouched-9/``, ``untouched-11/`` and ``untouched-12/``, became tune sets once their misses were looked at or their figures chose a
   fit: see their READMEs.)
 
 Libraries:
@@ -40,13 +40,13 @@ from common import ROOT, SHARED, write_results  # noqa: E402
 HERE = Path(__file__).resolve().parent
 EVAL = SHARED / "eval"
 # the untouched sets whose misses were looked at, or whose figures chose a fit: tune sets since (their READMEs)
-EARLIER = [HERE / "questions" / f"untouched{n}" for n in ("", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9", "-11")]
+EARLIER = [HERE / "questions" / f"untouched{n}" for n in ("", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9", "-11", "-12")]
 TUNE = [EVAL / "dev.jsonl", HERE / "calibration_extra.jsonl"] + [u / f for u in EARLIER for f in ("plan.jsonl", "offtopic.jsonl")] + [
     HERE / "questions" / f for f in ("offtopic.jsonl", "offtopic-heldout.jsonl")]
 # written 2026-12-06 after the last choice of that day (which confidence fit to ship); measured on what was shipped then
 UNTOUCHED_10 = HERE / "questions" / "untouched-10"
-# written in the third session of 2026-12-06, before its second round of rules; measured on what it ships
-UNTOUCHED = HERE / "questions" / "untouched-12"
+# written in the third session of 2026-12-06, before its third round of rules; measured on what it ships
+UNTOUCHED = HERE / "questions" / "untouched-13"
 QUESTIONS = {
     "plan": {"tune": TUNE, "untouched-10": [UNTOUCHED_10 / "plan.jsonl", UNTOUCHED_10 / "offtopic.jsonl"],
              "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},

@@ -8,7 +8,7 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
 when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
-turns). The untouched conversations (``questions/untouched-12/``) are rows of their own; so are the earlier
+turns). The untouched conversations (``questions/untouched-13/``) are rows of their own; so are the earlier
 untouched sets (tune sets since their misses were looked at, but for the ninth, never used for a choice).
 
     python benchmarks/conversations.py [--index PATH]
@@ -55,8 +55,10 @@ HELD_OUT = [
     ("ninth untouched", ROOT / "benchmarks" / "questions" / "untouched-9" / "conversations.jsonl"),
     # the eleventh untouched conversations (2026-12-06): tune since their misses were looked at the same day (40)
     ("eleventh untouched", ROOT / "benchmarks" / "questions" / "untouched-11" / "conversations.jsonl"),
+    # the twelfth untouched conversations (2026-12-06): tune since their misses were looked at the same day (40)
+    ("twelfth untouched", ROOT / "benchmarks" / "questions" / "untouched-12" / "conversations.jsonl"),
     # written in the third session of 2026-12-06 by writers who had seen no code, set or figure; never used to make a choice (40)
-    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-12" / "conversations.jsonl"),
+    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-13" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 

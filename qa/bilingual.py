@@ -36,7 +36,8 @@ ABBREVIATIONS = re.compile("|".join(map(re.escape, ABBREVIATION)), re.IGNORECASE
 _WORD = re.compile(r"[A-Za-z][A-Za-z&]*(?:'[A-Za-z]+)*")  # "pumped-storage" is two words
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 #: A capitalised word or an acronym of an English question, and where a sentence starts.
-_EN_NAME = re.compile(r"(?<![\w&'’])(?:[A-Z][\w&]*|[a-z]+[A-Z]\w*)")
+#: A capitalised word or an acronym; pinyin syllables an apostrophe joins are one name ("Chang'e", "Yixin'ou"), a possessive is not.
+_EN_NAME = re.compile(r"(?<![\w&'’])(?:[A-Z][\w&]*(?:['’](?!s\b)[a-z]+)*|[a-z]+[A-Z]\w*)")
 #: Characters that join two words: a place name CC-CEDICT lacks with one of these inside is two words (山和湖).
 _AND = "和与及"
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'-]*)+")
@@ -214,7 +215,7 @@ def english_names(question: str) -> set[str]:
     provinces = {part for en in PROVINCES.values() for part in en.split()}
     names = set()
     for m in _EN_NAME.finditer(question):
-        word = m.group().lower()
+        word = re.sub(r"['’]", "", m.group().lower())  # "chang'e" is 嫦娥's change
         if word not in provinces and word not in NATIONAL and word != "i" and not _SENTENCE_START.search(question[: m.start()]):
             names.add(word)
     return names

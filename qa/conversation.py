@@ -48,6 +48,8 @@ _EXISTENTIAL_BEFORE = re.compile(r"\b(?:is|are|was|were|be)\s+$", re.IGNORECASE)
 _THE_PLACE = re.compile(r"\b(?:the|that|this) (?:province|region|city|municipality|county)\b", re.IGNORECASE)
 #: 「又」 before 是 or 有 asks the same of another thing: 「优良天数又是多少？」 leans like 「…呢？」.
 _AGAIN = re.compile(r"又(?:是|有)")
+#: Chinese pointing words of two characters or more, found as written: jieba cuts 「那里面」 as 那 + 里面.
+_PRONOUNS_WRITTEN = tuple(p for p in PRONOUNS if len(p) > 1 and has_cjk(p))
 #: 「它」 is only ever "it", but jieba glues it to the word after it (「它运的货」 → 它运): a word it begins points back.
 _IT = "它"
 #: Characters that make 「那」 a word of its own (那里, 那边, 那些, 那个, 那时), not an opener.
@@ -100,14 +102,15 @@ def _parts(q: Question) -> _Parts:
     named_at = [i for i in (folded.find(w) for w in place_words if w) if i >= 0]
     before = folded[: min(named_at)] if named_at else folded
     words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", before))}
-    pointing = bool(words & PRONOUNS) or any(w.startswith(_IT) for w in words) or bool(_THE_PLACE.search(before)) or any(
+    pointing = bool(words & PRONOUNS) or any(w.startswith(_IT) for w in words) or any(
+        p in before for p in _PRONOUNS_WRITTEN) or bool(_THE_PLACE.search(before)) or any(
         not _EXISTENTIAL_BEFORE.search(before[: m.start()]) for m in _THERE.finditer(before))
     elliptic = bare.endswith(CLOSER) or bool(_AGAIN.search(bare)) or any(bare == o or _opens(bare, o) for o in OPENERS)
     skip = PRONOUNS | set(OPENERS) | {CLOSER, "又"}
     topic = [
         t for t in q.tokens
         if t not in skip and not any(t in w or w in t for w in place_words if w) and not _YEAR_WORDS.fullmatch(t)
-        and not (t.isascii() and len(t) < 2) and t != "年"
+        and not (t.isascii() and len(t) < 2) and t not in ("年", "year", "years")  # when, not what about
     ]
     return _Parts(places, years, topic, pointing, elliptic, bool(words & POINTING_AT_THINGS))
 

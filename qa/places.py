@@ -228,15 +228,15 @@ _COUNTRY_BY_NAME = {**{zh: short for zh, (short, _) in COUNTRIES.items()}, **{en
 _SHORTS = "".join(sorted({short for short, _ in COUNTRIES.values()}))
 
 
-def written_short(name: str, words: Collection[str], context: str) -> bool:
+def written_short(name: str, words: Collection[str], context: str, question: str = "") -> bool:
     """Whether ``context`` writes the country ``name`` (日本, "Laos") by its one-character short form,
     as in 「日遗化武」 for 「日本遗留化学武器」 or 「中老铁路」 for "the China–Laos railway".
 
     A short form is one common character (日, 老, 美), so it counts only where it
     starts a word (after 中, another country's short form or no Chinese character)
     and leads into one of the question's other ``words``: 「中老铁路」 for a question
-    with 铁路, never 「中老年」 or the 老 of 「养老服务」. Hong Kong, Macao and Taiwan count where
-    two of their short forms stand together (「港澳」, :data:`REGIONS`).
+    with 铁路, never 「中老年」 or the 老 of 「养老服务」; for "China-Europe" in the ``question``, 中欧 anywhere.
+    Hong Kong, Macao and Taiwan count where two of their short forms stand together (「港澳」, :data:`REGIONS`).
     """
     region = _REGION_BY_NAME.get(fold_script(name))
     if region and any(region in run for run in _REGIONS_TOGETHER.findall(context)):  # 「吉港澳」: 港 and 澳 together
@@ -244,6 +244,8 @@ def written_short(name: str, words: Collection[str], context: str) -> bool:
     short = _COUNTRY_BY_NAME.get(fold_script(name))
     if not short:
         return False
+    if re.search(rf"china\s*[-–]\s*{re.escape(name)}|{re.escape(name)}\s*[-–]\s*china", question, re.IGNORECASE):
+        return "中" + short in context  # "the China-Europe freight train" is 中欧班列
     starts = {w[0] for w in words if len(w) > 1 and has_cjk(w[0]) and w != name and short not in w}
     if not starts:
         return False

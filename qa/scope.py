@@ -184,7 +184,7 @@ class Scope:
         # What the question says next may find a country the context writes short (「日遗」 for 日本遗留).
         words = question.tokens if question.chinese else question.english_terms
         missing = [p for p in sorted(question.named_places) if p not in about and not known_in(p, question.folded, context)
-                   and not written_short(p, words, context)]
+                   and not written_short(p, words, context, question.text)]
         asked = question.year
         if asked and asked[0] and str(asked[0]) not in context and not self._about_year(asked[0], paragraphs):
             missing.append(str(asked[0]))
@@ -192,7 +192,7 @@ class Scope:
             if self.library_uses(name) or known_in(name, question.folded, context) or (
                     not has_cjk(name) and romanized_in(name, context)):  # "Dashihe": 大石河 in the best matches
                 continue
-            if written_short(name, words, context):
+            if written_short(name, words, context, question.text):
                 continue
             missing.append(name)
         return missing
@@ -236,6 +236,9 @@ def known_in(name: str, question: str, context: str) -> bool:
     if name in context:
         return True
     if any(n in context for n in shed(name)):
+        return True
+    if len(name) > 2 and has_cjk(name) and any(  # 「红旗车」 written 「红旗汽车」: a word or two inside
+            re.search(f"{re.escape(name[:k])}.{{1,2}}{re.escape(name[k:])}", context) for k in range(2, len(name))):
         return True
     at = question.find(name)
     if at < 0 or not has_cjk(name):

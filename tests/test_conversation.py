@@ -52,6 +52,11 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
      "Chongqing new land sea corridor How many trains ran there last year?"),
     # a pronoun: the earlier topic is what it points at
     (["河南今年汽车产量目标是多少？"], "其中新能源汽车要达到多少？", "河南 今年 汽车产量 目标 其中新能源汽车要达到多少？"),
+    # 「那里面」 points back though jieba cuts it 那 + 里面; "this year" says when, not what about
+    (["天津的天开高教科创园去年发展得怎么样？"], "那里面现在注册了多少家科技型企业？",
+     "天津 去年 天开 高教 科创园 发展 那里面现在注册了多少家科技型企业？"),
+    (["How many tourists did Xinjiang receive in 2024?"], "And what's the target for this year?",
+     "Xinjiang tourists receive what's the target for this year?"),
     # 「它」 points back though jieba glues it to the next word (「它运」)
     (["中老铁路累计运了多少旅客？"], "它运的货有多少？", "中老 铁路 累计 运了 旅客 它运的货有多少？"),
     # 「其中」 points at things: the earlier question's verbs and adverbs stay behind; 「为此」 at what was done

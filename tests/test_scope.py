@@ -341,6 +341,34 @@ def test_a_country_may_be_written_by_its_short_form(name, words, context, writte
     assert written_short(name, words, context) is written
 
 
+def test_china_europe_in_an_english_question_is_the_contexts_zhong_ou():
+    """"the China-Europe freight train" is 中欧班列 (untouched-12's misses); Europe alone is not 中欧."""
+    from qa.places import written_short
+
+    question = "How many trips did Zhejiang's China-Europe freight train make in 2024?"
+    assert written_short("europe", [], "中欧班列开行2619列", question)
+    assert not written_short("europe", [], "推进长三角一体化", question)
+    assert not written_short("europe", [], "中欧班列开行2619列", "Is Europe's economy growing?")
+
+
+@pytest.mark.parametrize("name, question, context, known", [
+    ("红旗车", "红旗车去年产量涨了多少", "红旗汽车产销量分别增长22.9％", True),  # a character inside: 红旗(汽)车
+    ("特斯拉车", "特斯拉车卖了多少", "红旗汽车产销量分别增长", False),
+])
+def test_a_name_written_with_a_character_inside_is_the_contexts(name, question, context, known):
+    from qa.scope import known_in
+
+    assert known_in(name, question, context) is known
+
+
+def test_pinyin_an_apostrophe_joins_is_one_name():
+    """"Chang'e" is 嫦娥 (change), "Yixin'ou" 义新欧; a possessive is no part of a name."""
+    from qa.bilingual import english_names
+
+    assert english_names("What did the Chang'e-6 mission achieve?") == {"change"}
+    assert english_names("How many trains did Zhejiang's Yixin'ou line run?") == {"yixinou"}
+
+
 @pytest.fixture(scope="module")
 def plan_alone(tmp_path_factory, small_model) -> Retriever:
     root = tmp_path_factory.mktemp("plan-alone")
