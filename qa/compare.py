@@ -37,7 +37,7 @@ from .quote import Hit
 from .rescore import prefers_documents, rescore_each
 from .scope import first_year, path_year
 from .keywords import salience, segmenter
-from .search import UnitScores, fuse_each
+from .search import UnitScores, fuse_each, split_scores
 from .text import fold_script, has_cjk
 
 if TYPE_CHECKING:
@@ -268,9 +268,7 @@ class Comparer:
         ids = np.concatenate(each) if each else np.zeros(0, dtype=np.int64)
         d, k = dense[ids].astype(np.float64), keyword[ids].astype(np.float64)
         sizes = [len(i) for i in each]
-        fused = fuse_each(d, k, sizes, fusion.method, fusion.dense_weight)
-        cuts = np.cumsum(sizes)[:-1]
-        scores = [UnitScores(*columns) for columns in zip(*(np.split(x, cuts) for x in (ids, d, k, fused)))]
+        scores = split_scores(UnitScores(ids, d, k, fuse_each(d, k, sizes, fusion.method, fusion.dense_weight)), sizes)
         return dict(zip(documents, rescore_each(scores, q, ctx, rescorers)))
 
     def row(self, q: Question, name: str, scored: UnitScores, cover: list[str] | None = None) -> Row:

@@ -107,13 +107,13 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
     for w in jieba.posseg.cut(fold_script(question)):
         if w.word in NATIONAL or len(w.word) < 2 or not has_cjk(w.word):
             continue
-        if (w.flag == "ns" or w.flag.startswith(_NAME_TAGS)) and ordinary_word(w.word):
+        named = w.flag == "ns" or w.flag.startswith(_NAME_TAGS)
+        if named and ordinary_word(w.word):
             continue  # jieba's tag on a common word (满意度) or on a piece it cut (和平 of 和平贝母)
         if w.flag == "ns" and joined_words(w.word):
             continue  # two words joined by 和: 「山和湖」
         if w.flag == "nr" and len(w.word) == 2 and not can_be_name(w.word[0]):
             continue  # a person's name starts with a surname: not 「迎客」 of 「开门迎客」
-        named = w.flag == "ns" or w.flag.startswith(_NAME_TAGS)
         if named and len(w.word) > 2 and w.word[-1] == "人" and (w.word[:-1] in PROVINCES or is_place(w.word[:-1])):
             places.add(place_name(w.word[:-1]))  # a name for its people: 「四川人」 is about Sichuan (「外国人」 is no name)
             continue

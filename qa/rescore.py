@@ -22,7 +22,7 @@ from .abstain import Logistic, fitted, fitted_features
 from .bilingual import meanings_found
 from .index import UNIT_FIRST, UNIT_LAST, UNIT_PARAGRAPH, UNIT_PIECE
 from .keywords import coverage_of
-from .search import Fusion, UnitScores, fuse
+from .search import Fusion, UnitScores, fuse, list_groups, split_scores
 from .text import converter
 from .words import QUANTITY
 
@@ -190,8 +190,7 @@ def rank_features_each(
     ids = np.concatenate([s.ids[o] for s, o in zip(scored, orders)])
     fused, dense, keyword = (np.concatenate([getattr(s, f)[o] for s, o in zip(scored, orders)]) for f in ("fused", "dense", "keyword"))
     # Each list's best, for every one of its rows (a list's first row is its best fused).
-    starts = np.cumsum([0] + sizes[:-1])[np.array(sizes) > 0]
-    group = np.repeat(np.arange(len(starts)), [n for n in sizes if n])
+    starts, group = list_groups(sizes)
     best_keyword = np.maximum.reduceat(keyword, starts)[group]
     keyword = np.divide(keyword, best_keyword, out=np.zeros(len(ids)), where=best_keyword > 0)
     dense = dense - np.maximum.reduceat(dense, starts)[group]
@@ -313,14 +312,14 @@ def rescore_each(scored: list[UnitScores], question: "Question", ctx: Context, r
     """Several candidate lists of one question (a comparison's documents), each as :func:`rescore` gives it; the
     learned ranking reads them in one pass (:meth:`Learned.each`), and the re-scorers that change each unit by
     itself (:class:`PieceHandicap`, :class:`Prefer`) change them all at once: a comparison of 30 documents, 1.3× sooner."""
-    sizes = np.cumsum([len(s.ids) for s in scored])[:-1]
+    sizes = [len(s.ids) for s in scored]
     for rescorer in rescorers:
         if isinstance(rescorer, Learned):
             scored = rescorer.each(scored, question, ctx)
         elif isinstance(rescorer, (PieceHandicap, Prefer)) and scored:  # unit by unit: every list at once
             ids, dense, keyword, fused = (np.concatenate(column) for column in zip(*scored))
             joined = rescorer(UnitScores(ids.astype(np.int64), dense, keyword, fused), question, ctx)
-            scored = [UnitScores(*parts) for parts in zip(*(np.split(column, sizes) for column in joined))]
+            scored = split_scores(joined, sizes)
         else:
             scored = [rescorer(s, question, ctx) for s in scored]
     return scored

@@ -115,6 +115,19 @@ def fuse(dense: np.ndarray, keyword: np.ndarray, method: str = "z", weight: floa
     raise ValueError(f"unknown fusion method {method!r}")
 
 
+def list_groups(sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """For consecutive lists of these sizes laid end to end: where each non-empty one starts, and which of them each
+    item is in (for ``np.add.reduceat`` and the like)."""
+    present = [n for n in sizes if n]
+    return np.cumsum([0, *sizes])[:-1][np.asarray(sizes) > 0], np.repeat(np.arange(len(present)), present)
+
+
+def split_scores(joined: UnitScores, sizes: list[int]) -> list[UnitScores]:
+    """Consecutive candidate lists of these sizes, laid end to end in ``joined``, apart again."""
+    cuts = np.cumsum(sizes)[:-1]
+    return [UnitScores(*columns) for columns in zip(*(np.split(column, cuts) for column in joined))] if sizes else []
+
+
 def fuse_each(dense: np.ndarray, keyword: np.ndarray, sizes: list[int], method: str = "z", weight: float = DENSE_WEIGHT) -> np.ndarray:
     """:func:`fuse` of consecutive candidate lists of the given sizes (a comparison's documents), each over its own
     candidates; z-scores of all the lists at once."""
@@ -122,8 +135,7 @@ def fuse_each(dense: np.ndarray, keyword: np.ndarray, sizes: list[int], method: 
         cuts = np.cumsum(sizes)[:-1]
         return np.concatenate([fuse(d, k, method, weight) for d, k in zip(np.split(dense, cuts), np.split(keyword, cuts))])
     n = np.array([s for s in sizes if s], dtype=np.float64)
-    starts = np.cumsum([0] + sizes[:-1])[np.array(sizes) > 0]
-    group = np.repeat(np.arange(len(n)), n.astype(np.int64))
+    starts, group = list_groups(sizes)
 
     def zscores(x: np.ndarray) -> np.ndarray:
         if not len(x):
