@@ -8,12 +8,14 @@ share given ``answer`` and ``none``. Two rows per library:
 
 - ``tune``: the hand-written sets the confidence model was fitted and chosen on
   (``fit_confidence.py``'s :data:`TUNE`, as far as each library holds their answers);
-- ``untouched``: ``questions/untouched-13/``, written on 2026-12-06 by writers who had seen no code, no other set
-  and no figure, before that session's third round of rules, and never used to make a choice;
-- ``untouched-10``: ``questions/untouched-10/``, written the same way a session before; measured on what that session
-  and this one shipped, and never used to make a choice either. (The earlier untouched sets, ``questions/untouched/``
-  to ``untouched-9/``, ``untouched-11/`` and ``untouched-12/``, became tune sets once their misses were looked at or their figures chose a
-  fit: see their READMEs.)
+- ``untouched``: ``questions/untouched-14/``, written at the start of the fourth session of 2026-12-06 by writers who
+  had seen no code, no other set and no figure, before the model of the questions plans are asked
+  (``fit_domain.py``), and never used to make a choice;
+- ``untouched-13``: ``questions/untouched-13/``, written the same way in the third session of that day, before its
+  third round of rules; ``untouched-10``: ``questions/untouched-10/``, a session before. Measured on what each
+  session since shipped, and never used to make a choice either. (The earlier untouched sets, ``questions/untouched/``
+  to ``untouched-9/``, ``untouched-11/`` and ``untouched-12/``, became tune sets once their misses were looked at or
+  their figures chose a fit: see their READMEs.)
 
 Libraries:
 
@@ -23,7 +25,7 @@ Libraries:
 - ``synthetic``: the plan plus 10,000 sections synthesised from the plan's and CMRC 2018's clauses
   (as ``bench_scale.py`` makes them), embedded with the default model: never seen by the fit.
 
-    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-10 untouched] [--sections 10000]
+    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-10 untouched-13 untouched] [--sections 10000]
 """
 from __future__ import annotations
 
@@ -46,19 +48,19 @@ TUNE = [EVAL / "dev.jsonl", HERE / "calibration_extra.jsonl"] + [u / f for u in 
 # written 2026-12-06 after the last choice of that day (which confidence fit to ship); measured on what was shipped then
 UNTOUCHED_10 = HERE / "questions" / "untouched-10"
 # written in the third session of 2026-12-06, before its third round of rules; measured on what it ships
-UNTOUCHED = HERE / "questions" / "untouched-13"
+UNTOUCHED_13 = HERE / "questions" / "untouched-13"
+# written at the start of the fourth session of 2026-12-06, before the model of the questions plans are asked
+UNTOUCHED = HERE / "questions" / "untouched-14"
+PARTS = {"untouched-10": UNTOUCHED_10, "untouched-13": UNTOUCHED_13, "untouched": UNTOUCHED}
 QUESTIONS = {
-    "plan": {"tune": TUNE, "untouched-10": [UNTOUCHED_10 / "plan.jsonl", UNTOUCHED_10 / "offtopic.jsonl"],
-             "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},
+    "plan": {"tune": TUNE, **{k: [u / "plan.jsonl", u / "offtopic.jsonl"] for k, u in PARTS.items()}},
     "library": {
         "tune": [EVAL / "documents-dev.jsonl"] + [HERE / "questions" / f for f in (
             "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl", "definitions.jsonl", "offtopic.jsonl",
             "offtopic-heldout.jsonl")] + [u / f for u in EARLIER for f in ("documents.jsonl", "offtopic.jsonl")],
-        "untouched-10": [UNTOUCHED_10 / "documents.jsonl", UNTOUCHED_10 / "offtopic.jsonl"],
-        "untouched": [UNTOUCHED / "documents.jsonl", UNTOUCHED / "offtopic.jsonl"],
+        **{k: [u / "documents.jsonl", u / "offtopic.jsonl"] for k, u in PARTS.items()},
     },
-    "synthetic": {"tune": TUNE, "untouched-10": [UNTOUCHED_10 / "plan.jsonl", UNTOUCHED_10 / "offtopic.jsonl"],
-                  "untouched": [UNTOUCHED / "plan.jsonl", UNTOUCHED / "offtopic.jsonl"]},
+    "synthetic": {"tune": TUNE, **{k: [u / "plan.jsonl", u / "offtopic.jsonl"] for k, u in PARTS.items()}},
 }
 
 
@@ -120,7 +122,7 @@ def main() -> None:
     ap.add_argument("--libraries", nargs="+", default=["plan", "library", "synthetic"], choices=list(QUESTIONS))
     ap.add_argument("--sections", type=int, default=10_000, help="synthetic sections")
     ap.add_argument("--work", type=Path, default=HERE / ".work" / "abstain")
-    ap.add_argument("--parts", nargs="+", default=["tune", "untouched-10", "untouched"], help="which rows")
+    ap.add_argument("--parts", nargs="+", default=["tune", *PARTS], help="which rows")
     args = ap.parse_args()
 
     from qa import Retriever

@@ -15,14 +15,15 @@ in Chinese (``q``) and in English (``q_en``). Per set and language it prints:
 
 The decision of "not mentioned" (``qa.compare.Mention``) is fitted by ``fit_compare.py`` on ``compare-tune.jsonl``,
 ``compare-untouched.jsonl`` and ``../compare-2/`` to ``../compare-5/`` (each untouched when written, tune since its
-misses were looked at or it was fitted on). They are scored with ``--untouched`` to ``--untouched-5``;
-``../compare-6/`` (``--untouched-6``) judges the second fit, and is never read by it.
+misses were looked at or it was fitted on). They are scored with ``--sets untouched`` to ``untouched-5``;
+``../compare-6/`` (``untouched-6``) judged the second fit and ``../compare-7/`` (``untouched-7``, written 2026-12-06 in
+the fourth session) judges what that session ships; neither is read by it.
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
 medians.
 
-    python benchmarks/compare.py [--index PATH] [--untouched] [--untouched-2] ... [--untouched-6] [--rounds 3]
+    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-7] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -125,20 +126,16 @@ def fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
+#: The labelled sets by name: each untouched when written; see the module's docstring for which are tune since.
+SETS = {"tune": SET / "compare-tune.jsonl", "untouched": SET / "compare-untouched.jsonl",
+        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 8)}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, default=ROOT / "benchmarks" / ".work" / "documents" / "index")
-    ap.add_argument("--untouched", action="store_true", help="also score compare-untouched.jsonl (once, on a frozen method)")
-    ap.add_argument("--untouched-2", action="store_true", dest="untouched_2",
-                    help="also score questions/compare-2 (6 more topics, written 2026-12-05; once, on a frozen method)")
-    ap.add_argument("--untouched-3", action="store_true", dest="untouched_3",
-                    help="also score questions/compare-3 (6 more topics, written 2026-12-06; once, on a frozen method)")
-    ap.add_argument("--untouched-4", action="store_true", dest="untouched_4",
-                    help="also score questions/compare-4 (6 more topics, written 2026-12-06; once, on a frozen method)")
-    ap.add_argument("--untouched-5", action="store_true", dest="untouched_5",
-                    help="also score questions/compare-5 (8 more topics, written 2026-12-06; once, on a frozen method)")
-    ap.add_argument("--untouched-6", action="store_true", dest="untouched_6",
-                    help="also score questions/compare-6 (8 more topics, written 2026-12-06; once, on a frozen method)")
+    ap.add_argument("--sets", nargs="+", default=["tune"], choices=list(SETS),
+                    help="which labelled sets to score (the later ones once each, on a frozen method)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
@@ -147,17 +144,7 @@ def main() -> None:
 
     single_query_threads()
     retriever = Retriever(args.index)
-    sets = {"tune": SET / "compare-tune.jsonl"} | ({"untouched": SET / "compare-untouched.jsonl"} if args.untouched else {})
-    if args.untouched_2:
-        sets["untouched-2"] = SET.parent / "compare-2" / "compare-untouched.jsonl"
-    if args.untouched_3:
-        sets["untouched-3"] = SET.parent / "compare-3" / "compare-untouched.jsonl"
-    if args.untouched_4:
-        sets["untouched-4"] = SET.parent / "compare-4" / "compare-untouched.jsonl"
-    if args.untouched_5:
-        sets["untouched-5"] = SET.parent / "compare-5" / "compare-untouched.jsonl"
-    if args.untouched_6:
-        sets["untouched-6"] = SET.parent / "compare-6" / "compare-untouched.jsonl"
+    sets = {name: SETS[name] for name in args.sets}
     mention = retriever.mention_model
     decided = f"the fitted decision of \"not mentioned\" (P ≥ {mention.threshold})" if mention else "the share rule (qa.compare.AGREEMENT)"
     results: dict = {"decision": decided, "sets": {}}

@@ -8,8 +8,8 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
 when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
-turns). The untouched conversations (``questions/untouched-13/``) are rows of their own; so are the earlier
-untouched sets (tune sets since their misses were looked at, but for the ninth, never used for a choice).
+turns). The untouched conversations (``questions/untouched-14/``) are rows of their own; so are the earlier
+untouched sets (tune sets since their misses were looked at, but for the ninth and thirteenth, never used for a choice).
 
     python benchmarks/conversations.py [--index PATH]
 """
@@ -58,9 +58,13 @@ HELD_OUT = [
     # the twelfth untouched conversations (2026-12-06): tune since their misses were looked at the same day (40)
     ("twelfth untouched", ROOT / "benchmarks" / "questions" / "untouched-12" / "conversations.jsonl"),
     # written in the third session of 2026-12-06 by writers who had seen no code, set or figure; never used to make a choice (40)
-    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-13" / "conversations.jsonl"),
+    ("thirteenth untouched", ROOT / "benchmarks" / "questions" / "untouched-13" / "conversations.jsonl"),
+    # written the same way at the start of the fourth session of 2026-12-06; never used to make a choice (40)
+    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-14" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
+#: The rows never used to make a choice: their misses are not listed.
+UNTOUCHED = ("untouched", "thirteenth untouched", "ninth untouched")
 
 
 def main() -> None:
@@ -99,7 +103,7 @@ def main() -> None:
             if kind.endswith("switch"):  # also: exactly the answer it gets alone
                 ok = ok, a.to_dict()["hits"] == answers["alone"].to_dict()["hits"]
             rows.setdefault(kind, {}).setdefault(w, []).append(ok)
-        if c["answers"] and kind in follow_up_rows and kind not in ("untouched", "ninth untouched") and not rows[kind]["history"][-1]:
+        if c["answers"] and kind in follow_up_rows and kind not in UNTOUCHED and not rows[kind]["history"][-1]:
             misses.append({"turns": c["turns"], "understood_as": answers["history"].understood_as, "kind": kind})
 
     def share(xs, i=None):
@@ -119,7 +123,8 @@ def main() -> None:
             lines.append(f"| {label.replace('held out', 'held-out follow-up')} | {len(rows[label]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[label][w]):.3f}" for w in WAYS) + " |")
     for prefix in ("", "held out: ", "first untouched: ", "second untouched: ", "third untouched: ", "fourth untouched: ",
-                   "fifth untouched: ", "sixth untouched: ", "seventh untouched: ", "eighth untouched: ", "untouched: "):
+                   "fifth untouched: ", "sixth untouched: ", "seventh untouched: ", "eighth untouched: ", "thirteenth untouched: ",
+                   "untouched: "):
         if (kind := prefix + "switch") in rows:
             lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[kind][w], 0):.3f}" for w in WAYS) + " |")

@@ -159,15 +159,16 @@ def measure(index: Path, questions: list[dict]) -> tuple[np.ndarray, list[dict]]
     return np.array(rows), meta
 
 
-def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray):
-    """Weighted L2 logistic regression by Newton's method (:class:`qa.abstain.Logistic`)."""
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float | None = None):
+    """Weighted L2 logistic regression by Newton's method (:class:`qa.abstain.Logistic`); ``l2`` the penalty
+    (:data:`L2` by default)."""
     from qa.abstain import Logistic
 
     mean, scale = x.mean(0), x.std(0)
     scale[scale < 1e-9] = 1.0
     z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
     beta = np.zeros(z.shape[1])
-    penalty = np.full(z.shape[1], L2)
+    penalty = np.full(z.shape[1], L2 if l2 is None else l2)
     penalty[-1] = 0.0  # the bias is not shrunk
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-(z @ beta)))

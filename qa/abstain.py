@@ -9,7 +9,9 @@ backend into ``qa/calibration.json``, read the evidence, each part also against
 what off-topic probe questions (``qa/probes.txt``) reach in this index by chance
 (:class:`Chance`): the probability that the library answers the question at all,
 and that the first quote does. An operating point on each makes the three
-replies (:func:`tier`).
+replies (:func:`tier`). A third model (:class:`Domain`, ``benchmarks/fit_domain.py``) reads the question's
+vector alone: a question not of the kind asked of plans and reports at all (chit-chat, everyday advice,
+general knowledge) is told "none" rather than given quotes that "may answer".
 """
 from __future__ import annotations
 
@@ -263,6 +265,31 @@ class Confidence(NamedTuple):
         return ("answer" if right >= self.answer else "uncertain"), right
 
 
+class Domain(NamedTuple):
+    """Whether a question is of the kind asked of development plans, work reports and policies at all, read from
+    its vector alone: a logistic model of the embedding, fitted on questions asked of such documents against
+    chit-chat, everyday advice and general knowledge (``benchmarks/fit_domain.py``).
+
+    Attributes:
+        model: P(of the documents' kind) of the question's vector.
+        point: Under this probability a reply that would give quotes as "may answer" is "none": the evidence
+            was not enough to answer, and the question is not one a plan answers. A sure answer stands.
+    """
+
+    model: Logistic
+    point: float
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Domain":
+        return cls(Logistic.from_dict(d["model"]), float(d["point"]))
+
+    def to_dict(self) -> dict:
+        return {"model": self.model.to_dict(), "point": self.point}
+
+    def probability(self, vector: np.ndarray) -> float:
+        return float(self.model.probability(vector))
+
+
 def fitted_features(d: dict, expected: tuple[str, ...], what: str, refit: str) -> tuple[str, ...]:
     """The inputs a fitted part (its dictionary ``d``) was fitted on, which must be those the code reads.
 
@@ -303,24 +330,40 @@ def confidence_model(model_name: str, backends: set[str]) -> Confidence | None:
     return fitted(model_name, backends, "confidence", Confidence.from_dict)
 
 
-def tier(evidence: Evidence, model: Confidence | None, chance: Callable[[], Chance], language: str) -> tuple[str, float]:
+def domain_model(model_name: str, backends: set[str]) -> Domain | None:
+    """The fitted model of the questions plans are asked (:func:`fitted`); None for a model never fitted."""
+    return fitted(model_name, backends, "domain", Domain.from_dict)
+
+
+def tier(
+    evidence: Evidence, model: Confidence | None, chance: Callable[[], Chance], language: str,
+    domain: Domain | None = None, vector: Callable[[], np.ndarray] | None = None,
+) -> tuple[str, float]:
     """How sure the assistant is, and the probability it decided on (1.0 without a model, 0.0 on a name).
 
     ``"none"`` when the question names a place, a year or a name that the library is
     not about (「广东」 in a library without Guangdong's report); otherwise the
-    fitted models' tier (:meth:`Confidence.tier`). With no model it answers.
+    fitted models' tier (:meth:`Confidence.tier`), where an ``"uncertain"`` one is
+    ``"none"`` for a question not of the kind plans are asked (:class:`Domain`). With no model it answers.
 
     Args:
         evidence: The question's evidence (:func:`gather`).
         model: The fitted model (:func:`confidence_model`), or None.
         chance: Gives what probes reach in this index; called only when needed.
         language: The question's group (``zh``, ``other``).
+        domain: The fitted model of the questions plans are asked (:func:`domain_model`), or None.
+        vector: Gives the question's vector; called only when ``domain`` is needed.
     """
     if evidence.unknown:
         return "none", 0.0
     if model is None:
         return "answer", 1.0
-    return model.tier(features(evidence, chance(), language))
+    sure, p = model.tier(features(evidence, chance(), language))
+    if sure == "uncertain" and domain is not None and vector is not None:
+        kind = domain.probability(vector())
+        if kind < domain.point:
+            return "none", kind
+    return sure, p
 
 
 @lru_cache(maxsize=1)
@@ -332,5 +375,5 @@ def probes() -> list[str]:
 
 __all__ = [
     "COVER_QUANTILE", "EVIDENCE_TOP", "FEATURES", "GAP_RANK", "PROBE_QUANTILE", "TIERS", "Chance", "Confidence",
-    "Evidence", "Logistic", "calibration", "chance_of", "confidence_model", "features", "fitted", "fitted_features", "gather", "probes", "question_group", "tier",
+    "Domain", "Evidence", "Logistic", "calibration", "chance_of", "confidence_model", "domain_model", "features", "fitted", "fitted_features", "gather", "probes", "question_group", "tier",
 ]

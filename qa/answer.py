@@ -139,6 +139,8 @@ class Retriever:
         self.model_name = m.model
         #: The fitted model of how sure to be (:func:`qa.abstain.confidence_model`); None for a model never fitted.
         self.confidence_model = abstain.confidence_model(m.model, {m.backend, backend_of(self.model)})
+        #: The fitted model of the questions plans are asked (:func:`qa.abstain.domain_model`); None for a model never fitted.
+        self.domain_model = abstain.domain_model(m.model, {m.backend, backend_of(self.model)})
         #: The fitted ranking of the best units (:func:`qa.rescore.ranking_model`), read by :class:`qa.rescore.Learned`;
         #: None for a model never fitted.
         self.ranking_model = ranking_model(m.model, {m.backend, backend_of(self.model)})
@@ -291,7 +293,9 @@ class Retriever:
         """
         return abstain.gather(self.parse(question), scored, self.index, self.titles, self.scope, cover)
 
-    def confidence(self, question: str | Question, scored: UnitScores, cover: list[str] | None = None) -> tuple[str, float]:
+    def confidence(
+        self, question: str | Question, scored: UnitScores, cover: list[str] | None = None, *, vector: np.ndarray | None = None,
+    ) -> tuple[str, float]:
         """How sure to be of these scores' quotes: ``"answer"``, ``"uncertain"`` or ``"none"``, and the
         probability it was decided on (:func:`qa.abstain.tier`).
 
@@ -299,9 +303,13 @@ class Retriever:
             question: The question as searched.
             scored: Its unit scores (:meth:`score`).
             cover: The words whose share is measured; the question's by default (a follow-up's own words).
+            vector: The question's vector, if already embedded; else embedded when the domain model needs it.
         """
         q = self.parse(question)
-        return abstain.tier(self.evidence(q, scored, cover), self.confidence_model, lambda: self.chance(q.language), q.language)
+        return abstain.tier(
+            self.evidence(q, scored, cover), self.confidence_model, lambda: self.chance(q.language), q.language,
+            self.domain_model, (lambda: vector) if vector is not None else (lambda: self.encode([q])[0]),
+        )
 
     def chance(self, group: str) -> abstain.Chance:
         """What off-topic questions of a group (``zh``, ``other``) reach in this index by chance.
@@ -353,10 +361,11 @@ class Retriever:
         check_k(k)
         files = self.sources_named(sources)
         q, reading = self.understand(asked, history)
-        scored = self.score(q, sources=files)
+        vector = self.encode([q])[0]
+        scored = self.score(q, sources=files, vector=vector)
         hits = self.rank(scored, k)
         # A quote must hold some of the follow-up's own words, not only those carried over.
-        sure, _ = self.confidence(q, scored, cover=list(q.own) or None)
+        sure, _ = self.confidence(q, scored, cover=list(q.own) or None, vector=vector)
         if sure == "none":
             return Answer(asked.text, [], sure, related=hits, sources=files, understood_as=reading.understood)
         return Answer(asked.text, hits, sure, sources=files, understood_as=reading.understood)

@@ -244,23 +244,25 @@ class Comparer:
         # A quote must hold some of a follow-up's own words, as in an answer.
         cover = list(q.own) or None
         chosen = self.documents if files is None else [name for name in self.documents if name in set(files)]
-        rows = [self.row(q, name, scored, cover) for name, scored in self.score(q, chosen).items()]
+        vector = r.encode([q])[0]
+        rows = [self.row(q, name, scored, cover, vector) for name, scored in self.score(q, chosen, vector).items()]
         self.decide(rows, q, cover)
         if order == "score":
             rows.sort(key=lambda row: (_TIER_RANK[row.confidence], -(row.hit.score if row.hit else 0.0)))
         return Comparison(asked.text, rows, reading.understood, files)
 
-    def score(self, q: Question, documents: list[str]) -> dict[str, UnitScores]:
+    def score(self, q: Question, documents: list[str], vector: np.ndarray | None = None) -> dict[str, UnitScores]:
         """Each document's candidate units, scored and re-scored as :meth:`qa.answer.Retriever.score` would with
         ``sources=[document]``: the question embedded once, every unit scored once on each side.
 
         Args:
             q: The question, read by :meth:`read`.
             documents: The documents, by file.
+            vector: The question's vector, if already embedded.
         """
         r = self.retriever
         rescorers, fusion = r.rescorers, r.fusion
-        dense = self.dense(r.encode([q])[0])
+        dense = self.dense(r.encode([q])[0] if vector is None else vector)
         tokens = r.index.store.known(q.keywords if prefers_documents(rescorers) else q.tokens)
         keyword = r.index.store.all_keyword_scores(tokens)
         ctx = r.context(fusion)
@@ -271,13 +273,15 @@ class Comparer:
         scores = split_scores(UnitScores(ids, d, k, fuse_each(d, k, sizes, fusion.method, fusion.dense_weight)), sizes)
         return dict(zip(documents, rescore_each(scores, q, ctx, rescorers)))
 
-    def row(self, q: Question, name: str, scored: UnitScores, cover: list[str] | None = None) -> Row:
+    def row(
+        self, q: Question, name: str, scored: UnitScores, cover: list[str] | None = None, vector: np.ndarray | None = None,
+    ) -> Row:
         """A document's row for its scores: how sure to be, as answering it alone would say, and its best quote."""
         r = self.retriever
         title = r.titles.get(name, name)
         if len(scored.ids) == 0:
             return Row(name, title, "none")
-        sure, p = r.confidence(q, self.evidence_candidates(scored), cover=cover)
+        sure, p = r.confidence(q, self.evidence_candidates(scored), cover=cover, vector=vector)
         if sure == "none":
             return Row(name, title, sure, probability=p)
         hit = r.rank(self.best_paragraph(scored), 1)[0]

@@ -7,7 +7,7 @@ import pytest
 
 from fakes import logistic
 from qa import abstain
-from qa.abstain import FEATURES, Chance, Confidence, Evidence, Logistic, confidence_model, features, tier
+from qa.abstain import FEATURES, Chance, Confidence, Domain, Evidence, Logistic, confidence_model, domain_model, features, tier
 
 
 def one_feature(name: str, at: float = 0.0) -> Logistic:
@@ -71,3 +71,31 @@ def test_a_fit_round_trips_through_its_dictionary():
     x = features(Evidence(0.82, 0.6, []), Chance(0.8, 0.3), "zh")
     assert again.tier(x) == model.tier(x)
     assert again.relevant.probability(x) == pytest.approx(model.relevant.probability(x))
+
+
+def test_the_shipped_domain_model_is_for_the_default_model_on_both_backends():
+    """The model of the questions plans are asked reads the default model's question vectors."""
+    from qa.model import DEFAULT_MODEL
+
+    for backend in ("onnx", "torch"):
+        domain = domain_model(DEFAULT_MODEL, {backend})
+        assert domain is not None and 0.0 < domain.point < 0.5
+        assert len(domain.model.weights) == len(domain.model.mean) == 384 and np.all(domain.model.scale > 0)
+
+
+def test_a_question_no_plan_is_asked_turns_may_answer_into_none():
+    """Only an "uncertain" reply changes, and the vector is embedded only then; a sure answer stands."""
+    model = Confidence(FEATURES, one_feature("dense", 0.8), one_feature("cover", 0.5), answer=0.5, none=0.5)
+    # P(of the kind) from a two-number "vector": its first number
+    domain = Domain(Logistic(np.zeros(2), np.ones(2), np.array([50.0, 0.0]), 0.0), point=0.3)
+    chance = lambda: Chance(0.0, 0.0)  # noqa: E731
+    ev = lambda dense, cover: Evidence(dense, cover, [])  # noqa: E731
+    chat, plan = (lambda: np.array([-1.0, 0.0])), (lambda: np.array([1.0, 0.0]))  # noqa: E731
+    never = lambda: pytest.fail("the vector is read only for an uncertain reply")  # noqa: E731
+    assert tier(ev(0.9, 0.2), model, chance, "zh", domain, plan)[0] == "uncertain"
+    assert tier(ev(0.9, 0.2), model, chance, "zh", domain, chat) == ("none", pytest.approx(0.0))
+    assert tier(ev(0.9, 0.9), model, chance, "zh", domain, never)[0] == "answer"
+    assert tier(ev(0.7, 0.9), model, chance, "zh", domain, never)[0] == "none"
+    assert tier(ev(0.9, 0.2), model, chance, "zh", None, never)[0] == "uncertain"  # no fit: as before
+    again = Domain.from_dict(domain.to_dict())
+    assert again.point == domain.point and again.probability(np.array([-1.0, 0.0])) == domain.probability(np.array([-1.0, 0.0]))

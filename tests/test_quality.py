@@ -59,21 +59,42 @@ def test_off_topic_questions_are_never_given_as_answers(retriever, question):
 @pytest.mark.corpus
 def test_the_fitted_confidence_model_is_loaded_and_decides(retriever):
     """The shipped fit for the default model is the one the Retriever uses, and a reply's tier is its decision."""
-    from qa.abstain import confidence_model, features
+    from qa.abstain import confidence_model, domain_model, features
     from qa.model import DEFAULT_MODEL
 
-    model = retriever.confidence_model
+    model, domain = retriever.confidence_model, retriever.domain_model
     assert model is not None and model.to_dict() == confidence_model(DEFAULT_MODEL, {"onnx"}).to_dict()
-    seen = set()
+    assert domain is not None and domain.to_dict() == domain_model(DEFAULT_MODEL, {"onnx"}).to_dict()
+    seen, gated = set(), []
     for question in ["外贸进出口总额的目标是多少？", "敦化要培育哪些特色产业？", "What is the target for foreign trade?",
-                     "红烧肉怎么做？", "你是谁？", "敦化的教育怎么样？"]:
+                     "红烧肉怎么做？", "你是谁？", "敦化的教育怎么样？", "谢谢你，辛苦啦", "How do I get rid of fruit flies?"]:
         q = retriever.parse(question)
         scored = retriever.score(q)
         ev = retriever.evidence(q, scored)
         expected = "none" if ev.unknown else model.tier(features(ev, retriever.chance(q.language), q.language))[0]
+        # quotes that would be given as "may answer" for a question no plan is asked: none
+        if expected == "uncertain" and domain.probability(retriever.encode([q])[0]) < domain.point:
+            expected = "none"
+            gated.append(question)
         assert retriever.answer(question).confidence == expected, question
         seen.add(expected)
     assert "none" in seen and len(seen) >= 2
+    assert "红烧肉怎么做？" in gated  # the evidence alone gave it as "may answer"
+
+
+@pytest.mark.parametrize("question", ["谢谢你，辛苦啦", "你是机器人吗？", "猫咪掉毛特别严重怎么办？", "Why do leaves change color in autumn?",
+                                      "Can you tell me a fun fact?", "蒸米饭时米和水的比例一般是多少？"])
+def test_questions_no_plan_is_asked_are_told_none(retriever, question):
+    """Chit-chat, everyday advice and general knowledge: nothing found, not quotes that "may answer" (qa.abstain.Domain)."""
+    assert retriever.answer(question).confidence == "none", question
+
+
+@pytest.mark.parametrize("question", ["大家买东西花钱的总额，希望每年涨多少？", "当兵退下来的人找工作，有人管吗？", "地裡的秸稈還能燒嗎？",
+                                      "How will the city support veterans looking for work?", "社零的目标是多少？"])
+def test_plain_questions_about_the_plan_are_of_the_kind_plans_are_asked(retriever, question):
+    """Everyday words about what the plan says stay well above the point (the model reads the question, not its words)."""
+    domain = retriever.domain_model
+    assert domain.probability(retriever.encode([question])[0]) > domain.point, question
 
 
 def test_who_wrote_the_plan_is_answered_by_its_author_note(retriever):
