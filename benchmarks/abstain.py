@@ -4,7 +4,8 @@ plan with the 29 real documents, and on the plan inside a synthetic corpus of 10
 For each library it asks labelled questions and prints, for the answerable ones, the share of each
 reply (``answer``, ``uncertain``, ``none``), how often the right quote comes first and is shown
 (``first``: a "none" counts as a miss), and the precision of ``answer``; for the off-topic ones, the
-share given ``answer`` and ``none``. Two rows per library:
+share given ``answer`` and ``none``, and ``none`` again among those whose words the model of the questions plans are
+asked (``fit_domain.py``) was not fitted on (writers repeat 「晚安」). Rows per library:
 
 - ``tune``: the hand-written sets the confidence model was fitted and chosen on
   (``fit_confidence.py``'s :data:`TUNE`, as far as each library holds their answers);
@@ -104,8 +105,9 @@ def index_for(name: str, work: Path, sections: int) -> tuple[Path, Path]:
     return data, index
 
 
-def measure(retriever, questions: list[dict]) -> dict:
-    """The replies' figures (:func:`qa.evaluate.evaluate`), in one row."""
+def measure(retriever, questions: list[dict], seen: frozenset[str] = frozenset()) -> dict:
+    """The replies' figures (:func:`qa.evaluate.evaluate`), in one row; and off-topic told none among those whose
+    words are not among ``seen`` (the questions the model of the questions plans are asked was fitted on)."""
     from qa.evaluate import evaluate
 
     result = evaluate(retriever, questions)
@@ -114,6 +116,9 @@ def measure(retriever, questions: list[dict]) -> dict:
     row["first_zh"] = result.get("zh", {}).get("first", float("nan"))
     o = result["out_of_scope"]
     row.update(offtopic=o["n"], offtopic_answer=o["answer"], offtopic_none=o["none"])
+    unseen = [q for q in questions if not q["answers"] and q["q"] not in seen]
+    row["unseen"] = len(unseen)
+    row["unseen_none"] = evaluate(retriever, unseen)["out_of_scope"]["none"] if unseen else float("nan")
     return row
 
 
@@ -125,12 +130,15 @@ def main() -> None:
     ap.add_argument("--parts", nargs="+", default=["tune", *PARTS], help="which rows")
     args = ap.parse_args()
 
+    from fit_domain import labelled
+
     from qa import Retriever
 
+    seen = frozenset(q["q"] for q in labelled())  # what the model of the questions plans are asked was fitted on
     results, lines = {}, [
         "| library | questions | units | answerable | none | uncertain | answer | first | first (zh) | precision of answer "
-        "| off-topic | given answer | given none |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| off-topic | given answer | given none | off-topic unseen by the fit | given none |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in args.libraries:
         data, index = index_for(name, args.work, args.sections)
@@ -138,12 +146,12 @@ def main() -> None:
         for part, paths in QUESTIONS[name].items():
             if part not in args.parts:
                 continue
-            f = measure(r, load(paths, data))
+            f = measure(r, load(paths, data), seen)
             results[f"{name}/{part}"] = {"units": len(r.index.units), **f}
             lines.append(
                 f"| {name} | {part} | {len(r.index.units)} | {f['n']} | {f['none']:.3f} | {f['uncertain']:.3f} | "
                 f"{f['answer']:.3f} | {f['first']:.3f} | {f['first_zh']:.3f} | {f['precision']:.3f} | {f['offtopic']} | "
-                f"{f['offtopic_answer']:.3f} | {f['offtopic_none']:.3f} |"
+                f"{f['offtopic_answer']:.3f} | {f['offtopic_none']:.3f} | {f['unseen']} | {f['unseen_none']:.3f} |"
             )
             print(lines[-1], flush=True)
     write_results("abstain", results, "\n".join(lines))

@@ -352,14 +352,14 @@ def tier(
         chance: Gives what probes reach in this index; called only when needed.
         language: The question's group (``zh``, ``other``).
         domain: The fitted model of the questions plans are asked (:func:`domain_model`), or None.
-        vector: Gives the question's vector; called only when ``domain`` is needed.
+        vector: Gives the question's vector; called only when ``domain`` is needed (required with it).
     """
     if evidence.unknown:
         return "none", 0.0
     if model is None:
         return "answer", 1.0
     sure, p = model.tier(features(evidence, chance(), language))
-    if sure == "uncertain" and domain is not None and vector is not None:
+    if sure == "uncertain" and domain is not None:
         kind = domain.probability(vector())
         if kind < domain.point:
             return "none", kind

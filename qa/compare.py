@@ -90,7 +90,7 @@ class Row:
     document: str
     confidence: str
     hit: Hit | None = None
-    #: The probability its tier was decided on (:meth:`qa.abstain.Confidence.tier`); not shown.
+    #: The probability its tier was decided on (:func:`qa.abstain.tier`); not shown.
     probability: float = 1.0
     #: What decided whether it is mentioned (:data:`MENTION_FEATURES`); None for a row with no quote to decide on. Not shown.
     inputs: np.ndarray | None = None
@@ -251,18 +251,18 @@ class Comparer:
             rows.sort(key=lambda row: (_TIER_RANK[row.confidence], -(row.hit.score if row.hit else 0.0)))
         return Comparison(asked.text, rows, reading.understood, files)
 
-    def score(self, q: Question, documents: list[str], vector: np.ndarray | None = None) -> dict[str, UnitScores]:
+    def score(self, q: Question, documents: list[str], vector: np.ndarray) -> dict[str, UnitScores]:
         """Each document's candidate units, scored and re-scored as :meth:`qa.answer.Retriever.score` would with
         ``sources=[document]``: the question embedded once, every unit scored once on each side.
 
         Args:
             q: The question, read by :meth:`read`.
             documents: The documents, by file.
-            vector: The question's vector, if already embedded.
+            vector: The question's vector (:meth:`qa.answer.Retriever.encode`).
         """
         r = self.retriever
         rescorers, fusion = r.rescorers, r.fusion
-        dense = self.dense(r.encode([q])[0] if vector is None else vector)
+        dense = self.dense(vector)
         tokens = r.index.store.known(q.keywords if prefers_documents(rescorers) else q.tokens)
         keyword = r.index.store.all_keyword_scores(tokens)
         ctx = r.context(fusion)

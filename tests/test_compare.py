@@ -139,7 +139,7 @@ def test_each_document_is_scored_as_if_it_were_asked_alone(retriever):
     comparer = Comparer(retriever)
     for question in (ICE, GRAIN, "What is the grain output target?"):
         q = comparer.read(question)
-        scores = comparer.score(q, comparer.documents)
+        scores = comparer.score(q, comparer.documents, retriever.encode([q])[0])
         for name in comparer.documents:
             alone = retriever.score(q, sources=[name])
             ours = scores[name]

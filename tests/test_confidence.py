@@ -99,3 +99,11 @@ def test_a_question_no_plan_is_asked_turns_may_answer_into_none():
     assert tier(ev(0.9, 0.2), model, chance, "zh", None, never)[0] == "uncertain"  # no fit: as before
     again = Domain.from_dict(domain.to_dict())
     assert again.point == domain.point and again.probability(np.array([-1.0, 0.0])) == domain.probability(np.array([-1.0, 0.0]))
+
+
+def test_a_model_never_fitted_has_no_domain_model(fake_plan_index):
+    """The fake encoder's vectors were never fitted on: no model of the questions plans are asked, replies as before."""
+    from qa import Retriever
+
+    r = Retriever(fake_plan_index / "index")
+    assert r.domain_model is None and r.confidence_model is None
