@@ -116,9 +116,10 @@ def measure(retriever, questions: list[dict], seen: frozenset[str] = frozenset()
     row["first_zh"] = result.get("zh", {}).get("first", float("nan"))
     o = result["out_of_scope"]
     row.update(offtopic=o["n"], offtopic_answer=o["answer"], offtopic_none=o["none"])
-    unseen = [q for q in questions if not q["answers"] and q["q"] not in seen]
+    # each question's reply, in order (qa.evaluate's details): not asked again
+    unseen = [d["confidence"] for q, d in zip(questions, result["details"]) if not q["answers"] and q["q"] not in seen]
     row["unseen"] = len(unseen)
-    row["unseen_none"] = evaluate(retriever, unseen)["out_of_scope"]["none"] if unseen else float("nan")
+    row["unseen_none"] = unseen.count("none") / len(unseen) if unseen else float("nan")
     return row
 
 

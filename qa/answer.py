@@ -137,16 +137,17 @@ class Retriever:
                 f"but model {name} (dim {dim}) was given; rebuild it with `qa build --model {name}`"
             )
         self.model_name = m.model
+        backends = {m.backend, backend_of(self.model)}  # the index's vectors and the questions': each fit is per backend
         #: The fitted model of how sure to be (:func:`qa.abstain.confidence_model`); None for a model never fitted.
-        self.confidence_model = abstain.confidence_model(m.model, {m.backend, backend_of(self.model)})
+        self.confidence_model = abstain.confidence_model(m.model, backends)
         #: The fitted model of the questions plans are asked (:func:`qa.abstain.domain_model`); None for a model never fitted.
-        self.domain_model = abstain.domain_model(m.model, {m.backend, backend_of(self.model)})
+        self.domain_model = abstain.domain_model(m.model, backends)
         #: The fitted ranking of the best units (:func:`qa.rescore.ranking_model`), read by :class:`qa.rescore.Learned`;
         #: None for a model never fitted.
-        self.ranking_model = ranking_model(m.model, {m.backend, backend_of(self.model)})
+        self.ranking_model = ranking_model(m.model, backends)
         #: The fitted decision of "not mentioned" in a comparison (:func:`qa.compare.mention_model`); None for a
         #: model never fitted.
-        self.mention_model = mention_model(m.model, {m.backend, backend_of(self.model)})
+        self.mention_model = mention_model(m.model, backends)
         #: Document titles by file.
         self.titles = {name: m.title(name) for name in m.sources}
         places = {name: rec.meta["places"] for name, rec in m.sources.items() if rec.status == "indexed"}
