@@ -51,8 +51,11 @@ UNTOUCHED_10 = HERE / "questions" / "untouched-10"
 # written in the third session of 2026-12-06, before its third round of rules; measured on what it ships
 UNTOUCHED_13 = HERE / "questions" / "untouched-13"
 # written at the start of the fourth session of 2026-12-06, before the model of the questions plans are asked
-UNTOUCHED = HERE / "questions" / "untouched-14"
-PARTS = {"untouched-10": UNTOUCHED_10, "untouched-13": UNTOUCHED_13, "untouched": UNTOUCHED}
+UNTOUCHED_14 = HERE / "questions" / "untouched-14"
+# written at the start of the fifth session of 2026-12-06, before English names read in Chinese and the none point
+# chosen again with the model of the questions plans are asked
+UNTOUCHED = HERE / "questions" / "untouched-15"
+PARTS = {"untouched-10": UNTOUCHED_10, "untouched-13": UNTOUCHED_13, "untouched-14": UNTOUCHED_14, "untouched": UNTOUCHED}
 QUESTIONS = {
     "plan": {"tune": TUNE, **{k: [u / "plan.jsonl", u / "offtopic.jsonl"] for k, u in PARTS.items()}},
     "library": {

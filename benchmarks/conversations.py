@@ -8,7 +8,7 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
 when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
-turns). The untouched conversations (``questions/untouched-14/``) are rows of their own; so are the earlier
+turns). The untouched conversations (``questions/untouched-15/``) are rows of their own; so are the earlier
 untouched sets (tune sets since their misses were looked at, but for the ninth and thirteenth, never used for a choice).
 
     python benchmarks/conversations.py [--index PATH]
@@ -60,11 +60,13 @@ HELD_OUT = [
     # written in the third session of 2026-12-06 by writers who had seen no code, set or figure; never used to make a choice (40)
     ("thirteenth untouched", ROOT / "benchmarks" / "questions" / "untouched-13" / "conversations.jsonl"),
     # written the same way at the start of the fourth session of 2026-12-06; never used to make a choice (40)
-    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-14" / "conversations.jsonl"),
+    ("fourteenth untouched", ROOT / "benchmarks" / "questions" / "untouched-14" / "conversations.jsonl"),
+    # written the same way at the start of the fifth session of 2026-12-06; never used to make a choice (40)
+    ("untouched", ROOT / "benchmarks" / "questions" / "untouched-15" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 #: The rows never used to make a choice: their misses are not listed.
-UNTOUCHED = ("untouched", "thirteenth untouched", "ninth untouched")
+UNTOUCHED = ("untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
 
 
 def main() -> None:
@@ -124,7 +126,7 @@ def main() -> None:
                          + " | ".join(f"{share(rows[label][w]):.3f}" for w in WAYS) + " |")
     for prefix in ("", "held out: ", "first untouched: ", "second untouched: ", "third untouched: ", "fourth untouched: ",
                    "fifth untouched: ", "sixth untouched: ", "seventh untouched: ", "eighth untouched: ", "thirteenth untouched: ",
-                   "untouched: "):
+                   "fourteenth untouched: ", "untouched: "):
         if (kind := prefix + "switch") in rows:
             lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[kind][w], 0):.3f}" for w in WAYS) + " |")

@@ -21,6 +21,13 @@ fall out of fold; the penalty (:data:`PENALTIES`) is the one that then puts most
 model only turns "uncertain" into "none" (:func:`qa.abstain.tier`), so its cost to answerable questions is at most
 that share.
 
+The model takes over a part of the evidence's work, so the script then chooses the confidence's ``none`` point
+(:attr:`qa.abstain.Confidence.none`) again (:func:`none_point`): chosen before this model, it turned away the
+plan's hardest answerable questions together with chit-chat that this model now tells "none" by itself (on the
+tune sets, 13 of the plan's 707 answerable questions and 18 of its 981 off-topic ones fell under it that this
+model would not catch). It is the highest under which at most :data:`MAX_NONE` of each real library's hand-written
+tune answerable questions fall (those a name rules out left out; their probabilities are the fitted model's own).
+
     python benchmarks/fit_domain.py [--index PATH] [--no-write]
 """
 from __future__ import annotations
@@ -34,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from abstain import EARLIER  # noqa: E402
+from abstain import EARLIER, QUESTIONS, index_for, load  # noqa: E402
 from common import ROOT, write_results  # noqa: E402
 from fit_confidence import GENERATED, TUNE, fit, write_fit  # noqa: E402
 
@@ -47,6 +54,8 @@ OFF_KINDS = {"everyday", "knowledge", "chit-chat", "trivia", "tech"}
 MAX_UNDER = 0.005
 #: The L2 penalties tried (on standardised inputs).
 PENALTIES = (1.0, 10.0, 100.0, 1000.0)
+#: Share of each real library's hand-written tune answerable questions that may fall under the confidence's ``none``.
+MAX_NONE = 0.01
 
 
 def labelled() -> list[dict]:
@@ -80,6 +89,30 @@ def point_for(p: np.ndarray, most: float) -> float:
     p = np.sort(p)
     k = int(np.floor(most * len(p)))
     return float(p[k]) if k < len(p) else 1.0
+
+
+def none_point() -> tuple[float, dict]:
+    """The confidence's ``none`` point given the model of the questions plans are asked (the module's docstring), and
+    per real library the number of hand-written answerable tune questions and the share under the point."""
+    from fit_confidence import REAL
+
+    from qa import Retriever, abstain
+
+    relevant = {}
+    for name in REAL:
+        data, index = index_for(name, ROOT / "benchmarks" / ".work" / "abstain", 0)
+        r = Retriever(index)
+        p = []
+        for item in load(QUESTIONS[name]["tune"], data):
+            if not item["answers"]:
+                continue
+            q = r.parse(item["q"])
+            evidence = r.evidence(q, r.score(q))
+            if not evidence.unknown:
+                p.append(float(r.confidence_model.relevant.probability(abstain.features(evidence, r.chance(q.language), q.language))))
+        relevant[name] = np.array(p)
+    point = float(np.floor(min(point_for(p, MAX_NONE) for p in relevant.values()) * 1000) / 1000)  # not above it
+    return point, {name: (len(p), float((p < point).mean())) for name, p in relevant.items()}
 
 
 def main() -> None:
@@ -142,6 +175,17 @@ def main() -> None:
     }
     if not args.no_write:
         write_fit(manifest, "domain", entry)
+
+    none, under = none_point()
+    from qa.abstain import calibration
+
+    confidence = dict(calibration()[space]["confidence"])
+    before = confidence["none"]
+    confidence["none"] = none
+    confidence["on"] = (confidence["on"].split("; none chosen again")[0] + f"; none chosen again on "
+                        f"{time.strftime('%Y-%m-%d')} with the model of the questions plans are asked (fit_domain.py)")
+    if not args.no_write:
+        write_fit(manifest, "confidence", confidence)
     lines = [
         f"Questions of the kind plans are asked, for {space}: penalty {penalty:g}, point P < {point:.3f} "
         f"(at most {MAX_UNDER} of the hand-written answerable questions under it, out of fold).",
@@ -154,9 +198,15 @@ def main() -> None:
         "| set | answerable | off-topic (chit-chat, everyday, knowledge) |",
         "|---|---:|---:|",
         *[f"| {g} | {v['of the kind']} | {v['not']} |" for g, v in table.items()],
+        "",
+        f"The confidence's none point, chosen again with this model: {before:g} -> {none:g} (at most {MAX_NONE} of each "
+        "real library's hand-written tune answerable questions under it, those a name rules out left out): "
+        + ", ".join(f"{k} {n} questions, {share:.3f} under it" for k, (n, share) in under.items()),
     ]
     write_results(f"domain-{space.replace('/', '_')}", {"entry": {k: v for k, v in entry.items() if k != "model"},
-                                                        "cross_validation": table}, "\n".join(lines))
+                                                        "cross_validation": table,
+                                                        "none": {"before": before, "after": none, "under": under}},
+                  "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -166,9 +166,12 @@ def gather(
     keyword = float(scored.keyword.max())
     agree = bool(para[np.argmax(scored.dense)] == para[np.argmax(scored.keyword)]) and keyword > 0
     unknown = scope.unknown(question, context, best)
-    if unknown and not question.chinese:  # "Canal" of "Pinglu Canal" (运河) is an ordinary word, no name
+    if unknown and not question.chinese:
         glossary = question.lexicon.glossary
-        unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or glossary is None or not glossary.ordinary_in_name(n, question.text)]
+        # "Canal" of "Pinglu Canal" (运河) is an ordinary word; "the Party" is the best matches' 党, as a Chinese name is
+        # the context's (Scope.unknown): the United States is no name of the library's because some report says 美国
+        unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or glossary is None or not (
+            glossary.ordinary_in_name(n, question.text) or any(w in context for w in glossary.name_words(n, question.text)))]
     return Evidence(dense, share, unknown, keyword, float(gap), agree, float(margin),
                     float(scored.dense[np.argmax(scored.fused)]), float(first or 0.0), float(said))
 

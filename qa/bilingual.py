@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .keywords import salience, segmenter
-from .places import PROVINCES
+from .places import PROVINCES, SPELLINGS
 from .text import has_cjk
 from .words import ENGLISH_STOPWORDS, NATIONAL
 
@@ -58,6 +58,17 @@ def _keys(definition: str) -> list[str]:
         if key and len(key.split()) <= MAX_PHRASE:
             keys.append(key)
     return keys
+
+
+def _name_head(definition: str) -> str:
+    """The run of capitalised words a name's definition starts with, in lower case: "harbin" of "Harbin, subprovincial
+    city…", "hohhot" of "Hohhot prefecture-level city…"; empty when it starts otherwise."""
+    head = []
+    for w in re.sub(r"\([^)]*\)", " ", definition).split(",")[0].split():
+        if not re.fullmatch(r"[A-Z][a-z]+", w):
+            break
+        head.append(w.lower())
+    return " ".join(head) if 0 < len(head) <= MAX_PHRASE else ""
 
 
 def _lemmas(word: str) -> list[str]:
@@ -108,6 +119,7 @@ class Glossary:
         ordinary: set[str] = set()
         english: set[str] = set()
         proper: set[str] = set()
+        named: dict[str, set[str]] = defaultdict(set)
         for entry in CcCedict().get_entries():
             word = entry["simplified"]
             if not _CJK_WORD.fullmatch(word):
@@ -118,6 +130,8 @@ class Glossary:
                 english.update(_LOWER_WORD.findall(d))
                 if name:  # "New Jersey, US state": the name before the comma
                     proper.update(k.split(",")[0].strip() for k in _keys(d))
+                    if word in usage and (head := _name_head(d)):
+                        named[head].add(word)
                 for key in _keys(d):
                     if word in usage:
                         found[key].add(word)
@@ -136,6 +150,9 @@ class Glossary:
         self._english = english
         #: What the dictionary's names are called in English, in lower case: "new jersey", "papua new guinea".
         self._proper = proper
+        #: A name's head as the dictionary writes it → its Chinese words in the library: "harbin" 哈尔滨 (of "Harbin,
+        #: subprovincial city…"), "hohhot" 呼和浩特 (of "Hohhot prefecture-level city…").
+        self._named = dict(named)
         #: English phrase → its commonest Chinese word anywhere, which weighs it.
         self._general = {k: w for k, (_, w) in general.items()}
 
@@ -164,6 +181,13 @@ class Glossary:
         if any(phrase in self._proper for phrase in _phrases_around(question, word)):
             return False
         return self.uses_word(word) or any(form in self._english for form in _lemmas(word.lower()))
+
+    def name_words(self, word: str, question: str) -> list[str]:
+        """The library's Chinese words for a name of an English question: for the name, or a run of capitalised words
+        holding it, as the dictionary writes them ("the Party" 党, "the Northeast" 东北, "the State Council" 国务院,
+        "Harbin" 哈尔滨, "China Mobile" 中国移动); none for a name the library never writes ("Pfizer" 辉瑞)."""
+        keys = [*_phrases_around(question, word), *_lemmas(word.lower())]
+        return list(dict.fromkeys(w for k in keys for w in (*self.words.get(k, ()), *self._named.get(k, ()))))
 
     def meanings(self, question: str) -> list[Meaning]:
         """Each word or phrase of an English question that says what it is about, in Chinese.
@@ -212,7 +236,7 @@ def meanings_found(meanings: list[Meaning], text: str) -> float:
 def english_names(question: str) -> set[str]:
     """The names of an English question, in lower case: its capitalised words and acronyms, but not a
     sentence's first word, the provinces' English names (places, :mod:`qa.places`) or words for the whole country."""
-    provinces = {part for en in PROVINCES.values() for part in en.split()}
+    provinces = {part for en in [*PROVINCES.values(), *SPELLINGS] for part in en.split()}
     names = set()
     for m in _EN_NAME.finditer(question):
         word = re.sub(r"['’]", "", m.group().lower())  # "chang'e" is 嫦娥's change

@@ -29,6 +29,8 @@ PROVINCES = {
     "四川": "sichuan", "贵州": "guizhou", "云南": "yunnan", "西藏": "tibet", "陕西": "shaanxi", "甘肃": "gansu",
     "青海": "qinghai", "宁夏": "ningxia", "新疆": "xinjiang", "台湾": "taiwan", "香港": "hong kong", "澳门": "macao",
 }
+#: Other English spellings of provincial-level names that questions use.
+SPELLINGS = {"macau": "澳门"}
 #: The provinces' official one-character abbreviations (简称) that a question may name them by: 「沪2025年研发投入强度…」,
 #: 「皖」, 「赣」. Only when jieba reads the character as a word of its own (「津贴」, 「复苏」 and 「京津冀」 are other words),
 #: and only those that are no everyday word alone: 吉, 黑, 新, 宁, 青, 云, 贵, 甘, 藏, 蒙, 台, 港 and 澳 are left out
@@ -45,7 +47,7 @@ ALIASES = {
     "八桂": "广西", "三湘": "湖南", "潇湘": "湖南", "琼州": "海南", "赣鄱": "江西", "雪域": "西藏", "塞上": "宁夏",
 }
 #: Administrative suffixes dropped from a place name (longest first).
-_SUFFIX = re.compile(r"(自治[区州县旗]|特别行政区|新区|省|市|县|区|州|盟|旗)$")
+_SUFFIX = re.compile(r"(自治[区州县旗]|特别行政区|新区|地区|省|市|县|区|州|盟|旗)$")
 #: A document is also about the places its text names this often (times, and times per
 #: 1,000 characters): the plan names 敦化 13 times in 2,748 characters, Sichuan's report
 #: 成都 29 times in 27,822, the national report 香港 3 times in 18,379.
@@ -134,7 +136,8 @@ def question_places(question: str, known: set[str]) -> set[str]:
     words = segmenter().lcut(folded)
     named |= {ABBREVIATIONS[w[0]] for w in words if w in ABBREVIATIONS or _abbreviated(w)}
     named |= {ALIASES[w] for w in words if w in ALIASES}  # words: 「中原子」 is not 中原
-    named |= {p for p, en in PROVINCES.items() if re.search(rf"(?<![a-z]){en}(?![a-z])", folded)}
+    named |= {p for en, p in [*((en, p) for p, en in PROVINCES.items()), *SPELLINGS.items()]
+              if re.search(rf"(?<![a-z]){en}(?![a-z])", folded)}
     if not has_cjk(folded):  # the other places by their pinyin: "Dunhua" is 敦化
         named |= {p for p in known if has_cjk(p) and re.search(rf"(?<![a-z]){pinyin_of(p)}(?![a-z])", folded)}
     return named
@@ -222,7 +225,8 @@ COUNTRIES = {
 }
 #: Hong Kong, Macao and Taiwan, which Chinese texts write together by their short forms: 「港澳」, 「吉港澳合作」, 「港澳台」.
 REGIONS = {"香港": ("港", "hong kong"), "澳门": ("澳", "macao"), "台湾": ("台", "taiwan")}
-_REGION_BY_NAME = {**{zh: short for zh, (short, _) in REGIONS.items()}, **{en: short for short, en in REGIONS.values()}}
+_REGION_BY_NAME = {**{zh: short for zh, (short, _) in REGIONS.items()}, **{en: short for short, en in REGIONS.values()},
+                   **{en: REGIONS[zh][0] for en, zh in SPELLINGS.items() if zh in REGIONS}}
 _REGIONS_TOGETHER = re.compile("港澳台?|台港澳|港台|澳台")  # not 台港 of 「烟台港」, 「平台港区」
 _COUNTRY_BY_NAME = {**{zh: short for zh, (short, _) in COUNTRIES.items()}, **{en: short for short, en in COUNTRIES.values()}}
 _SHORTS = "".join(sorted({short for short, _ in COUNTRIES.values()}))

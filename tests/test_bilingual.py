@@ -13,7 +13,8 @@ from conftest import ROOT
 NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院政府工作报告.txt"
 #: A library's words and how many units use each: of 粮食 and 谷物 for "grain", reports say 粮食.
 USAGE = {"赤字": 12, "研发": 40, "强度": 9, "粮食": 170, "谷物": 3, "游客": 20, "人次": 30, "目标": 300, "指标": 50,
-         "法国": 1, "四川": 80, "发展": 900, "动态": 4, "运河": 2, "港口": 7, "月球": 1}
+         "法国": 1, "四川": 80, "发展": 900, "动态": 4, "运河": 2, "港口": 7, "月球": 1, "国务院": 5, "哈尔滨": 2,
+         "东北": 3}
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,18 @@ def test_ordinary_words_are_told_from_names(glossary):
     assert not glossary.ordinary_in_name("zealand", "How big is New Zealand's deer farming?")  # no word
     assert not glossary.ordinary_in_name("jersey", "What is New Jersey's GDP target?")  # a name the dictionary has
     assert not glossary.ordinary_in_name("us", "What will the US Federal Reserve do?")  # an acronym as written
+
+
+def test_an_english_name_is_found_by_the_library_s_chinese_for_it(glossary):
+    """The Chinese a name is written in, for the name or a run of capitalised words holding it (tune misses of
+    2026-12-06: "the State Council", "Harbin", "the Northeast" were taken for names no document uses)."""
+    assert glossary.name_words("council", "How many regulations did the State Council revise?") == ["国务院"]
+    assert "国务院" in glossary.name_words("state", "How many regulations did the State Council revise?")
+    assert glossary.name_words("harbin", "What was built in Harbin last year?") == ["哈尔滨"]  # "Harbin, subprovincial city…"
+    assert glossary.name_words("northeast", "What did the Congress ask of the Northeast?") == ["东北"]
+    # a name the library never writes: 辉瑞 and 切萨皮克湾 are no words of its
+    assert glossary.name_words("pfizer", "Where is Pfizer's biggest plant?") == []
+    assert glossary.name_words("chesapeake", "How was the Chesapeake Bay cleaned up?") == []
 
 
 def test_share_of_words_found():
