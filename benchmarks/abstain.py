@@ -9,9 +9,11 @@ asked (``fit_domain.py``) was not fitted on (writers repeat 「晚安」). Rows 
 
 - ``tune``: the hand-written sets the confidence model was fitted and chosen on
   (``fit_confidence.py``'s :data:`TUNE`, as far as each library holds their answers);
-- ``untouched``: ``questions/untouched-14/``, written at the start of the fourth session of 2026-12-06 by writers who
-  had seen no code, no other set and no figure, before the model of the questions plans are asked
-  (``fit_domain.py``), and never used to make a choice;
+- ``untouched``: ``questions/untouched-15/``, written at the start of the fifth session of 2026-12-06 by writers who
+  had seen no code, no other set and no figure, before English names were read in Chinese and the ``none`` point was
+  chosen again (``fit_domain.py``), and never used to make a choice;
+- ``untouched-14``: ``questions/untouched-14/``, written the same way a session before, before the model of the
+  questions plans are asked;
 - ``untouched-13``: ``questions/untouched-13/``, written the same way in the third session of that day, before its
   third round of rules; ``untouched-10``: ``questions/untouched-10/``, a session before. Measured on what each
   session since shipped, and never used to make a choice either. (The earlier untouched sets, ``questions/untouched/``
@@ -26,7 +28,7 @@ Libraries:
 - ``synthetic``: the plan plus 10,000 sections synthesised from the plan's and CMRC 2018's clauses
   (as ``bench_scale.py`` makes them), embedded with the default model: never seen by the fit.
 
-    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-10 untouched-13 untouched] [--sections 10000]
+    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-10 untouched-13 untouched-14 untouched] [--sections 10000]
 """
 from __future__ import annotations
 

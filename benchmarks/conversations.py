@@ -9,7 +9,7 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
 when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
 turns). The untouched conversations (``questions/untouched-15/``) are rows of their own; so are the earlier
-untouched sets (tune sets since their misses were looked at, but for the ninth and thirteenth, never used for a choice).
+untouched sets (tune sets since their misses were looked at, but for the ninth, thirteenth and fourteenth, never used for a choice).
 
     python benchmarks/conversations.py [--index PATH]
 """
