@@ -184,8 +184,8 @@ class Glossary:
 
     def name_words(self, word: str, question: str) -> list[str]:
         """The library's Chinese words for a name of an English question: for the name, or a run of capitalised words
-        holding it, as the dictionary writes them ("the Party" 党, "the Northeast" 东北, "the State Council" 国务院,
-        "Harbin" 哈尔滨, "China Mobile" 中国移动); none for a name the library never writes ("Pfizer" 辉瑞)."""
+        holding it, as the dictionary writes them ("the Northeast" 东北, "the State Council" 国务院, "Harbin" 哈尔滨);
+        none for a name the library never writes ("Pfizer" 辉瑞)."""
         keys = [*_phrases_around(question, word), *_lemmas(word.lower())]
         return list(dict.fromkeys(w for k in keys for w in (*self.words.get(k, ()), *self._named.get(k, ()))))
 
