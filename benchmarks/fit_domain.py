@@ -99,6 +99,8 @@ def none_point() -> tuple[float, dict]:
     from qa import Retriever, abstain
 
     relevant = {}
+    # one question at a time, as the product embeds it (fit_confidence.measure embeds in batches of 64, and the int8
+    # vectors move with what shares their batch)
     for name in REAL:
         data, index = index_for(name, ROOT / "benchmarks" / ".work" / "abstain", 0)
         r = Retriever(index)

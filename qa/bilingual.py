@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .keywords import salience, segmenter
-from .places import PROVINCES, SPELLINGS
+from .places import ENGLISH_NAMES
 from .text import has_cjk
 from .words import ENGLISH_STOPWORDS, NATIONAL
 
@@ -236,7 +236,7 @@ def meanings_found(meanings: list[Meaning], text: str) -> float:
 def english_names(question: str) -> set[str]:
     """The names of an English question, in lower case: its capitalised words and acronyms, but not a
     sentence's first word, the provinces' English names (places, :mod:`qa.places`) or words for the whole country."""
-    provinces = {part for en in [*PROVINCES.values(), *SPELLINGS] for part in en.split()}
+    provinces = {part for en in ENGLISH_NAMES for part in en.split()}
     names = set()
     for m in _EN_NAME.finditer(question):
         word = re.sub(r"['’]", "", m.group().lower())  # "chang'e" is 嫦娥's change

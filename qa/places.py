@@ -31,6 +31,8 @@ PROVINCES = {
 }
 #: Other English spellings of provincial-level names that questions use.
 SPELLINGS = {"macau": "澳门"}
+#: Every English name of a provincial-level place that questions use, with its Chinese short form.
+ENGLISH_NAMES = {**{en: zh for zh, en in PROVINCES.items()}, **SPELLINGS}
 #: The provinces' official one-character abbreviations (简称) that a question may name them by: 「沪2025年研发投入强度…」,
 #: 「皖」, 「赣」. Only when jieba reads the character as a word of its own (「津贴」, 「复苏」 and 「京津冀」 are other words),
 #: and only those that are no everyday word alone: 吉, 黑, 新, 宁, 青, 云, 贵, 甘, 藏, 蒙, 台, 港 and 澳 are left out
@@ -136,8 +138,7 @@ def question_places(question: str, known: set[str]) -> set[str]:
     words = segmenter().lcut(folded)
     named |= {ABBREVIATIONS[w[0]] for w in words if w in ABBREVIATIONS or _abbreviated(w)}
     named |= {ALIASES[w] for w in words if w in ALIASES}  # words: 「中原子」 is not 中原
-    named |= {p for en, p in [*((en, p) for p, en in PROVINCES.items()), *SPELLINGS.items()]
-              if re.search(rf"(?<![a-z]){en}(?![a-z])", folded)}
+    named |= {p for en, p in ENGLISH_NAMES.items() if re.search(rf"(?<![a-z]){en}(?![a-z])", folded)}
     if not has_cjk(folded):  # the other places by their pinyin: "Dunhua" is 敦化
         named |= {p for p in known if has_cjk(p) and re.search(rf"(?<![a-z]){pinyin_of(p)}(?![a-z])", folded)}
     return named
@@ -224,9 +225,8 @@ COUNTRIES = {
     "澳大利亚": ("澳", "australia"), "欧洲": ("欧", "europe"), "欧盟": ("欧", "eu"), "非洲": ("非", "africa"),
 }
 #: Hong Kong, Macao and Taiwan, which Chinese texts write together by their short forms: 「港澳」, 「吉港澳合作」, 「港澳台」.
-REGIONS = {"香港": ("港", "hong kong"), "澳门": ("澳", "macao"), "台湾": ("台", "taiwan")}
-_REGION_BY_NAME = {**{zh: short for zh, (short, _) in REGIONS.items()}, **{en: short for short, en in REGIONS.values()},
-                   **{en: REGIONS[zh][0] for en, zh in SPELLINGS.items() if zh in REGIONS}}
+REGIONS = {"香港": "港", "澳门": "澳", "台湾": "台"}
+_REGION_BY_NAME = {**REGIONS, **{en: REGIONS[zh] for en, zh in ENGLISH_NAMES.items() if zh in REGIONS}}
 _REGIONS_TOGETHER = re.compile("港澳台?|台港澳|港台|澳台")  # not 台港 of 「烟台港」, 「平台港区」
 _COUNTRY_BY_NAME = {**{zh: short for zh, (short, _) in COUNTRIES.items()}, **{en: short for short, en in COUNTRIES.values()}}
 _SHORTS = "".join(sorted({short for short, _ in COUNTRIES.values()}))
