@@ -17,13 +17,15 @@ The decision of "not mentioned" (``qa.compare.Mention``) is fitted by ``fit_comp
 ``compare-untouched.jsonl`` and ``../compare-2/`` to ``../compare-5/`` (each untouched when written, tune since its
 misses were looked at or it was fitted on). They are scored with ``--sets untouched`` to ``untouched-5``;
 ``../compare-6/`` (``untouched-6``) judged the second fit and ``../compare-7/`` (``untouched-7``, written 2026-12-06 in
-the fourth session) judges what that session ships; neither is read by it.
+the fourth session) judges what that session ships; neither is read by it. ``../compare-8/`` and ``../compare-9/``
+(``untouched-8``, ``untouched-9``, written 2026-12-06 in the sixth session, ``q_en`` in plain English) judge that
+session's change.
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
 medians.
 
-    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-7] [--rounds 3]
+    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-9] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -128,7 +130,7 @@ def fmt(x: float | None) -> str:
 
 #: The labelled sets by name: each untouched when written; see the module's docstring for which are tune since.
 SETS = {"tune": SET / "compare-tune.jsonl", "untouched": SET / "compare-untouched.jsonl",
-        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 8)}}
+        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 10)}}
 
 
 def main() -> None:

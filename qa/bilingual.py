@@ -87,6 +87,27 @@ def _lemmas(word: str) -> list[str]:
     return forms
 
 
+def _spellings(key: str) -> list[str]:
+    """A dictionary phrase as a question may spell it: "visa-exempt" also as "visa exempt" (a question's hyphen
+    parts words, :data:`_WORD`), "space flight" also closed, as "spaceflight"."""
+    spaced = " ".join(key.replace("-", " ").split())
+    words = spaced.split()
+    return list(dict.fromkeys([key, spaced, *(["".join(words)] if len(words) == 2 else [])]))
+
+
+def _phrase_forms(words: list[str]) -> list[str]:
+    """The forms a question's phrase is looked up by: as written; its words by their lemmas ("imports and exports" as
+    "import and export"); its last word plural ("fixed-asset" as the dictionary's "fixed assets"); two words closed
+    ("night-time" as "nighttime")."""
+    from itertools import product
+
+    forms = [" ".join(ws) for ws in product(*([w] + [f for f in _lemmas(w) if f != w] for w in words))]
+    forms += [w + "s" for w in forms]  # the dictionary's plural of the last word ("fixed assets")
+    if len(words) == 2:
+        forms += ["".join(words)]
+    return list(dict.fromkeys(forms))
+
+
 class Meaning(NamedTuple):
     """An English word or phrase of a question, in Chinese.
 
@@ -132,7 +153,7 @@ class Glossary:
                     proper.update(k.split(",")[0].strip() for k in _keys(d))
                     if word in usage and (head := _name_head(d)):
                         named[head].add(word)
-                for key in _keys(d):
+                for key in dict.fromkeys(v for k in _keys(d) for v in _spellings(k)):
                     if word in usage:
                         found[key].add(word)
                     if key not in general or count > general[key][0]:
@@ -157,7 +178,7 @@ class Glossary:
         self._general = {k: w for k, (_, w) in general.items()}
 
     def _lookup(self, words: list[str]) -> Meaning | None:
-        forms = [" ".join(words)] if len(words) > 1 else _lemmas(words[0])
+        forms = _phrase_forms(words) if len(words) > 1 else _lemmas(words[0])
         known = [f for f in forms if f in self._general]
         if not known:
             return None

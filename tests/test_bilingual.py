@@ -14,7 +14,7 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
 #: A library's words and how many units use each: of 粮食 and 谷物 for "grain", reports say 粮食.
 USAGE = {"赤字": 12, "研发": 40, "强度": 9, "粮食": 170, "谷物": 3, "游客": 20, "人次": 30, "目标": 300, "指标": 50,
          "法国": 1, "四川": 80, "发展": 900, "动态": 4, "运河": 2, "港口": 7, "月球": 1, "国务院": 5, "哈尔滨": 2,
-         "东北": 3}
+         "东北": 3, "进出口": 40, "固定资产": 30, "夜间": 6, "航天": 5, "免签": 3}
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +36,15 @@ def test_english_words_get_the_library_s_chinese_words(glossary):
     assert words(glossary.meanings("What grain output is targeted?"))[0] == ["谷物"]  # only 谷物 means "grain" to CC-CEDICT
     assert words(glossary.meanings("Which targets?")) == [["目标", "指标"]]
     assert words(glossary.meanings("pumped-storage")) == [[], []]  # two words
+
+
+def test_a_phrase_is_found_however_the_question_spells_it(glossary):
+    # the dictionary's "import and export", "fixed assets", "nighttime", "space flight" and "visa-exempt"
+    assert glossary.chinese("What were total imports and exports?") == ["进出口"]
+    assert glossary.chinese("fixed-asset investment") == ["固定资产"]
+    assert glossary.chinese("the night-time economy") == ["夜间"]
+    assert glossary.chinese("commercial spaceflight") == ["航天"]
+    assert glossary.chinese("visa-exempt entry") == ["免签"]
 
 
 def test_words_weigh_what_they_say(glossary):
