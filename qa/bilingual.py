@@ -101,8 +101,8 @@ def _phrase_forms(words: list[str]) -> list[str]:
     ("night-time" as "nighttime")."""
     from itertools import product
 
-    forms = [" ".join(ws) for ws in product(*([w] + [f for f in _lemmas(w) if f != w] for w in words))]
-    forms += [w + "s" for w in forms]  # the dictionary's plural of the last word ("fixed assets")
+    forms = [" ".join(ws) for ws in product(*map(_lemmas, words))]
+    forms += [f + "s" for f in forms]  # the dictionary's plural of the last word ("fixed assets")
     if len(words) == 2:
         forms += ["".join(words)]
     return list(dict.fromkeys(forms))
