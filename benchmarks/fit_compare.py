@@ -1,7 +1,7 @@
 """Fit the decision of "not mentioned" in a comparison (:class:`qa.compare.Mention`) and write it to qa/calibration.json.
 
 Every topic of the labelled comparison sets that are tune (:data:`TUNE_SETS`: ``questions/compare/`` and
-``compare-2/`` to ``compare-5/``; ``compare-6/`` is untouched and never read here) is compared in Chinese and in
+``compare-2/`` to ``compare-9/``; ``compare-10/`` and later are untouched and never read here) is compared in Chinese and in
 English over the library ``documents.py`` builds, with no fitted decision (``Retriever.mention_model`` set to
 None). Each row with a quote gives its inputs (:data:`qa.compare.MENTION_FEATURES`, ``Row.inputs``) and its
 cell's label: whether the document addresses the topic and the row's first answering sentence is a labelled
@@ -39,6 +39,8 @@ TUNE_SETS = {
     "compare-3": QUESTIONS / "compare-3" / "compare-untouched.jsonl",
     "compare-4": QUESTIONS / "compare-4" / "compare-untouched.jsonl",
     "compare-5": QUESTIONS / "compare-5" / "compare-untouched.jsonl",
+    # tune since 2026-12-06 (seventh session), when compare-10 and compare-11 were written to judge
+    **{f"compare-{n}": QUESTIONS / f"compare-{n}" / "compare-untouched.jsonl" for n in range(6, 10)},
 }
 #: The operating points tried.
 THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.025), 3)

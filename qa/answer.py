@@ -296,6 +296,7 @@ class Retriever:
 
     def confidence(
         self, question: str | Question, scored: UnitScores, cover: list[str] | None = None, *, vector: np.ndarray | None = None,
+        kind: bool = True,
     ) -> tuple[str, float]:
         """How sure to be of these scores' quotes: ``"answer"``, ``"uncertain"`` or ``"none"``, and the
         probability it was decided on (:func:`qa.abstain.tier`).
@@ -305,11 +306,13 @@ class Retriever:
             scored: Its unit scores (:meth:`score`).
             cover: The words whose share is measured; the question's by default (a follow-up's own words).
             vector: The question's vector, if already embedded; else embedded when the domain model needs it.
+            kind: Whether an "uncertain" reply to a question not of the kind plans are asked is "none"
+                (:class:`qa.abstain.Domain`); a comparison judges that once, for all its rows.
         """
         q = self.parse(question)
         return abstain.tier(
             self.evidence(q, scored, cover), self.confidence_model, lambda: self.chance(q.language), q.language,
-            self.domain_model, (lambda: vector) if vector is not None else (lambda: self.encode([q])[0]),
+            self.domain_model if kind else None, (lambda: vector) if vector is not None else (lambda: self.encode([q])[0]),
         )
 
     def chance(self, group: str) -> abstain.Chance:

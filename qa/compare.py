@@ -246,6 +246,7 @@ class Comparer:
         chosen = self.documents if files is None else [name for name in self.documents if name in set(files)]
         vector = r.encode([q])[0]
         rows = [self.row(q, name, scored, cover, vector) for name, scored in self.score(q, chosen, vector).items()]
+        self.of_the_kind(rows, vector)
         self.decide(rows, q, cover)
         if order == "score":
             rows.sort(key=lambda row: (_TIER_RANK[row.confidence], -(row.hit.score if row.hit else 0.0)))
@@ -281,13 +282,25 @@ class Comparer:
         title = r.titles.get(name, name)
         if len(scored.ids) == 0:
             return Row(name, title, "none")
-        sure, p = r.confidence(q, self.evidence_candidates(scored), cover=cover, vector=vector)
+        sure, p = r.confidence(q, self.evidence_candidates(scored), cover=cover, vector=vector, kind=False)
         if sure == "none":
             return Row(name, title, sure, probability=p)
         hit = r.rank(self.best_paragraph(scored), 1)[0]
         if self.other_year(q, hit):
             return Row(name, title, "none", probability=p)
         return Row(name, title, sure, hit, p)
+
+    def of_the_kind(self, rows: list[Row], vector: np.ndarray) -> None:
+        """Whether the question is of the kind plans are asked (:class:`qa.abstain.Domain`), judged once for the
+        comparison: it is when some document answers it surely; else, as an answer judges it, its "uncertain" rows
+        are "not mentioned" when its vector says it is not."""
+        domain = self.retriever.domain_model
+        if domain is None or any(row.confidence == "answer" for row in rows):
+            return
+        if domain.probability(vector) < domain.point:
+            for row in rows:
+                if row.confidence == "uncertain":
+                    row.confidence, row.hit = "none", None
 
     def other_year(self, q: Question, hit: Hit) -> bool:
         """Whether ``hit`` stands under the headings of another year than the one ``q`` asks about (its report's

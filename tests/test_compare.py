@@ -240,6 +240,46 @@ def test_with_no_sure_row_the_likeliest_rows_stand_for_the_answers(retriever, mo
     assert [row.confidence for row in unchecked] == ["uncertain"] * 3
 
 
+def test_whether_a_question_is_of_the_kind_plans_are_asked_is_judged_once_per_comparison(retriever, monkeypatch):
+    """「哪些地方提到了生物制造？」 reads to the domain model as not a plan's question; asked of one document at a time its
+    uncertain rows were all "not mentioned", though two reports answer it surely. A comparison judges the question's
+    kind once: some sure row shows it is of the kind; with none, its uncertain rows fall as an answer's would."""
+    from qa.abstain import Domain, Logistic
+    from qa.answer import Hit
+    from qa.compare import Comparer, Row
+
+    comparer = Comparer(retriever)
+    asked = []
+    real = retriever.confidence
+
+    def confidence(*args, **kwargs):
+        asked.append(kwargs.get("kind", True))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(retriever, "confidence", confidence)
+    retriever.compare(ICE)
+    assert asked and not any(asked)  # no row decides the question's kind alone
+
+    def rows(first: str):
+        tiers = {"吉林": first, "黑龙江": "uncertain", "海南": "uncertain"}
+        return [Row(file_of(retriever, f), f, sure, Hit("发展冰雪经济。", f, file_of(retriever, f), 1.0, ["发展冰雪经济。"]))
+                for f, sure in tiers.items()]
+
+    vector = np.zeros(4)
+    not_of_the_kind = Domain(Logistic(np.zeros(4), np.ones(4), np.zeros(4), -5.0), 0.5)  # P ≈ 0.007 for any question
+    monkeypatch.setattr(retriever, "domain_model", not_of_the_kind)
+    sure = rows("answer")
+    comparer.of_the_kind(sure, vector)
+    assert [row.confidence for row in sure] == ["answer", "uncertain", "uncertain"]
+    unsure = rows("uncertain")
+    comparer.of_the_kind(unsure, vector)
+    assert [row.confidence for row in unsure] == ["none"] * 3 and all(row.hit is None for row in unsure)
+    monkeypatch.setattr(retriever, "domain_model", Domain(not_of_the_kind.model, 0.001))  # of the kind
+    kept = rows("uncertain")
+    comparer.of_the_kind(kept, vector)
+    assert [row.confidence for row in kept] == ["uncertain"] * 3
+
+
 def test_the_fitted_decision_of_not_mentioned_loads_and_decides(retriever, monkeypatch):
     """The default model's fit (benchmarks/fit_compare.py) loads; a row is "not mentioned" when its probability is under the operating point."""
     from qa.abstain import Logistic
