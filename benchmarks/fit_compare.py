@@ -28,20 +28,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, write_results  # noqa: E402
-from compare import LANGUAGES, load, right_sentence  # noqa: E402
+from compare import LANGUAGES, SETS, load, right_sentence  # noqa: E402
 from fit_confidence import fit, write_fit  # noqa: E402
 
-QUESTIONS = ROOT / "benchmarks" / "questions"
-TUNE_SETS = {
-    "compare": QUESTIONS / "compare" / "compare-tune.jsonl",
-    "compare-untouched": QUESTIONS / "compare" / "compare-untouched.jsonl",
-    "compare-2": QUESTIONS / "compare-2" / "compare-untouched.jsonl",
-    "compare-3": QUESTIONS / "compare-3" / "compare-untouched.jsonl",
-    "compare-4": QUESTIONS / "compare-4" / "compare-untouched.jsonl",
-    "compare-5": QUESTIONS / "compare-5" / "compare-untouched.jsonl",
-    # tune since 2026-12-06 (seventh session), when compare-10 and compare-11 were written to judge
-    **{f"compare-{n}": QUESTIONS / f"compare-{n}" / "compare-untouched.jsonl" for n in range(6, 10)},
-}
+#: The tune sets, by the names the fit reports them under: compare.py's files (its ``SETS``) up to compare-9/, the ones
+#: from compare-6/ on tune since 2026-12-06 (seventh session), when compare-10/ and compare-11/ were written to judge.
+TUNE_SETS = {"compare": SETS["tune"], "compare-untouched": SETS["untouched"],
+             **{f"compare-{n}": SETS[f"untouched-{n}"] for n in range(2, 10)}}
 #: The operating points tried.
 THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
