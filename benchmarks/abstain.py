@@ -12,6 +12,11 @@ asked (``fit_domain.py``) was not fitted on (writers repeat 「晚安」). Rows 
 - ``untouched``: ``questions/untouched-15/``, written at the start of the fifth session of 2026-12-06 by writers who
   had seen no code, no other set and no figure, before English names were read in Chinese and the ``none`` point was
   chosen again (``fit_domain.py``), and never used to make a choice;
+- ``untouched-16``: ``questions/untouched-16/``, written the same way at the start of the eighth session, before the
+  evidence was let outweigh that model; half its questions ask whether and where the documents mention a thing, and
+  half its off-topic ones ask so of everyday things;
+- ``mention-tune`` (the library only): ``questions/mention-probe/tune.jsonl``, a tune probe of such questions written
+  in the same session (its answer is any quote that names the thing);
 - ``untouched-14``: ``questions/untouched-14/``, written the same way a session before, before the model of the
   questions plans are asked;
 - ``untouched-13``: ``questions/untouched-13/``, written the same way in the third session of that day, before its
@@ -28,7 +33,7 @@ Libraries:
 - ``synthetic``: the plan plus 10,000 sections synthesised from the plan's and CMRC 2018's clauses
   (as ``bench_scale.py`` makes them), embedded with the default model: never seen by the fit.
 
-    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-10 untouched-13 untouched-14 untouched] [--sections 10000]
+    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-10 untouched-13 untouched-14 untouched untouched-16 mention-tune] [--sections 10000]
 """
 from __future__ import annotations
 
@@ -57,7 +62,14 @@ UNTOUCHED_14 = HERE / "questions" / "untouched-14"
 # written at the start of the fifth session of 2026-12-06, before English names read in Chinese and the none point
 # chosen again with the model of the questions plans are asked
 UNTOUCHED = HERE / "questions" / "untouched-15"
-PARTS = {"untouched-10": UNTOUCHED_10, "untouched-13": UNTOUCHED_13, "untouched-14": UNTOUCHED_14, "untouched": UNTOUCHED}
+# written at the start of the eighth session of 2026-12-06, before library-wide questions were generated for the
+# model of the questions plans are asked: a third of its questions ask whether and where the documents mention a thing
+UNTOUCHED_16 = HERE / "questions" / "untouched-16"
+PARTS = {"untouched-10": UNTOUCHED_10, "untouched-13": UNTOUCHED_13, "untouched-14": UNTOUCHED_14, "untouched": UNTOUCHED,
+         "untouched-16": UNTOUCHED_16}
+#: Tune questions that ask the library whether and where it mentions a thing (10 things × 8 wordings, and 10 everyday
+#: things × 3), written 2026-12-06 in the eighth session, before the library-wide questions were generated
+MENTION_TUNE = HERE / "questions" / "mention-probe" / "tune.jsonl"
 QUESTIONS = {
     "plan": {"tune": TUNE, **{k: [u / "plan.jsonl", u / "offtopic.jsonl"] for k, u in PARTS.items()}},
     "library": {
@@ -65,6 +77,7 @@ QUESTIONS = {
             "documents.jsonl", "documents-zh.jsonl", "documents-en.jsonl", "definitions.jsonl", "offtopic.jsonl",
             "offtopic-heldout.jsonl")] + [u / f for u in EARLIER for f in ("documents.jsonl", "offtopic.jsonl")],
         **{k: [u / "documents.jsonl", u / "offtopic.jsonl"] for k, u in PARTS.items()},
+        "mention-tune": [MENTION_TUNE],
     },
     "synthetic": {"tune": TUNE, **{k: [u / "plan.jsonl", u / "offtopic.jsonl"] for k, u in PARTS.items()}},
 }
@@ -133,7 +146,7 @@ def main() -> None:
     ap.add_argument("--libraries", nargs="+", default=["plan", "library", "synthetic"], choices=list(QUESTIONS))
     ap.add_argument("--sections", type=int, default=10_000, help="synthetic sections")
     ap.add_argument("--work", type=Path, default=HERE / ".work" / "abstain")
-    ap.add_argument("--parts", nargs="+", default=["tune", *PARTS], help="which rows")
+    ap.add_argument("--parts", nargs="+", default=["tune", *PARTS, "mention-tune"], help="which rows")
     args = ap.parse_args()
 
     from fit_domain import labelled

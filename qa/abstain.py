@@ -277,20 +277,30 @@ class Domain(NamedTuple):
         model: P(of the documents' kind) of the question's vector.
         point: Under this probability a reply that would give quotes as "may answer" is "none": the evidence
             was not enough to answer, and the question is not one a plan answers. A sure answer stands.
+        yields: From this probability that the library answers the question at all (:attr:`Confidence.relevant`)
+            up, the evidence outweighs the vector: the model puts 「哪些地方提到了人形机器人？」 at P 0.001 (few questions
+            it was fitted on ask where a thing is mentioned), yet six reports name humanoid robots (relevant 0.91).
+            Chosen so that few off-topic questions reach it (``fit_domain.py``); a fit without it never yields.
     """
 
     model: Logistic
     point: float
+    yields: float = float("inf")
 
     @classmethod
     def from_dict(cls, d: dict) -> "Domain":
-        return cls(Logistic.from_dict(d["model"]), float(d["point"]))
+        return cls(Logistic.from_dict(d["model"]), float(d["point"]), float(d.get("yields", float("inf"))))
 
     def to_dict(self) -> dict:
-        return {"model": self.model.to_dict(), "point": self.point}
+        return {"model": self.model.to_dict(), "point": self.point, "yields": self.yields}
 
     def probability(self, vector: np.ndarray) -> float:
         return float(self.model.probability(vector))
+
+    def of_the_kind(self, vector: np.ndarray, relevant: float) -> bool:
+        """Whether a question is of the kind plans are asked: its vector says so, or the evidence that the library
+        answers it (``relevant``) is strong enough to outweigh the vector."""
+        return relevant >= self.yields or self.probability(vector) >= self.point
 
 
 def fitted_features(d: dict, expected: tuple[str, ...], what: str, refit: str) -> tuple[str, ...]:
@@ -338,16 +348,28 @@ def domain_model(model_name: str, backends: set[str]) -> Domain | None:
     return fitted(model_name, backends, "domain", Domain.from_dict)
 
 
+class Sureness(NamedTuple):
+    """How sure the assistant is of a reply (:func:`tier`)."""
+
+    #: ``"answer"``, ``"uncertain"`` or ``"none"``.
+    tier: str
+    #: The probability it was decided on (1.0 without a model, 0.0 on a name).
+    probability: float
+    #: The probability that the library answers the question at all (:attr:`Confidence.relevant`; 1.0 without a
+    #: model, 0.0 on a name), which a comparison reads to judge its question's kind once (:meth:`Domain.of_the_kind`).
+    relevant: float
+
+
 def tier(
     evidence: Evidence, model: Confidence | None, chance: Callable[[], Chance], language: str,
     domain: Domain | None = None, vector: Callable[[], np.ndarray] | None = None,
-) -> tuple[str, float]:
-    """How sure the assistant is, and the probability it decided on (1.0 without a model, 0.0 on a name).
+) -> Sureness:
+    """How sure the assistant is (:class:`Sureness`): the tier, the probability it decided on and P(relevant).
 
     ``"none"`` when the question names a place, a year or a name that the library is
     not about (「广东」 in a library without Guangdong's report); otherwise the
     fitted models' tier (:meth:`Confidence.tier`), where an ``"uncertain"`` one is
-    ``"none"`` for a question not of the kind plans are asked (:class:`Domain`). With no model it answers.
+    ``"none"`` for a question not of the kind plans are asked (:meth:`Domain.of_the_kind`). With no model it answers.
 
     Args:
         evidence: The question's evidence (:func:`gather`).
@@ -358,15 +380,17 @@ def tier(
         vector: Gives the question's vector; called only when ``domain`` is needed (required with it).
     """
     if evidence.unknown:
-        return "none", 0.0
+        return Sureness("none", 0.0, 0.0)
     if model is None:
-        return "answer", 1.0
-    sure, p = model.tier(features(evidence, chance(), language))
+        return Sureness("answer", 1.0, 1.0)
+    x = features(evidence, chance(), language)
+    sure, p = model.tier(x)
+    relevant = float(model.relevant.probability(x))
     if sure == "uncertain" and domain is not None:
-        kind = domain.probability(vector())
-        if kind < domain.point:
-            return "none", kind
-    return sure, p
+        v = vector()
+        if not domain.of_the_kind(v, relevant):
+            return Sureness("none", domain.probability(v), relevant)
+    return Sureness(sure, p, relevant)
 
 
 @lru_cache(maxsize=1)
@@ -378,5 +402,5 @@ def probes() -> list[str]:
 
 __all__ = [
     "COVER_QUANTILE", "EVIDENCE_TOP", "FEATURES", "GAP_RANK", "PROBE_QUANTILE", "TIERS", "Chance", "Confidence",
-    "Domain", "Evidence", "Logistic", "calibration", "chance_of", "confidence_model", "domain_model", "features", "fitted", "fitted_features", "gather", "probes", "question_group", "tier",
+    "Domain", "Evidence", "Logistic", "Sureness", "calibration", "chance_of", "confidence_model", "domain_model", "features", "fitted", "fitted_features", "gather", "probes", "question_group", "tier",
 ]

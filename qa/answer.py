@@ -297,9 +297,9 @@ class Retriever:
     def confidence(
         self, question: str | Question, scored: UnitScores, cover: list[str] | None = None, *, vector: np.ndarray | None = None,
         kind: bool = True,
-    ) -> tuple[str, float]:
-        """How sure to be of these scores' quotes: ``"answer"``, ``"uncertain"`` or ``"none"``, and the
-        probability it was decided on (:func:`qa.abstain.tier`).
+    ) -> abstain.Sureness:
+        """How sure to be of these scores' quotes: ``"answer"``, ``"uncertain"`` or ``"none"``, the
+        probability it was decided on, and the probability that the library answers at all (:func:`qa.abstain.tier`).
 
         Args:
             question: The question as searched.
@@ -369,7 +369,7 @@ class Retriever:
         scored = self.score(q, sources=files, vector=vector)
         hits = self.rank(scored, k)
         # A quote must hold some of the follow-up's own words, not only those carried over.
-        sure, _ = self.confidence(q, scored, cover=list(q.own) or None, vector=vector)
+        sure = self.confidence(q, scored, cover=list(q.own) or None, vector=vector).tier
         if sure == "none":
             return Answer(asked.text, [], sure, related=hits, sources=files, understood_as=reading.understood)
         return Answer(asked.text, hits, sure, sources=files, understood_as=reading.understood)

@@ -92,6 +92,8 @@ class Row:
     hit: Hit | None = None
     #: The probability its tier was decided on (:func:`qa.abstain.tier`); not shown.
     probability: float = 1.0
+    #: The probability that the document answers the question at all (:attr:`qa.abstain.Sureness.relevant`); not shown.
+    relevant: float = 0.0
     #: What decided whether it is mentioned (:data:`MENTION_FEATURES`); None for a row with no quote to decide on. Not shown.
     inputs: np.ndarray | None = None
     #: The quote of a row judged not mentioned (:meth:`Comparer.decide`), which ``benchmarks/fit_compare.py`` reads; not shown.
@@ -282,22 +284,23 @@ class Comparer:
         title = r.titles.get(name, name)
         if len(scored.ids) == 0:
             return Row(name, title, "none")
-        sure, p = r.confidence(q, self.evidence_candidates(scored), cover=cover, vector=vector, kind=False)
+        sure, p, relevant = r.confidence(q, self.evidence_candidates(scored), cover=cover, vector=vector, kind=False)
         if sure == "none":
-            return Row(name, title, sure, probability=p)
+            return Row(name, title, sure, probability=p, relevant=relevant)
         hit = r.rank(self.best_paragraph(scored), 1)[0]
         if self.other_year(q, hit):
-            return Row(name, title, "none", probability=p)
-        return Row(name, title, sure, hit, p)
+            return Row(name, title, "none", probability=p, relevant=relevant)
+        return Row(name, title, sure, hit, p, relevant)
 
     def of_the_kind(self, rows: list[Row], vector: np.ndarray) -> None:
         """Whether the question is of the kind plans are asked (:class:`qa.abstain.Domain`), judged once for the
-        comparison: it is when some document answers it surely; else, as an answer judges it, its "uncertain" rows
-        are "not mentioned" when its vector says it is not."""
+        comparison: it is when some document answers it surely; else, as an answer judges it
+        (:meth:`~qa.abstain.Domain.of_the_kind`, on the evidence of the document likeliest to answer), its
+        "uncertain" rows are "not mentioned" when it is not."""
         domain = self.retriever.domain_model
         if domain is None or any(row.confidence == "answer" for row in rows):
             return
-        if domain.probability(vector) < domain.point:
+        if not domain.of_the_kind(vector, max((row.relevant for row in rows if row.confidence == "uncertain"), default=0.0)):
             for row in rows:
                 if row.confidence == "uncertain":
                     row.confidence, row.hit = "none", None

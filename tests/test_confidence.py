@@ -35,7 +35,7 @@ def test_the_three_tiers_come_from_the_two_models():
     assert tier(ev(0.9, 0.9), model, lambda: chance, "zh")[0] == "answer"
     assert tier(ev(0.9, 0.2), model, lambda: chance, "zh")[0] == "uncertain"
     # a name the library is not about decides before any model
-    assert tier(Evidence(0.99, 1.0, ["广东"]), model, lambda: chance, "zh") == ("none", 0.0)
+    assert tier(Evidence(0.99, 1.0, ["广东"]), model, lambda: chance, "zh") == ("none", 0.0, 0.0)
 
 
 def test_evidence_is_read_against_what_chance_reaches_in_the_index():
@@ -49,8 +49,8 @@ def test_evidence_is_read_against_what_chance_reaches_in_the_index():
 
 def test_without_a_fit_it_answers_unless_a_name_rules_the_question_out():
     never = lambda: pytest.fail("chance is not needed without a model")  # noqa: E731
-    assert tier(Evidence(0.1, 0.0, []), None, never, "zh") == ("answer", 1.0)
-    assert tier(Evidence(0.99, 1.0, ["特斯拉"]), None, never, "zh") == ("none", 0.0)
+    assert tier(Evidence(0.1, 0.0, []), None, never, "zh")[:2] == ("answer", 1.0)
+    assert tier(Evidence(0.99, 1.0, ["特斯拉"]), None, never, "zh")[:2] == ("none", 0.0)
 
 
 def test_a_fit_of_other_features_is_not_used(monkeypatch):
@@ -93,12 +93,28 @@ def test_a_question_no_plan_is_asked_turns_may_answer_into_none():
     chat, plan = (lambda: np.array([-1.0, 0.0])), (lambda: np.array([1.0, 0.0]))  # noqa: E731
     never = lambda: pytest.fail("the vector is read only for an uncertain reply")  # noqa: E731
     assert tier(ev(0.9, 0.2), model, chance, "zh", domain, plan)[0] == "uncertain"
-    assert tier(ev(0.9, 0.2), model, chance, "zh", domain, chat) == ("none", pytest.approx(0.0))
+    assert tier(ev(0.9, 0.2), model, chance, "zh", domain, chat)[:2] == ("none", pytest.approx(0.0))
     assert tier(ev(0.9, 0.9), model, chance, "zh", domain, never)[0] == "answer"
     assert tier(ev(0.7, 0.9), model, chance, "zh", domain, never)[0] == "none"
     assert tier(ev(0.9, 0.2), model, chance, "zh", None, never)[0] == "uncertain"  # no fit: as before
     again = Domain.from_dict(domain.to_dict())
     assert again.point == domain.point and again.probability(np.array([-1.0, 0.0])) == domain.probability(np.array([-1.0, 0.0]))
+
+
+def test_strong_evidence_that_the_library_answers_outweighs_the_vector():
+    """The model puts 「哪些地方提到了人形机器人？」 under its point, but six reports name humanoid robots: from
+    ``yields`` up, the probability that the library answers keeps an "uncertain" reply; under it the vector decides."""
+    model = Confidence(FEATURES, one_feature("dense", 0.8), one_feature("cover", 0.5), answer=0.5, none=0.5)
+    domain = Domain(Logistic(np.zeros(2), np.ones(2), np.array([50.0, 0.0]), 0.0), point=0.3, yields=0.9)
+    chance = lambda: Chance(0.0, 0.0)  # noqa: E731
+    chat = lambda: np.array([-1.0, 0.0])  # noqa: E731
+    strong = tier(Evidence(0.803, 0.2, []), model, chance, "zh", domain, chat)  # relevant: 1 / (1 + e^-3) = 0.95
+    assert strong.tier == "uncertain" and strong.relevant == pytest.approx(0.953, abs=1e-3)
+    weak = tier(Evidence(0.8005, 0.2, []), model, chance, "zh", domain, chat)  # relevant 0.62
+    assert weak.tier == "none" and weak.relevant == pytest.approx(0.622, abs=1e-3)
+    assert Domain.from_dict(domain.to_dict()).yields == 0.9
+    # a fit made before the rule never yields
+    assert Domain.from_dict({k: v for k, v in domain.to_dict().items() if k != "yields"}).yields == float("inf")
 
 
 def test_a_model_never_fitted_has_no_domain_model(fake_plan_index):
