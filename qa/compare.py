@@ -37,22 +37,13 @@ from .quote import Hit
 from .rescore import prefers_documents, rescore_each
 from .scope import first_year, path_year
 from .keywords import salience, segmenter
+from .places import EVERY_PLACE
 from .search import UnitScores, fuse_each, split_scores
 from .text import fold_script, has_cjk
 
 if TYPE_CHECKING:
     from .answer import Retriever
 
-#: Words that ask for every place (「各地」, 「哪些省份」, "each region's", "which provinces"): a comparison asks every
-#: document already, so they are not looked for in any (「鼓励各地合理分工」 is no answer about ice-and-snow).
-#: On the tune comparisons, with the fitted tiers alone, cell accuracy Chinese 0.733 → 0.729, English 0.575 → 0.600.
-EVERY_PLACE = re.compile(
-    r"(?:各(?:个)?(?:省份|省区市|省市区|省市|省|地区|地方|地|市|区|县)"
-    r"|哪(?:些|几个|个)(?:省份|省区市|省市|省|地区|地方|城市|市)"
-    r"|每个(?:省份|省|地区|地方|城市))(?:都|分别|各自)?"
-    r"|\b(?:each|every|which|all(?: the)?)\s+(?:provinces?|regions?|places?|cities|city)(?:'s|’s)?(?=\W|$)",
-    re.IGNORECASE,
-)
 #: For a model without a fitted :class:`Mention`: a document is "not mentioned" when its answering sentences hold
 #: less than this share of what the comparison's answers hold of the question (:meth:`Comparer.decide`). Chosen on ``compare-tune.jsonl``
 #: (``benchmarks/compare.py``), cell accuracy Chinese / English: 0.25 → 0.854 / 0.738, 0.3 → 0.863 / 0.738,

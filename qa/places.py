@@ -56,6 +56,18 @@ _SUFFIX = re.compile(r"(自治[区州县旗]|特别行政区|新区|地区|省|�
 MIN_MENTIONS, MIN_PER_1000 = 3, 1.0
 
 
+#: Words that ask for every place (「各地」, 「哪些省份」, "each region's", "which provinces"), in script-folded text. Such a
+#: question prefers no document (:func:`preferred`): not the national report, which is about none. A comparison asks
+#: every document already, so it does not look for them in any (「鼓励各地合理分工」 is no answer about ice-and-snow;
+#: on the tune comparisons, with the fitted tiers alone, cell accuracy Chinese 0.733 → 0.729, English 0.575 → 0.600).
+EVERY_PLACE = re.compile(
+    r"(?:各(?:个)?(?:省份|省区市|省市区|省市|省|地区|地方|地|市|区|县)"
+    r"|哪(?:些|几个|个)(?:省份|省区市|省市|省|地区|地方|城市|市)"
+    r"|每个(?:省份|省|地区|地方|城市))(?:都|分别|各自)?"
+    r"|\b(?:each|every|which|all(?: the)?)\s+(?:provinces?|regions?|places?|cities|city)(?:'s|’s)?(?=\W|$)",
+    re.IGNORECASE,
+)
+
 def place_name(name: str) -> str:
     """A place name in its short, simplified form: 四川省 → 四川, 敦化市 → 敦化, 延边朝鲜族自治州 → 延边; a province's
     literary name or abbreviation with 省 as the province: 陇原 → 甘肃, 闽省 → 福建 (:data:`ALIASES`, :data:`ABBREVIATIONS`).
@@ -154,9 +166,10 @@ def preferred(question: str, places: dict[str, list[str]], named: set[str] | Non
 
     Returns:
         The documents about a place the question names; when it names none,
-        the documents about no one place (national ones). Empty when nothing
+        the documents about no one place (national ones), unless it asks for
+        every place (:data:`EVERY_PLACE`: 「哪些省份提出了…」). Empty when nothing
         is preferred: a single document, a library mostly of documents about
-        no place, or a place no document is about.
+        no place, a place no document is about, or every place.
     """
     national = {doc for doc, ps in places.items() if not ps}
     # Only a library mostly of documents about places (reports of provinces beside the national
@@ -168,7 +181,7 @@ def preferred(question: str, places: dict[str, list[str]], named: set[str] | Non
         named = question_places(question, {p for ps in places.values() for p in ps})
     if named:
         return {doc for doc, ps in places.items() if named & set(ps)}
-    return national
+    return set() if EVERY_PLACE.search(fold_script(question)) else national
 
 
 def romanized(places: set[str]) -> set[str]:

@@ -100,6 +100,12 @@ def test_a_name_for_a_places_people_is_the_place_and_two_joined_words_are_none(q
     ("How much grain will Guangxi produce?", {"guangxi.docx"}),
     ("今年粮食产量目标是多少？", {"national.txt"}),  # no place named: the national report
     ("上海今年的目标？", set()),  # a place no document is about: nothing preferred
+    # asked of every place: not the national report, which is about none
+    ("哪些省份提出发展海洋牧场？", set()),
+    ("各地養老床位發展得怎麼樣？", set()),
+    ("各個地區的糧食產量目標是多少？", set()),
+    ("Which provinces mention marine ranching?", set()),
+    ("四川和各地相比呢？", {"sichuan.docx"}),  # a place named still decides
 ])
 def test_preferred_documents(question, docs):
     assert preferred(question, LIBRARY) == docs
