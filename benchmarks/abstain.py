@@ -62,13 +62,13 @@ UNTOUCHED_14 = HERE / "questions" / "untouched-14"
 # written at the start of the fifth session of 2026-12-06, before English names read in Chinese and the none point
 # chosen again with the model of the questions plans are asked
 UNTOUCHED = HERE / "questions" / "untouched-15"
-# written at the start of the eighth session of 2026-12-06, before library-wide questions were generated for the
-# model of the questions plans are asked: a third of its questions ask whether and where the documents mention a thing
+# written at the start of the eighth session of 2026-12-06, before the evidence was let outweigh the model of the
+# questions plans are asked: half its questions ask whether and where the documents mention a thing
 UNTOUCHED_16 = HERE / "questions" / "untouched-16"
 PARTS = {"untouched-10": UNTOUCHED_10, "untouched-13": UNTOUCHED_13, "untouched-14": UNTOUCHED_14, "untouched": UNTOUCHED,
          "untouched-16": UNTOUCHED_16}
 #: Tune questions that ask the library whether and where it mentions a thing (10 things × 8 wordings, and 10 everyday
-#: things × 3), written 2026-12-06 in the eighth session, before the library-wide questions were generated
+#: things × 3), written 2026-12-06 in the eighth session, before its changes
 MENTION_TUNE = HERE / "questions" / "mention-probe" / "tune.jsonl"
 QUESTIONS = {
     "plan": {"tune": TUNE, **{k: [u / "plan.jsonl", u / "offtopic.jsonl"] for k, u in PARTS.items()}},
