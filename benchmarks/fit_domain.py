@@ -142,12 +142,27 @@ def yields_point(tune: dict[str, dict[str, np.ndarray]], confidence, domain: Dom
     doubted = {}
     for name, t in tune.items():
         off = ~t["answerable"]
-        relevant = confidence.relevant.probability(t["x"][off])
-        sure = np.array([confidence.tier(x)[0] for x in t["x"][off]])
-        doubted[name] = (int(off.sum()), relevant[(sure == "uncertain") & (t["kind"][off] < domain.point)])
+        sure = [confidence.tier(x) for x in t["x"][off]]
+        relevant = np.array([s.relevant for s in sure])
+        uncertain = np.array([s.tier == "uncertain" for s in sure])
+        doubted[name] = (int(off.sum()), relevant[uncertain & (t["kind"][off] < domain.point)])
     grid = np.round(np.arange(0.05, 1.0001, 0.05), 2)
     point = next(float(g) for g in grid if all((r >= g).sum() <= MAX_YIELDED * n for n, r in doubted.values()))
     return point, {name: (n, len(r), int((r >= point).sum())) for name, (n, r) in doubted.items()}
+
+
+def yields_on(yields: float) -> str:
+    """How the fit's ``on`` says where the evidence outweighs the model."""
+    return f"yields to the evidence from relevant {yields:g} (at most {MAX_YIELDED} of each real library's tune off-topic questions"
+
+
+def yields_line(yields: float, yielded: dict) -> str:
+    """The results' sentence on :attr:`qa.abstain.Domain.yields` (:func:`yields_point`)."""
+    return (f"The evidence outweighs the model from relevant P >= {yields:g}: the lowest on a grid of 0.05 that at most "
+            f"{MAX_YIELDED} of each real library's hand-written tune off-topic questions reach among those the model "
+            "turns from \"uncertain\" to \"none\" ("
+            + ", ".join(f"{k}: {n} off-topic questions, {d} turned, {y} of them yielded" for k, (n, d, y) in yielded.items())
+            + ").")
 
 
 def yields_only(index: Path, write: bool) -> None:
@@ -165,15 +180,10 @@ def yields_only(index: Path, write: bool) -> None:
     domain = Domain.from_dict(shipped["domain"])
     yields, yielded = yields_point(tune_evidence(domain), Confidence.from_dict(shipped["confidence"]), domain)
     entry = {**shipped["domain"], **Domain(domain.model, domain.point, yields).to_dict()}
-    entry["on"] = (entry["on"].split("; yields")[0] + f"; yields to the evidence from relevant {yields:g} (at most "
-                   f"{MAX_YIELDED} of each real library's tune off-topic questions; chosen {time.strftime('%Y-%m-%d')})")
+    entry["on"] = entry["on"].split("; yields")[0] + f"; {yields_on(yields)}; chosen {time.strftime('%Y-%m-%d')})"
     if write:
         write_fit(manifest, "domain", entry)
-    line = (f"The evidence outweighs the model of the questions plans are asked ({space}, P < {domain.point:.3f}) from "
-            f"relevant P >= {yields:g}: the lowest on a grid of 0.05 that at most {MAX_YIELDED} of each real library's "
-            "hand-written tune off-topic questions reach among those the model turns from \"uncertain\" to \"none\" ("
-            + ", ".join(f"{k}: {n} off-topic questions, {d} turned, {y} of them yielded" for k, (n, d, y) in yielded.items())
-            + ").")
+    line = f"For {space}, with the shipped model (P < {domain.point:.3f}). " + yields_line(yields, yielded)
     print(line)
     write_results(f"domain-yields-{space.replace('/', '_')}", {"point": yields, "yielded": yielded}, line)
 
@@ -236,21 +246,21 @@ def main() -> None:
     from qa.abstain import Confidence, calibration
 
     # The confidence's none point and then the evidence's weight against the vector, each given the parts before it.
-    tune = tune_evidence(Domain(full, point))
+    unyielding = Domain(full, point)
+    tune = tune_evidence(unyielding)
     confidence = dict(calibration()[space]["confidence"])
     before = confidence["none"]
     none, under = none_point(tune, Confidence.from_dict(confidence).relevant)
     confidence["none"] = none
     confidence["on"] = (confidence["on"].split("; none chosen again")[0] + f"; none chosen again on "
                         f"{time.strftime('%Y-%m-%d')} with the model of the questions plans are asked (fit_domain.py)")
-    yields, yielded = yields_point(tune, Confidence.from_dict(confidence), Domain(full, point))
+    yields, yielded = yields_point(tune, Confidence.from_dict(confidence), unyielding)
     domain = Domain(full, point, yields)
     entry = {
         "fitted": time.strftime("%Y-%m-%d"),
         "on": f"{len(rows)} questions ({int(hand.sum())} hand-written, of tune sets); penalty {penalty:g}; point out of fold "
               f"(hand-written sets left out): {table['all']['of the kind']} of answerable and {table['all']['not']} of "
-              f"off-topic ones under it; yields to the evidence from relevant {yields:g} (at most {MAX_YIELDED} of each "
-              f"real library's tune off-topic questions)",
+              f"off-topic ones under it; {yields_on(yields)})",
         **domain.to_dict(),
     }
     if not args.no_write:
@@ -273,10 +283,7 @@ def main() -> None:
         "real library's hand-written tune answerable questions under it, those a name rules out left out): "
         + ", ".join(f"{k} {n} questions, {share:.3f} under it" for k, (n, share) in under.items()),
         "",
-        f"The evidence outweighs this model from relevant P >= {yields:g} (the lowest on a grid of 0.05 that at most "
-        f"{MAX_YIELDED} of each real library's hand-written tune off-topic questions reach among those the model would "
-        "turn from \"uncertain\" to \"none\"): "
-        + ", ".join(f"{k} {n} off-topic questions, {d} turned, {y} of them yielded" for k, (n, d, y) in yielded.items()),
+        yields_line(yields, yielded),
     ]
     write_results(f"domain-{space.replace('/', '_')}", {"entry": {k: v for k, v in entry.items() if k != "model"},
                                                         "cross_validation": table,

@@ -231,6 +231,18 @@ class Logistic(NamedTuple):
         return 1.0 / (1.0 + np.exp(-self.logit(x)))
 
 
+class Sureness(NamedTuple):
+    """How sure the assistant is of a reply (:func:`tier`)."""
+
+    #: ``"answer"``, ``"uncertain"`` or ``"none"``.
+    tier: str
+    #: The probability it was decided on (1.0 without a model, 0.0 on a name).
+    probability: float
+    #: The probability that the library answers the question at all (:attr:`Confidence.relevant`; 1.0 without a
+    #: model, 0.0 on a name), which a comparison reads to judge its question's kind once (:meth:`Domain.of_the_kind`).
+    relevant: float
+
+
 class Confidence(NamedTuple):
     """Two fitted models of the evidence, and their operating points.
 
@@ -259,13 +271,13 @@ class Confidence(NamedTuple):
         return {"features": list(self.features), "relevant": self.relevant.to_dict(), "right": self.right.to_dict(),
                 "answer": self.answer, "none": self.none}
 
-    def tier(self, x: np.ndarray) -> tuple[str, float]:
-        """The reply for one question's inputs, and the probability it was decided on."""
+    def tier(self, x: np.ndarray) -> Sureness:
+        """The reply for one question's inputs, the probability it was decided on, and P(relevant)."""
         relevant = float(self.relevant.probability(x))
         if relevant < self.none:
-            return "none", relevant
+            return Sureness("none", relevant, relevant)
         right = float(self.right.probability(x))
-        return ("answer" if right >= self.answer else "uncertain"), right
+        return Sureness("answer" if right >= self.answer else "uncertain", right, relevant)
 
 
 class Domain(NamedTuple):
@@ -348,18 +360,6 @@ def domain_model(model_name: str, backends: set[str]) -> Domain | None:
     return fitted(model_name, backends, "domain", Domain.from_dict)
 
 
-class Sureness(NamedTuple):
-    """How sure the assistant is of a reply (:func:`tier`)."""
-
-    #: ``"answer"``, ``"uncertain"`` or ``"none"``.
-    tier: str
-    #: The probability it was decided on (1.0 without a model, 0.0 on a name).
-    probability: float
-    #: The probability that the library answers the question at all (:attr:`Confidence.relevant`; 1.0 without a
-    #: model, 0.0 on a name), which a comparison reads to judge its question's kind once (:meth:`Domain.of_the_kind`).
-    relevant: float
-
-
 def tier(
     evidence: Evidence, model: Confidence | None, chance: Callable[[], Chance], language: str,
     domain: Domain | None = None, vector: Callable[[], np.ndarray] | None = None,
@@ -383,14 +383,12 @@ def tier(
         return Sureness("none", 0.0, 0.0)
     if model is None:
         return Sureness("answer", 1.0, 1.0)
-    x = features(evidence, chance(), language)
-    sure, p = model.tier(x)
-    relevant = float(model.relevant.probability(x))
-    if sure == "uncertain" and domain is not None:
+    sure = model.tier(features(evidence, chance(), language))
+    if sure.tier == "uncertain" and domain is not None:
         v = vector()
-        if not domain.of_the_kind(v, relevant):
-            return Sureness("none", domain.probability(v), relevant)
-    return Sureness(sure, p, relevant)
+        if not domain.of_the_kind(v, sure.relevant):
+            return Sureness("none", domain.probability(v), sure.relevant)
+    return sure
 
 
 @lru_cache(maxsize=1)
