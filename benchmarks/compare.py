@@ -17,14 +17,15 @@ The decision of "not mentioned" (``qa.compare.Mention``) is fitted by ``fit_comp
 ``compare-untouched.jsonl`` and ``../compare-2/`` to ``../compare-9/`` (each untouched when written, tune since its
 misses were looked at or it was fitted on; ``compare-6/`` to ``compare-9/`` since the seventh session of 2026-12-06).
 They are scored with ``--sets tune``, ``untouched`` to ``untouched-9``. ``../compare-10/`` and ``../compare-11/``
-(``untouched-10``, ``untouched-11``, written at the start of that session) judge what it ships; nothing reads them
-to make a choice.
+(``untouched-10``, ``untouched-11``, written at the start of that session), ``../compare-12/`` and ``../compare-13/``
+(``untouched-12``, ``untouched-13``, written at the start of the ninth session, 2026-12-06) judge what it ships; nothing
+reads them to make a choice.
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
 medians.
 
-    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-11] [--rounds 3]
+    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-13] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -129,7 +130,7 @@ def fmt(x: float | None) -> str:
 
 #: The labelled sets by name: each untouched when written; see the module's docstring for which are tune since.
 SETS = {"tune": SET / "compare-tune.jsonl", "untouched": SET / "compare-untouched.jsonl",
-        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 12)}}
+        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 14)}}
 
 
 def main() -> None:
