@@ -195,7 +195,9 @@ class Scope:
             if written_short(name, words, context, question.text):
                 continue
             missing.append(name)
-        return missing
+        # Names given as examples (「比如长城、大运河」, "such as") ask for none of them: a quote about another answers too.
+        examples = for_example(question.named_places | question.names, question.folded)
+        return [m for m in missing if m not in examples]
 
     def library_uses(self, name: str) -> bool:
         """Whether the library uses a name of a question whatever its best matches are: in its text (with a particle
@@ -212,6 +214,16 @@ class Scope:
                 or any(name in w and alone.search(w) for w in vocabulary)
                 or (not has_cjk(name) and name in self.lexicon.pinyin))
         return self._uses[name]
+
+
+#: What gives the names after it as examples, to the end of the clause: 「比如长城、大运河」, "such as Hainan".
+_EXAMPLES = re.compile(r"(?:比如|例如|诸如|譬如|such as|e\.g\.|for example|for instance|including)([^？?。；;！!]*)", re.IGNORECASE)
+
+
+def for_example(names: Collection[str], text: str) -> set[str]:
+    """The ``names`` that ``text`` (script-folded) gives as examples: those after 「比如」, 「例如」 or "such as" in its clause."""
+    spans = [m.group(1) for m in _EXAMPLES.finditer(text)]
+    return {n for n in names if any(n in span for span in spans)}
 
 
 def shed(name: str) -> list[str]:
