@@ -14,7 +14,7 @@ No document is preferred over another here (the place a question names, or the
 national report for a question naming none, would otherwise pick the documents);
 the year a question asks about is preferred in every document
 (:func:`without_preference`), and the words that ask for every place are left out
-(:data:`EVERY_PLACE`). A row is "not mentioned", and holds no quote, when its
+(:data:`qa.places.EVERY_PLACE`). A row is "not mentioned", and holds no quote, when its
 document's fitted tier is "none", when its quote stands under another year than
 the one asked (:meth:`Comparer.other_year`), or when a fitted model of how sure the row is
 and how much of what the comparison's answers hold its answering sentences hold says so
@@ -37,7 +37,7 @@ from .quote import Hit
 from .rescore import prefers_documents, rescore_each
 from .scope import first_year, path_year
 from .keywords import salience, segmenter
-from .places import EVERY_PLACE
+from .places import without_every_place
 from .search import UnitScores, fuse_each, split_scores
 from .text import fold_script, has_cjk
 
@@ -204,8 +204,8 @@ class Comparer:
 
     def read(self, text: str) -> Question:
         """A question (checked) as a comparison reads it: no document preferred, without the words that
-        ask for every place (:data:`EVERY_PLACE`), unless nothing else is left."""
-        rest = " ".join(EVERY_PLACE.sub(" ", text).split())
+        ask for every place (:func:`qa.places.without_every_place`), unless nothing else is left."""
+        rest = without_every_place(text)
         return self.lexicon.read(rest if re.search(r"\w", rest) else text)
 
     def dense(self, vector: np.ndarray) -> np.ndarray:

@@ -69,6 +69,19 @@ EVERY_PLACE = re.compile(
 )
 
 
+def without_every_place(text: str) -> str:
+    """``text`` without the words that ask for every place (:data:`EVERY_PLACE`), found in its folded script and cut
+    from it as written: 「各地區今年的目標」 → 「今年的目標」 (on the text as written, 「各地」 alone would match)."""
+    folded = fold_script(text)
+    if len(folded) != len(text):  # a folding that moved characters: the folded text, which reads the same
+        return " ".join(EVERY_PLACE.sub(" ", folded).split())
+    kept, last = [], 0
+    for m in EVERY_PLACE.finditer(folded):
+        kept += [text[last:m.start()], " "]
+        last = m.end()
+    return " ".join("".join(kept + [text[last:]]).split())
+
+
 def place_name(name: str) -> str:
     """A place name in its short, simplified form: 四川省 → 四川, 敦化市 → 敦化, 延边朝鲜族自治州 → 延边; a province's
     literary name or abbreviation with 省 as the province: 陇原 → 甘肃, 闽省 → 福建 (:data:`ALIASES`, :data:`ABBREVIATIONS`).
