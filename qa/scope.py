@@ -195,8 +195,11 @@ class Scope:
             if written_short(name, words, context, question.text):
                 continue
             missing.append(name)
-        # Names given as examples (「比如长城、大运河」, "such as") ask for none of them: a quote about another answers too.
+        # Names given as examples (「比如长城、大运河」, "such as") ask for none of them: a quote about another answers too,
+        # when the library knows one of them. Examples it knows none of ("such as France") show what the question is about.
         examples = for_example(question.named_places | question.names, question.folded)
+        if not any(self.library_uses(e) for e in examples):
+            return missing
         return [m for m in missing if m not in examples]
 
     def library_uses(self, name: str) -> bool:

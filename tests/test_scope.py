@@ -476,10 +476,12 @@ def test_the_plan_answers_a_question_jieba_cuts_a_name_out_of(plan_alone):
 def test_names_given_as_examples_are_asked_of_none_in_particular(plan_alone):
     """A question that gives names as examples (「比如长城、黄河」, "such as") asks about any of them, and a quote about
     another answers it: a miss of compare-11 (tune since 2026-12-06, ninth session), where every report that did not
-    name all five national cultural parks was told "not mentioned". Asked for one, a name the plan lacks stays unknown."""
+    name all five national cultural parks was told "not mentioned". Asked for one, a name the plan lacks stays unknown,
+    and so do examples the library knows none of: they say what the question is about."""
     r = plan_alone
-    for question, unknown in [("哪些地方提到了国家文化公园，比如长城、黄河国家文化公园？", []),
-                              ("Which places mention national cultural parks, such as the Great Wall park?", []),
-                              ("黄河国家文化公园有什么安排？", ["黄河"])]:
+    for question, unknown in [("旅游要借助哪些名山，比如长白山、黄山？", []),
+                              ("Which mountains does tourism lean on, such as Changbai Mountain or Mount Tai?", []),
+                              ("黄山的旅游有什么安排？", ["黄山"]),
+                              ("旅游要借助哪些名山，比如黄山、泰山？", ["泰山", "黄山"])]:
         q = r.parse(question)
-        assert r.evidence(q, r.score(q)).unknown == unknown, question
+        assert sorted(r.evidence(q, r.score(q)).unknown) == unknown, question
