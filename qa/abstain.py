@@ -309,10 +309,10 @@ class Domain(NamedTuple):
     def probability(self, vector: np.ndarray) -> float:
         return float(self.model.probability(vector))
 
-    def of_the_kind(self, vector: np.ndarray, relevant: float) -> bool:
-        """Whether a question is of the kind plans are asked: its vector says so, or the evidence that the library
-        answers it (``relevant``) is strong enough to outweigh the vector."""
-        return relevant >= self.yields or self.probability(vector) >= self.point
+    def of_the_kind(self, kind: float, relevant: float) -> bool:
+        """Whether a question is of the kind plans are asked: its vector's probability (``kind``, :meth:`probability`)
+        says so, or the evidence that the library answers it (``relevant``) is strong enough to outweigh the vector."""
+        return relevant >= self.yields or kind >= self.point
 
 
 def fitted_features(d: dict, expected: tuple[str, ...], what: str, refit: str) -> tuple[str, ...]:
@@ -385,9 +385,9 @@ def tier(
         return Sureness("answer", 1.0, 1.0)
     sure = model.tier(features(evidence, chance(), language))
     if sure.tier == "uncertain" and domain is not None:
-        v = vector()
-        if not domain.of_the_kind(v, sure.relevant):
-            return Sureness("none", domain.probability(v), sure.relevant)
+        kind = domain.probability(vector())
+        if not domain.of_the_kind(kind, sure.relevant):
+            return Sureness("none", kind, sure.relevant)
     return sure
 
 

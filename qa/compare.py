@@ -291,7 +291,8 @@ class Comparer:
         domain = self.retriever.domain_model
         if domain is None or any(row.confidence == "answer" for row in rows):
             return
-        if not domain.of_the_kind(vector, max((row.relevant for row in rows if row.confidence == "uncertain"), default=0.0)):
+        relevant = max((row.relevant for row in rows if row.confidence == "uncertain"), default=0.0)
+        if not domain.of_the_kind(domain.probability(vector), relevant):
             for row in rows:
                 if row.confidence == "uncertain":
                     row.confidence, row.hit = "none", None
