@@ -24,6 +24,9 @@ asked (``fit_domain.py``) was not fitted on (writers repeat 「晚安」). Rows 
   session since shipped, and never used to make a choice either. (The earlier untouched sets, ``questions/untouched/``
   to ``untouched-9/``, ``untouched-11/`` and ``untouched-12/``, became tune sets once their misses were looked at or
   their figures chose a fit: see their READMEs.)
+- ``untouched-17``: ``questions/untouched-17/``, written the same way at the end of the ninth session, after its last
+  change, and first measured at the start of the tenth; ``untouched-18``: ``questions/untouched-18/``, written the
+  same way at the start of the tenth session, before any of its changes.
 
 Libraries:
 
@@ -33,7 +36,7 @@ Libraries:
 - ``synthetic``: the plan plus 10,000 sections synthesised from the plan's and CMRC 2018's clauses
   (as ``bench_scale.py`` makes them), embedded with the default model: never seen by the fit.
 
-    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-10 untouched-13 untouched-14 untouched untouched-16 mention-tune] [--sections 10000]
+    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-10 untouched-13 untouched-14 untouched untouched-16 untouched-17 untouched-18 mention-tune] [--sections 10000]
 """
 from __future__ import annotations
 
@@ -65,8 +68,12 @@ UNTOUCHED = HERE / "questions" / "untouched-15"
 # written at the start of the eighth session of 2026-12-06, before the evidence was let outweigh the model of the
 # questions plans are asked: half its questions ask whether and where the documents mention a thing
 UNTOUCHED_16 = HERE / "questions" / "untouched-16"
+# written at the end of the ninth session of 2026-12-06, after its last change; first measured in the tenth
+UNTOUCHED_17 = HERE / "questions" / "untouched-17"
+# written at the start of the tenth session of 2026-12-06, before any change of that session
+UNTOUCHED_18 = HERE / "questions" / "untouched-18"
 PARTS = {"untouched-10": UNTOUCHED_10, "untouched-13": UNTOUCHED_13, "untouched-14": UNTOUCHED_14, "untouched": UNTOUCHED,
-         "untouched-16": UNTOUCHED_16}
+         "untouched-16": UNTOUCHED_16, "untouched-17": UNTOUCHED_17, "untouched-18": UNTOUCHED_18}
 #: Tune questions that ask the library whether and where it mentions a thing (10 things × 8 wordings, and 10 everyday
 #: things × 3), written 2026-12-06 in the eighth session, before its changes
 MENTION_TUNE = HERE / "questions" / "mention-probe" / "tune.jsonl"

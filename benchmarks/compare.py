@@ -131,7 +131,7 @@ def fmt(x: float | None) -> str:
 
 #: The labelled sets by name: each untouched when written; see the module's docstring for which are tune since.
 SETS = {"tune": SET / "compare-tune.jsonl", "untouched": SET / "compare-untouched.jsonl",
-        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 14)}}
+        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 16)}}
 
 
 def main() -> None:
