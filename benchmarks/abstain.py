@@ -28,6 +28,9 @@ asked (``fit_domain.py``) was not fitted on (writers repeat 「晚安」). Rows 
   change, and first measured at the start of the tenth; ``untouched-18``: ``questions/untouched-18/``, written the
   same way at the start of the tenth session, before any of its changes.
 
+Since the tenth session ``untouched-14`` to ``untouched-17`` are tune sets too (misses of theirs chose its rules: their
+READMEs), still printed as their own rows; ``untouched-10``, ``untouched-13`` and ``untouched-18`` are untouched.
+
 Libraries:
 
 - ``plan``: the shipped plan.

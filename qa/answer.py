@@ -313,6 +313,7 @@ class Retriever:
         return abstain.tier(
             self.evidence(q, scored, cover), self.confidence_model, lambda: self.chance(q.language), q.language,
             self.domain_model if kind else None, (lambda: vector) if vector is not None else (lambda: self.encode([q])[0]),
+            bool(q.thing),
         )
 
     def chance(self, group: str) -> abstain.Chance:
@@ -368,8 +369,9 @@ class Retriever:
         vector = self.encode([q])[0]
         scored = self.score(q, sources=files, vector=vector)
         hits = self.rank(scored, k)
-        # A quote must hold some of the follow-up's own words, not only those carried over.
-        sure = self.confidence(q, scored, cover=list(q.own) or None, vector=vector).tier
+        # A quote must hold some of the follow-up's own words, not only those carried over; asked where a thing is
+        # mentioned, the thing's words, not those asking where (「报告」 「提到」).
+        sure = self.confidence(q, scored, cover=list(q.own or q.thing) or None, vector=vector).tier
         if sure == "none":
             return Answer(asked.text, [], sure, related=hits, sources=files, understood_as=reading.understood)
         return Answer(asked.text, hits, sure, sources=files, understood_as=reading.understood)

@@ -13,6 +13,7 @@ reading needs (its documents' places, its words, its English glossary).
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from .keywords import segmenter, tokenize
 from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
-from .words import MEANING, NATIONAL
+from .words import MEANING, MENTION, MENTION_FRAME, NATIONAL, PROGRAMME_HEADS
 
 if TYPE_CHECKING:
     from .bilingual import Glossary, Meaning
@@ -35,6 +36,8 @@ MAX_QUESTION_CHARS = 500
 MAX_HISTORY = 10
 #: jieba's tags of proper names other than places: people, organisations, other names.
 _NAME_TAGS = ("nr", "nt", "nz")
+#: A term in quotation marks (script-folded), two to sixteen characters, and the four after: 「“萤火计划”今年扶持…」.
+_QUOTED = re.compile(r"[“「『\"‘]([^“”「」『』\"‘’]{2,16})[”」』\"’](.{0,4})")
 
 
 def check_question(question: object) -> str:
@@ -86,7 +89,8 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
     Chinese: the places jieba tags (``ns``) and the provinces, in short form
     (广东省 → 广东), and people, organisations and other names (``nr``, ``nt``,
     ``nz``), unless CC-CEDICT reads the word as an ordinary one
-    (:func:`qa.bilingual.ordinary_word`). English: the provinces by their English names, as places, and the
+    (:func:`qa.bilingual.ordinary_word`), and the terms it puts in quotation marks that name a programme, with one of
+    :data:`qa.words.PROGRAMME_HEADS` in them or just after (「“萤火计划”」, 「“星河千村”计划」), whatever jieba tags their words. English: the provinces by their English names, as places, and the
     other names :func:`qa.bilingual.english_names` finds. Words for the whole
     country are left out.
 
@@ -103,8 +107,9 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
 
     from .bilingual import can_be_name, joined_words, ordinary_word
 
-    names: set[str] = set()
-    for w in jieba.posseg.cut(fold_script(question)):
+    folded = fold_script(question)
+    names = {t for t, after in _QUOTED.findall(folded) if has_cjk(t) and any(h in t + after for h in PROGRAMME_HEADS)}
+    for w in jieba.posseg.cut(folded):
         if w.word in NATIONAL or len(w.word) < 2 or not has_cjk(w.word):
             continue
         named = w.flag == "ns" or w.flag.startswith(_NAME_TAGS)
@@ -294,6 +299,17 @@ class Question:
         English beside it ("the 'Tianfu Forest Four Reserves' (天府森林四库)"), nor 「GDP」 (地区生产总值)."""
         words = without_places(self.tokens, self.places)
         return [w for w in words if has_cjk(w)] or words
+
+    @cached_property
+    def thing(self) -> tuple[str, ...]:
+        """For a Chinese question asking whether or where the documents mention a thing (:data:`qa.words.MENTION`:
+        「哪些报告提到了魔方比赛？」), the thing's words (魔方 比赛): its tokens without those that ask where
+        (:data:`qa.words.MENTION_FRAME`) and the places of the library it names, as :attr:`cover_words`. Empty for other questions, and for English ones,
+        whose words reach the library's only through the glossary.
+        """
+        if not self.chinese or not MENTION.search(self.folded):
+            return ()
+        return tuple(t for t in without_places(self.tokens, self.places) if t not in MENTION_FRAME)
 
     @cached_property
     def text_without_places(self) -> str:

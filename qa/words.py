@@ -42,6 +42,26 @@ POINTING_AT_THINGS = frozenset("其中".split())
 #: English words that say what is asked, which jieba's dictionary cannot weigh.
 ENGLISH_FRAME = frozenset("target targets goal goals aim growth increase rate share number total amount plan".split())
 
+# ---- Questions asking where a thing is mentioned (:attr:`qa.question.Question.thing`).
+#: A question asking whether, or where, the documents mention a thing: 「哪些报告提到了X？」, 「有没有讲到X？」,
+#: 「关于X，报告里怎么说？」 (script-folded).
+MENTION = re.compile(r"提到|提及|提过|讲到|讲过|说到|谈到|谈及|写到|写进|涉及|出现过|能找到|有没有.{0,12}(内容|的吗)|"
+                     r"关于.{1,20}(怎么说|说了什么|讲了什么)")
+#: The words of such a question that ask where (the documents, the places, the verbs of mentioning), not what: the
+#: rest is the thing, whose words a quote must hold.
+MENTION_FRAME = frozenset(
+    """
+    报告 规划 文章 文件 文中 全文 政府 工作 政府工作 国务院 省份 省 省市 地方 哪些地方 各地 哪份 哪几份 几份 份 篇
+    提 提到 提及 提过 讲 讲到 讲过 说 说到 说过 谈到 谈及 写 写到 写进 涉及 出现 找到 内容 里 中 到 能 没有 怎么
+    """.split()
+)
+
+# ---- Names (:func:`qa.question.names_in`).
+#: What a programme, project or brand is called by: a term in quotation marks with one of these in it or just after it
+#: (「“萤火计划”」, 「“星河千村”计划」) is a name; one without (「“两只翅膀”」, 「更“聪明”」) may be the asker's own words.
+PROGRAMME_HEADS = ("计划", "工程", "行动", "项目", "品牌", "平台", "基金", "驿站", "中心", "园区", "基地", "专项", "战略",
+                   "模式", "体系", "机制", "政策", "活动", "服务", "系统")
+
 # ---- Places (:mod:`qa.places`, :func:`qa.question.names_in`).
 #: Words for the whole country: every document is in it, so they point to none in particular.
 NATIONAL = frozenset("中国 我国 全国 国家 中华人民共和国 china chinese prc".split())

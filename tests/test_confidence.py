@@ -123,3 +123,21 @@ def test_a_model_never_fitted_has_no_domain_model(fake_plan_index):
 
     r = Retriever(fake_plan_index / "index")
     assert r.domain_model is None and r.confidence_model is None
+
+
+def test_where_a_thing_is_mentioned_the_evidence_alone_says_whether_the_question_is_of_the_kind():
+    """「哪些报告提到了魔方比赛？」: the words of asking make any thing look like a report's to the vector (P 0.999), so for
+    such a question the vector is not read, and an "uncertain" reply is "none" under ``THING_POINT``."""
+    model = Confidence(FEATURES, one_feature("dense", 0.8), one_feature("cover", 0.5), answer=0.5, none=0.01)
+    domain = Domain(Logistic(np.zeros(2), np.ones(2), np.array([50.0, 0.0]), 0.0), point=0.3, yields=0.9)
+    chance = lambda: Chance(0.0, 0.0)  # noqa: E731
+
+    def unread():
+        raise AssertionError("the vector is read")
+
+    weak = tier(Evidence(0.7995, 0.2, []), model, chance, "zh", domain, unread, thing=True)  # relevant 0.38
+    assert weak.tier == "none" and weak.relevant < abstain.THING_POINT
+    fair = tier(Evidence(0.8005, 0.2, []), model, chance, "zh", domain, unread, thing=True)  # relevant 0.62
+    assert fair.tier == "uncertain" and abstain.THING_POINT <= fair.relevant < domain.yields
+    plan = lambda: np.array([1.0, 0.0])  # noqa: E731
+    assert tier(Evidence(0.7995, 0.2, []), model, chance, "zh", domain, plan)[0] == "uncertain"  # not a thing: the vector

@@ -199,6 +199,11 @@ def test_refresh_embeds_only_that_file_again(copy, small_model):
     ("What is Inner Mongolia's target? Tell me.", {"内蒙古"}, set()),
     ("How do I reset my iPhone password?", set(), {"iphone"}),
     ("中国今年的经济增长目标是多少？", set(), set()),  # the whole country names no document
+    # a term in quotation marks is a name, in either script (tenth session of 2026-12-06)
+    ("“萤火计划”今年扶持多少家小店？", set(), {"萤火计划"}),
+    ("「晨光驛站」一共要建多少個？", set(), {"晨光驿站"}),
+    ("“星河千村”计划今年要覆盖多少个村？", set(), {"星河千村"}),  # named a programme just after
+    ("城市管理要变得更“聪明”一点吗？", set(), set()),  # the asker's own word in quotes, no programme's name
 ])
 def test_names_in_questions(question, places, names):
     from qa.question import names_in
@@ -217,6 +222,10 @@ def test_names_in_questions(question, places, names):
     ("How much cargo did the Port of Ningbo handle last year?", []),  # 港口 is a word the library uses, in a name
     ("Who was the first person to walk on the Moon?", ["moon"]),  # a name on its own, though 月球 is a word
     ("What is the capital of France?", ["france"]),  # 法国: a name in the dictionary
+    # a quoted term no document uses is not in the library (untouched-17's made-up programmes, tune since the tenth
+    # session of 2026-12-06); one the reports use is (「两重」: 重大战略, 重点领域)
+    ("“星河千村”计划今年要覆盖多少个村？", ["星河千村"]),
+    ("「两重」项目今年安排了多少资金？", []),
 ])
 def test_what_a_question_names_that_the_library_is_not_about(library, small_model, question, unknown):
     from qa import Retriever

@@ -105,6 +105,13 @@ def test_a_name_for_a_places_people_is_the_place_and_two_joined_words_are_none(q
     ("各地養老床位發展得怎麼樣？", set()),
     ("各個地區的糧食產量目標是多少？", set()),
     ("Which provinces mention marine ranching?", set()),
+    # asked across the reports (tenth session of 2026-12-06): not the national report either
+    ("有沒有報告提到犛牛？", set()),
+    ("哪几份报告讲到了数独？", set()),
+    ("Do any of the reports talk about esports?", set()),
+    ("Which reports mention salmon?", set()),
+    ("报告里有没有提到披萨？", {"national.txt"}),  # "the report": the national one, as before
+    ("国务院的报告里提到万圣节了吗？", {"national.txt"}),
     ("四川和各地相比呢？", {"sichuan.docx"}),  # a place named still decides
 ])
 def test_preferred_documents(question, docs):
@@ -485,3 +492,21 @@ def test_names_given_as_examples_are_asked_of_none_in_particular(plan_alone):
                               ("旅游要借助哪些名山，比如黄山、泰山？", ["泰山", "黄山"])]:
         q = r.parse(question)
         assert sorted(r.evidence(q, r.score(q)).unknown) == unknown, question
+
+
+def test_a_question_asking_where_a_thing_is_mentioned_is_read_for_the_thing(plan_alone):
+    """「哪些报告提到了…」, 「有没有讲到…」, 「关于…报告里怎么说」 ask where a thing is mentioned: the thing's words are
+    those left when the words of asking where (the documents, the verbs of mentioning, the library's places) are
+    taken out. Other questions, and English ones (their words reach the library through the glossary), have none;
+    「不出现大面积返贫」 asks how, not where."""
+    r = plan_alone
+    for question, thing in [("哪些省份的政府工作报告提到了魔方比赛？", ("魔方", "比赛")),
+                            ("有沒有報告講到犛牛？", ("牦牛",)),
+                            ("敦化的规划有没有提到冰雪旅游？", ("冰雪", "旅游")),
+                            ("关于彩票中奖，报告是怎么说的？", ("彩票", "中奖")),
+                            ("哈雷彗星在哪份报告里出现过？", ("哈雷彗星",)),
+                            ("怎么保证不出现大面积返贫？", ()),
+                            ("规划里有哪些目标？", ()),
+                            ("报告提到了什么？", ()),
+                            ("Does the plan mention ice and snow tourism?", ())]:
+        assert r.parse(question).thing == thing, question
