@@ -90,9 +90,9 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
     (广东省 → 广东), and people, organisations and other names (``nr``, ``nt``,
     ``nz``), unless CC-CEDICT reads the word as an ordinary one
     (:func:`qa.bilingual.ordinary_word`), and the terms it puts in quotation marks that name a programme, with one of
-    :data:`qa.words.PROGRAMME_HEADS` in them or just after (「“萤火计划”」, 「“星河千村”计划」), whatever jieba tags their words. English: the provinces by their English names, as places, and the
-    other names :func:`qa.bilingual.english_names` finds. Words for the whole
-    country are left out.
+    :data:`qa.words.PROGRAMME_HEADS` in them or just after (「“萤火计划”」, 「“星河千村”计划」), whatever jieba tags
+    their words. English: the provinces by their English names, as places, and the other names
+    :func:`qa.bilingual.english_names` finds. Words for the whole country are left out.
 
     Returns:
         ``(places, names)``.
@@ -304,8 +304,8 @@ class Question:
     def thing(self) -> tuple[str, ...]:
         """For a Chinese question asking whether or where the documents mention a thing (:data:`qa.words.MENTION`:
         「哪些报告提到了魔方比赛？」), the thing's words (魔方 比赛): its tokens without those that ask where
-        (:data:`qa.words.MENTION_FRAME`) and the places of the library it names, as :attr:`cover_words`. Empty for other questions, and for English ones,
-        whose words reach the library's only through the glossary.
+        (:data:`qa.words.MENTION_FRAME`) and the places of the library it names, as :attr:`cover_words`. Empty for
+        other questions, and for English ones, whose words reach the library's only through the glossary.
         """
         if not self.chinese or not MENTION.search(self.folded):
             return ()
