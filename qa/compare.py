@@ -40,6 +40,7 @@ from .keywords import salience, segmenter
 from .places import without_every_place
 from .search import UnitScores, fuse_each, split_scores
 from .text import fold_script, has_cjk
+from .words import FIGURE
 
 if TYPE_CHECKING:
     from .answer import Retriever
@@ -279,7 +280,7 @@ class Comparer:
         if sure == "none":
             return Row(name, title, sure, probability=p, relevant=relevant)
         hit = r.rank(self.best_paragraph(scored), 1)[0]
-        if self.other_year(q, hit):
+        if self.other_year(q, hit) or self.no_figure(q, hit):
             return Row(name, title, "none", probability=p, relevant=relevant)
         return Row(name, title, sure, hit, p, relevant)
 
@@ -308,6 +309,12 @@ class Comparer:
         wanted = year or (doc_year + offset if doc_year else 0)
         about = path_year(hit.path, doc_year)
         return bool(wanted and about and about != wanted)
+
+    @staticmethod
+    def no_figure(q: Question, hit: Hit) -> bool:
+        """Whether ``q`` asks for a figure and ``hit``'s answering sentences give none (:data:`qa.words.FIGURE`): a
+        plan to 「持续扩大有效投资」 says nothing of how much."""
+        return q.asks_figure and not FIGURE.search(fold_script(" ".join(hit.highlights or [hit.text])))
 
     def text(self, name: str) -> str:
         """A document's whole text, script-folded (made once)."""

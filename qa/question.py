@@ -25,7 +25,7 @@ from .keywords import segmenter, tokenize
 from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
-from .words import MEANING, MENTION, MENTION_FRAME, NATIONAL, PROGRAMME_HEADS
+from .words import FIGURE_ASKED, MEANING, MENTION, MENTION_FRAME, NATIONAL, PROGRAMME_HEADS
 
 if TYPE_CHECKING:
     from .bilingual import Glossary, Meaning
@@ -299,6 +299,11 @@ class Question:
         English beside it ("the 'Tianfu Forest Four Reserves' (天府森林四库)"), nor 「GDP」 (地区生产总值)."""
         words = without_places(self.tokens, self.places)
         return [w for w in words if has_cjk(w)] or words
+
+    @cached_property
+    def asks_figure(self) -> bool:
+        """Whether it asks for a figure (:data:`qa.words.FIGURE_ASKED`: 「多少」, 「几」, "how many")."""
+        return bool(FIGURE_ASKED.search(self.folded))
 
     @cached_property
     def thing(self) -> tuple[str, ...]:

@@ -42,6 +42,12 @@ POINTING_AT_THINGS = frozenset("其中".split())
 #: English words that say what is asked, which jieba's dictionary cannot weigh.
 ENGLISH_FRAME = frozenset("target targets goal goals aim growth increase rate share number total amount plan".split())
 
+# ---- Comparisons (:meth:`qa.compare.Comparer.row`).
+#: A question asking for a figure: 「多少」, 「几」 (not 「几乎」), "how much", "how many" (script-folded).
+FIGURE_ASKED = re.compile(r"多少|几(?!乎)|\bhow (?:much|many)\b")
+#: A figure in a quote: a digit, or a Chinese numeral with its measure (「十项」, 「三万亩」).
+FIGURE = re.compile(r"\d|[零一二两三四五六七八九十百千万亿]+(?:个|项|家|条|所|座|成|倍|万|亿|千|百|亩|人|户|张|公里|吨)")
+
 # ---- Questions asking where a thing is mentioned (:attr:`qa.question.Question.thing`).
 #: A question asking whether, or where, the documents mention a thing: 「哪些报告提到了X？」, 「有没有讲到X？」,
 #: 「关于X，报告里怎么说？」 (script-folded).

@@ -206,6 +206,26 @@ def test_a_quote_about_another_year_than_asked_is_not_an_answer(retriever):
     assert not comparer.other_year(comparer.read("各省的粮食产量是多少？"), plan)
 
 
+def test_a_quote_without_a_figure_does_not_answer_a_question_asking_for_one(retriever):
+    """Asked 「多少」, 「几」 or "how many", a row whose answering sentences give no figure is "not mentioned": a plan to
+    「持续扩大有效投资」 says nothing of how much (tenth session of 2026-12-06: on the tune comparisons 59 rows shown
+    for such questions had no figure and did not answer, 6 did)."""
+    from qa.answer import Hit
+    from qa.compare import Comparer
+
+    comparer = Comparer(retriever)
+    jilin = file_of(retriever, "吉林")
+    plain = Hit("持续扩大有效投资。", "二、2025年工作安排", jilin, 1.0, ["持续扩大有效投资。"], path=[])
+    digits = Hit("固定资产投资增长6%。", "二、2025年工作安排", jilin, 1.0, ["固定资产投资增长6%。"], path=[])
+    words = Hit("办好十项重点民生实事。", "二、2025年工作安排", jilin, 1.0, ["办好十项重点民生实事。"], path=[])
+    for question in ("各省今年的投资增长目标是多少？", "各地要办几件民生实事？", "How much will investment grow?"):
+        q = comparer.read(question)
+        assert comparer.no_figure(q, plain) and not comparer.no_figure(q, digits), question
+        assert not comparer.no_figure(q, words), question
+    for question in ("各省在扩大投资方面有什么举措？", "各地几乎都提到的投资举措有哪些？"):
+        assert not comparer.no_figure(comparer.read(question), plain), question
+
+
 def test_agreement_counts_what_the_answers_hold():
     from qa.compare import agreement
 
