@@ -16,7 +16,8 @@ the year a question asks about is preferred in every document
 (:func:`without_preference`), and the words that ask for every place are left out
 (:data:`qa.places.EVERY_PLACE`). A row is "not mentioned", and holds no quote, when its
 document's fitted tier is "none", when its quote stands under another year than
-the one asked (:meth:`Comparer.other_year`), or when a fitted model of how sure the row is
+the one asked (:meth:`Comparer.other_year`), when the question asks for a figure and its
+answering sentences give none (:meth:`Comparer.no_figure`), or when a fitted model of how sure the row is
 and how much of what the comparison's answers hold its answering sentences hold says so
 (:class:`Mention`, :meth:`Comparer.decide`). The
 rules, their tests and figures: ``docs/compare.md``, ``docs/rules.md``.

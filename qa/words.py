@@ -54,11 +54,11 @@ FIGURE = re.compile(r"\d|[零一二两三四五六七八九十百千万亿]+(?:�
 MENTION = re.compile(r"提到|提及|提过|讲到|讲过|说到|谈到|谈及|写到|写进|涉及|出现过|能找到|有没有.{0,12}(内容|的吗)|"
                      r"关于.{1,20}(怎么说|说了什么|讲了什么)")
 #: The words of such a question that ask where (the documents, the places, the verbs of mentioning), not what: the
-#: rest is the thing, whose words a quote must hold.
+#: rest is the thing, whose words a quote must hold. (Question words, 「怎么」, 「哪些」, are no tokens: :data:`STOPWORDS`.)
 MENTION_FRAME = frozenset(
     """
     报告 规划 文章 文件 文中 全文 政府 工作 政府工作 国务院 省份 省 省市 地方 哪些地方 各地 哪份 哪几份 几份 份 篇
-    提 提到 提及 提过 讲 讲到 讲过 说 说到 说过 谈到 谈及 写 写到 写进 涉及 出现 找到 内容 里 中 到 能 没有 怎么
+    提 提到 提及 提过 讲 讲到 讲过 说 说到 说过 谈到 谈及 写 写到 写进 涉及 出现 找到 内容 里 中 到 没有
     """.split()
 )
 
