@@ -63,10 +63,12 @@ HELD_OUT = [
     ("fourteenth untouched", ROOT / "benchmarks" / "questions" / "untouched-14" / "conversations.jsonl"),
     # written the same way at the start of the fifth session of 2026-12-06; never used to make a choice (40)
     ("untouched", ROOT / "benchmarks" / "questions" / "untouched-15" / "conversations.jsonl"),
+    # written the same way at the start of the eleventh session of 2026-12-06, before its changes (40)
+    ("nineteenth untouched", ROOT / "benchmarks" / "questions" / "untouched-19" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 #: The rows never used to make a choice: their misses are not listed.
-UNTOUCHED = ("untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
+UNTOUCHED = ("nineteenth untouched", "untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
 
 
 def main() -> None:
@@ -124,9 +126,7 @@ def main() -> None:
         if label in rows:
             lines.append(f"| {label.replace('held out', 'held-out follow-up')} | {len(rows[label]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[label][w]):.3f}" for w in WAYS) + " |")
-    for prefix in ("", "held out: ", "first untouched: ", "second untouched: ", "third untouched: ", "fourth untouched: ",
-                   "fifth untouched: ", "sixth untouched: ", "seventh untouched: ", "eighth untouched: ", "thirteenth untouched: ",
-                   "fourteenth untouched: ", "untouched: "):
+    for prefix in ("", *dict.fromkeys(label.split(":")[0] + ": " for label, _ in HELD_OUT)):
         if (kind := prefix + "switch") in rows:
             lines.append(f"| {kind} | {len(rows[kind]['history'])} | answering sentence first | "
                          + " | ".join(f"{share(rows[kind][w], 0):.3f}" for w in WAYS) + " |")
