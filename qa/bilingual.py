@@ -116,10 +116,12 @@ class Meaning(NamedTuple):
         weight: How much it says, as :func:`qa.keywords.salience` weighs its commonest
             Chinese word ("plan" 计划 little, "bread" 面包 more); a word the dictionary
             lacks weighs the most.
+        known: Whether the dictionary has it (else a name or a rare word).
     """
 
     words: list[str]
     weight: float
+    known: bool = True
 
 
 class Glossary:
@@ -239,7 +241,7 @@ class Glossary:
                     out.append(meaning)
                     break
                 if n == 1:
-                    out.append(Meaning([], salience("")))  # not in the dictionary: a name, a rare word
+                    out.append(Meaning([], salience(""), known=False))  # not in the dictionary: a name, a rare word
             i += n
         return out
 
@@ -326,6 +328,9 @@ def ordinary_word(word: str) -> bool:
         return False
     if any(word[:k] in ordinary and word[k:] in ordinary for k in range(2, len(word) - 1)):
         return True
-    # a character CC-CEDICT knows (新, a surname too) before or after an ordinary word of two or more: 新 + 开工;
-    # not a two-character word read as two characters (华为, 梅西 are names)
+    # two characters CC-CEDICT reads only as ordinary words: a piece jieba cut from the question (换 + 灯 of
+    # 「教室换灯」); not when one is a name too (华 of 华为, 梅 of 梅西)
+    if len(word) == 2 and word[0] in ordinary and word[1] in ordinary:
+        return True
+    # a character CC-CEDICT knows (新, a surname too) before or after an ordinary word of two or more: 新 + 开工
     return len(word) > 2 and ((word[0] in known and word[1:] in ordinary) or (word[-1] in known and word[:-1] in ordinary))

@@ -25,7 +25,7 @@ from .keywords import segmenter, tokenize
 from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
-from .words import FIGURE_ASKED, MEANING, MENTION, MENTION_FRAME, NATIONAL, PROGRAMME_HEADS
+from .words import ENGLISH_MENTION, ENGLISH_MENTION_FRAME, FIGURE_ASKED, MEANING, MENTION, MENTION_FRAME, NATIONAL, PROGRAMME_HEADS
 
 if TYPE_CHECKING:
     from .bilingual import Glossary, Meaning
@@ -315,6 +315,15 @@ class Question:
         if not self.chinese or not MENTION.search(self.folded):
             return ()
         return tuple(t for t in without_places(self.tokens, self.places) if t not in MENTION_FRAME)
+
+    @cached_property
+    def english_thing(self) -> str:
+        """For an English question asking whether or where the documents mention a thing (:data:`qa.words.ENGLISH_MENTION`:
+        "Do any of the reports mention waffles?"), its words without those that ask where (:data:`ENGLISH_MENTION_FRAME`);
+        empty for other questions. :meth:`qa.scope.Scope.unknown` reads it through the glossary."""
+        if self.chinese or not ENGLISH_MENTION.search(self.folded):
+            return ""
+        return " ".join(w for w in re.findall(r"[A-Za-z][\w'’-]*", self.text) if w.lower() not in ENGLISH_MENTION_FRAME)
 
     @cached_property
     def text_without_places(self) -> str:

@@ -195,6 +195,12 @@ class Scope:
             if written_short(name, words, context, question.text):
                 continue
             missing.append(name)
+        # An English question asking where a thing is mentioned ("waffles"): a thing the dictionary knows whose
+        # Chinese words the library never writes is not in it, as a name is not.
+        if question.english_thing and question.lexicon.glossary:
+            thing = question.lexicon.glossary.meanings(question.english_thing)
+            if thing and all(m.known and not m.words for m in thing):
+                missing.append(question.english_thing.lower())
         # Names given as examples (「比如长城、大运河」, "such as") ask for none of them: a quote about another answers too,
         # when the library knows one of them. Examples it knows none of ("such as France") show what the question is about.
         examples = for_example(question.named_places | question.names, question.folded)

@@ -62,6 +62,18 @@ MENTION_FRAME = frozenset(
     """.split()
 )
 
+#: The same of an English question: "Which reports mention X?", "Does the plan say anything about X?", "Is X
+#: mentioned in any of the reports?" (script-folded: lower case).
+ENGLISH_MENTION = re.compile(r"\bmention(?:s|ed)?\b|\b(?:say|says|said|talk|talks|write|writes|wrote)\s+(?:anything\s+)?about\b|"
+                             r"\brefers?\s+to\b")
+#: Its words that ask where, beside :data:`ENGLISH_STOPWORDS`: the rest is the thing.
+ENGLISH_MENTION_FRAME = frozenset(
+    """
+    report reports document documents plan plans article articles text province provinces provincial region regions
+    government work mention mentions mentioned anything anywhere talk talks write writes wrote written refer refers
+    """.split()
+)
+
 # ---- Names (:func:`qa.question.names_in`).
 #: What a programme, project or brand is called by: a term in quotation marks with one of these in it or just after it
 #: (「“萤火计划”」, 「“星河千村”计划」) is a name; one without (「“两只翅膀”」, 「更“聪明”」) may be the asker's own words.
