@@ -32,7 +32,8 @@ asked (``fit_domain.py``) was not fitted on (writers repeat 「晚安」). Rows 
   ``questions/untouched-20/``, written the same way during the eleventh session, while its first rules were made.
 
 Since the tenth session ``untouched-14`` to ``untouched-17`` are tune sets too (misses of theirs chose its rules: their
-READMEs), still printed as their own rows; ``untouched-10``, ``untouched-13``, ``untouched-18`` and ``untouched-19`` are untouched.
+READMEs), and ``untouched-19`` since the eleventh, still printed as their own rows; ``untouched-10``, ``untouched-13``,
+``untouched-18`` and ``untouched-20`` are untouched.
 
 Libraries:
 
