@@ -35,7 +35,7 @@ from .abstain import EVIDENCE_TOP, GAP_RANK, Logistic, fitted, fitted_features
 from .index import UNIT_PARAGRAPH, UNIT_PIECE
 from .question import Lexicon, Question, check_history
 from .quote import Hit
-from .rescore import prefers_documents, rescore_each
+from .rescore import Learned, prefers_documents, rescore_each
 from .scope import first_year, path_year
 from .keywords import salience, segmenter
 from .places import without_every_place
@@ -57,6 +57,11 @@ AGREEMENT = 0.3
 #: compare-2; all tune since), English cell accuracy: 0 → 0.767 / 0.567 / 0.644, 1 → 0.750 / 0.667 / 0.789,
 #: 2 → 0.750 / 0.728 / 0.789, 3 → 0.758 / 0.717 / 0.789, 5 as 3; Chinese unchanged (a sure row is always there).
 REFERENCE_ROWS = 3
+#: How many of each document's best units the learned ranking re-orders in a comparison (an answer re-orders 30,
+#: :data:`qa.rescore.RANK_TOP`): over the 14 tune sets' cells, 15 gave Chinese 0.891 → 0.893 and English 0.715 → 0.715
+#: cell accuracy, and a comparison 10% sooner (22.2 → 19.9 ms; 10 gave no more speed). Chosen in the eleventh
+#: session of 2026-12-06, for the target of 2× one ``search()``.
+COMPARE_RANK_TOP = 15
 #: What the fitted decision of "not mentioned" (:class:`Mention`) reads of a row (:meth:`Comparer.inputs`).
 MENTION_FEATURES = ("probability", "answer", "below_best", "share", "phrase_share", "part_share", "english")
 #: A word written alike in Chinese and English text (5G, 6G, C919): a Chinese quote holds it as the question does.
@@ -191,6 +196,8 @@ class Comparer:
         self.retriever = retriever
         index = retriever.index
         self.lexicon = without_preference(retriever.lexicon)
+        #: The Retriever's re-scorers, the learned ranking re-ordering each document's best :data:`COMPARE_RANK_TOP`.
+        self.rescorers = tuple(Learned(COMPARE_RANK_TOP) if isinstance(x, Learned) else x for x in retriever.rescorers)
         #: The documents, in the library's order (the manifest's), and the ids of each one's units.
         self.documents = list(retriever.lexicon.places)
         doc_of = {name: i for i, name in enumerate(self.documents)}
@@ -249,7 +256,7 @@ class Comparer:
 
     def score(self, q: Question, documents: list[str], vector: np.ndarray) -> dict[str, UnitScores]:
         """Each document's candidate units, scored and re-scored as :meth:`qa.answer.Retriever.score` would with
-        ``sources=[document]``: the question embedded once, every unit scored once on each side.
+        ``sources=[document]`` and :attr:`rescorers`: the question embedded once, every unit scored once on each side.
 
         Args:
             q: The question, read by :meth:`read`.
@@ -257,7 +264,7 @@ class Comparer:
             vector: The question's vector (:meth:`qa.answer.Retriever.encode`).
         """
         r = self.retriever
-        rescorers, fusion = r.rescorers, r.fusion
+        rescorers, fusion = self.rescorers, r.fusion
         dense = self.dense(vector)
         tokens = r.index.store.known(q.keywords if prefers_documents(rescorers) else q.tokens)
         keyword = r.index.store.all_keyword_scores(tokens)

@@ -260,9 +260,14 @@ class Learned:
     """The best units re-ordered by the fitted ranking (:class:`Ranking`, in :attr:`Context.ranking`).
 
     Its score is put in the fused score's units (divided by the model's weight of the fused score), so the
-    highlight margins keep their meaning; the units below the best :attr:`Ranking.top` are moved under them.
-    Without a fitted ranking (another model) nothing changes.
+    highlight margins keep their meaning; the units below the best :attr:`Ranking.top` (or :attr:`top`, when
+    fewer) are moved under them. Without a fitted ranking (another model) nothing changes.
+
+    Attributes:
+        top: At most how many of the best units it re-orders; None for the ranking's own :attr:`Ranking.top`.
     """
+
+    top: int | None = None
 
     def __call__(self, scored: UnitScores, question: "Question", ctx: Context) -> UnitScores:
         return self.each([scored], question, ctx)[0]
@@ -276,7 +281,8 @@ class Learned:
         if per_fused <= 0:
             return scored
         ranked = [i for i, s in enumerate(scored) if len(s.ids) >= 2]
-        orders, x = rank_features_each([scored[i] for i in ranked], question, ctx, ranking.top)
+        top = min(ranking.top, self.top) if self.top else ranking.top
+        orders, x = rank_features_each([scored[i] for i in ranked], question, ctx, top)
         logits = np.split(ranking.model.logit(x), np.cumsum([len(o) for o in orders])[:-1]) if len(x) else []
         out = list(scored)
         for i, order, logit in zip(ranked, orders, logits):

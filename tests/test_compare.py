@@ -132,16 +132,29 @@ def test_a_comparison_has_one_row_per_document_in_the_librarys_order(retriever):
             assert row.hit.source == row.source and all(h in row.hit.text for h in row.hit.highlights)
 
 
-def test_each_document_is_scored_as_if_it_were_asked_alone(retriever):
-    """One embedding and one pass over the units give each document what ``score(sources=[document])`` gives."""
-    from qa.compare import Comparer
+@pytest.mark.parametrize("ranked", [False, True])
+def test_each_document_is_scored_as_if_it_were_asked_alone(retriever, monkeypatch, ranked):
+    """One embedding and one pass over the units give each document what ``score(sources=[document])`` gives, with
+    the learned ranking re-ordering each document's best ``COMPARE_RANK_TOP`` units (a made-up ranking for the fake
+    encoder, which has none)."""
+    from qa.abstain import Logistic
+    from qa.compare import COMPARE_RANK_TOP, Comparer
+    from qa.rescore import RANK_FEATURES, Learned, Ranking
 
+    if ranked:  # weighs the fused score up and the unit's length down: an order of its own
+        n = len(RANK_FEATURES)
+        weights = np.zeros(n)
+        weights[0], weights[RANK_FEATURES.index("length")] = 1.0, -2.0
+        monkeypatch.setattr(retriever, "ranking_model", Ranking(RANK_FEATURES, Logistic(np.zeros(n), np.ones(n), weights, 0.0), 30))
     comparer = Comparer(retriever)
+    assert Learned(COMPARE_RANK_TOP) in comparer.rescorers
+    reordered = 0
     for question in (ICE, GRAIN, "What is the grain output target?"):
         q = comparer.read(question)
         scores = comparer.score(q, comparer.documents, retriever.encode([q])[0])
         for name in comparer.documents:
-            alone = retriever.score(q, sources=[name])
+            alone = retriever.score(q, sources=[name], rescorers=comparer.rescorers)
+            reordered += not np.array_equal(np.argsort(-alone.fused), np.argsort(-retriever.score(q, sources=[name], rescorers=()).fused))
             ours = scores[name]
             assert ours.ids.tolist() == alone.ids.tolist(), (question, name)
             for field in ("dense", "keyword", "fused"):
@@ -150,6 +163,7 @@ def test_each_document_is_scored_as_if_it_were_asked_alone(retriever):
             assert retriever.evidence(q, comparer.evidence_candidates(ours)) == retriever.evidence(q, ours)
             # And the quote is that of the document's best paragraph.
             assert retriever.rank(comparer.best_paragraph(ours), 1) == retriever.rank(ours, 1)
+    assert reordered  # the re-scorers did change orders: the test compares something
 
 
 def test_lists_fused_at_once_are_fused_as_each_alone():
