@@ -8,8 +8,9 @@ The conversations are ``../shared/eval/conversations-dev.jsonl`` and
 (or ``--index``). Prints, per kind, the share whose answering sentence is
 highlighted first in quotes shown, sure or not (follow-ups; "none" is a miss), answered exactly as
 when asked alone (topic switches), and not given as the answer or told "none" (out-of-scope last
-turns). The untouched conversations (``questions/untouched-15/``) are rows of their own; so are the earlier
-untouched sets (tune sets since their misses were looked at, but for the ninth, thirteenth and fourteenth, never used for a choice).
+turns). The untouched conversations (``questions/untouched-15/`` and ``untouched-19/``, the "nineteenth", written at the
+start of the eleventh session) are rows of their own; so are the earlier untouched sets (tune sets since their misses
+were looked at, but for the ninth, thirteenth and fourteenth, never used for a choice).
 
     python benchmarks/conversations.py [--index PATH]
 """
