@@ -175,7 +175,7 @@ def gather(
         glossary = question.lexicon.glossary
         # "Canal" of "Pinglu Canal" (运河) is an ordinary word; "the Northeast" is the best matches' 东北, as a Chinese
         # name is the context's (Scope.unknown): the United States is no name of the library's because some report says 美国
-        unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or glossary is None or not (
+        unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or glossary is None or n not in question.names or not (
             glossary.ordinary_in_name(n, question.text) or any(w in context for w in glossary.name_words(n, question.text)))]
     return Evidence(dense, share, unknown, keyword, float(gap), agree, float(margin),
                     float(scored.dense[np.argmax(scored.fused)]), float(first or 0.0), float(said))

@@ -35,6 +35,7 @@ ABBREVIATION = {"r&d": "research and development"}
 ABBREVIATIONS = re.compile("|".join(map(re.escape, ABBREVIATION)), re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z&]*(?:'[A-Za-z]+)*")  # "pumped-storage" is two words
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 #: A capitalised word or an acronym of an English question, and where a sentence starts.
 #: A capitalised word or an acronym; pinyin syllables an apostrophe joins are one name ("Chang'e", "Yixin'ou"), a possessive is not.
 _EN_NAME = re.compile(r"(?<![\w&'’])(?:[A-Z][\w&]*(?:['’](?!s\b)[a-z]+)*|[a-z]+[A-Z]\w*)")
@@ -116,12 +117,13 @@ class Meaning(NamedTuple):
         weight: How much it says, as :func:`qa.keywords.salience` weighs its commonest
             Chinese word ("plan" 计划 little, "bread" 面包 more); a word the dictionary
             lacks weighs the most.
-        known: Whether the dictionary has it (else a name or a rare word).
+        dictionary: Every Chinese word the dictionary gives it, one character or more, whether the library uses
+            it or not ("water": 水, 浇水 …); empty when the dictionary lacks it (a name, a rare word).
     """
 
     words: list[str]
     weight: float
-    known: bool = True
+    dictionary: tuple[str, ...] = ()
 
 
 class Glossary:
@@ -143,9 +145,14 @@ class Glossary:
         english: set[str] = set()
         proper: set[str] = set()
         named: dict[str, set[str]] = defaultdict(set)
+        written: dict[str, list[str]] = defaultdict(list)
         for entry in CcCedict().get_entries():
             word = entry["simplified"]
             if not _CJK_WORD.fullmatch(word):
+                if _CJK_CHAR.fullmatch(word):  # one character: searched for only as a thing's word ("water" 水)
+                    for d in entry["definitions"]:
+                        for key in _keys(d):
+                            written[key].append(word)
                 continue
             count = common.get(word, 0)
             name = not entry["pinyin"][:1].islower()  # 新泽西 Xin1 ze2 xi1: "New Jersey"
@@ -156,6 +163,7 @@ class Glossary:
                     if word in usage and (head := _name_head(d)):
                         named[head].add(word)
                 for key in dict.fromkeys(v for k in _keys(d) for v in _spellings(k)):
+                    written[key].append(word)
                     if word in usage:
                         found[key].add(word)
                     if key not in general or count > general[key][0]:
@@ -176,6 +184,8 @@ class Glossary:
         #: A name's head as the dictionary writes it → its Chinese words in the library: "harbin" 哈尔滨 (of "Harbin,
         #: subprovincial city…"), "hohhot" 呼和浩特 (of "Hohhot prefecture-level city…").
         self._named = dict(named)
+        #: English phrase → every Chinese word the dictionary gives it (:attr:`Meaning.dictionary`).
+        self._written = {k: tuple(dict.fromkeys(v)) for k, v in written.items()}
         #: English phrase → its commonest Chinese word anywhere, which weighs it.
         self._general = {k: w for k, (_, w) in general.items()}
 
@@ -187,7 +197,8 @@ class Glossary:
         found: list[str] = []
         for form in known:
             found += [w for w in self.words.get(form, []) if w not in found]
-        return Meaning(found[:PER_WORD], salience(self._general[known[0]]))
+        return Meaning(found[:PER_WORD], salience(self._general[known[0]]),
+                       tuple(dict.fromkeys(w for form in known for w in self._written.get(form, ()))))
 
     def uses_word(self, word: str) -> bool:
         """Whether the library uses an English word, capitalised in a name ("Port of Shanghai", "Pinglu Canal"),
@@ -241,7 +252,7 @@ class Glossary:
                     out.append(meaning)
                     break
                 if n == 1:
-                    out.append(Meaning([], salience(""), known=False))  # not in the dictionary: a name, a rare word
+                    out.append(Meaning([], salience("")))  # not in the dictionary: a name, a rare word
             i += n
         return out
 
@@ -328,9 +339,6 @@ def ordinary_word(word: str) -> bool:
         return False
     if any(word[:k] in ordinary and word[k:] in ordinary for k in range(2, len(word) - 1)):
         return True
-    # two characters CC-CEDICT reads only as ordinary words: a piece jieba cut from the question (换 + 灯 of
-    # 「教室换灯」); not when one is a name too (华 of 华为, 梅 of 梅西)
-    if len(word) == 2 and word[0] in ordinary and word[1] in ordinary:
-        return True
-    # a character CC-CEDICT knows (新, a surname too) before or after an ordinary word of two or more: 新 + 开工
+    # a character CC-CEDICT knows (新, a surname too) before or after an ordinary word of two or more: 新 + 开工;
+    # not a two-character word read as two characters (华为, 梅西 are names)
     return len(word) > 2 and ((word[0] in known and word[1:] in ordinary) or (word[-1] in known and word[:-1] in ordinary))

@@ -119,6 +119,8 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
             continue  # two words joined by 和: 「山和湖」
         if w.flag == "nr" and len(w.word) == 2 and not can_be_name(w.word[0]):
             continue  # a person's name starts with a surname: not 「迎客」 of 「开门迎客」
+        if w.flag == "nz" and len(w.word) == 2 and all(map(ordinary_word, w.word)):
+            continue  # jieba's "other name" of two characters CC-CEDICT reads only as ordinary words: 「换灯」
         if named and len(w.word) > 2 and w.word[-1] == "人" and (w.word[:-1] in PROVINCES or is_place(w.word[:-1])):
             places.add(place_name(w.word[:-1]))  # a name for its people: 「四川人」 is about Sichuan (「外国人」 is no name)
             continue

@@ -281,7 +281,7 @@ class Learned:
         if per_fused <= 0:
             return scored
         ranked = [i for i, s in enumerate(scored) if len(s.ids) >= 2]
-        top = min(ranking.top, self.top) if self.top else ranking.top
+        top = ranking.top if self.top is None else min(ranking.top, self.top)
         orders, x = rank_features_each([scored[i] for i in ranked], question, ctx, top)
         logits = np.split(ranking.model.logit(x), np.cumsum([len(o) for o in orders])[:-1]) if len(x) else []
         out = list(scored)

@@ -21,7 +21,7 @@ from .keywords import tokenize
 from .places import romanized_in, written_short
 from .split import Paragraph, glossary_terms, is_glossary
 from .text import fold_script, has_cjk
-from .words import LAST_YEAR, STOPWORDS, THIS_YEAR
+from .words import ENGLISH_STOPWORDS, LAST_YEAR, STOPWORDS, THIS_YEAR
 
 if TYPE_CHECKING:
     from .question import Lexicon, Question
@@ -97,6 +97,7 @@ class Scope:
         #: What each glossary entry defines, by paragraph: 「12.“编外院长”：…」 → 编外院长.
         self._glossary = {i: glossary_terms(p.text) for i, p in enumerate(paragraphs) if is_glossary(p.path)}
         self._uses: dict[str, bool] = {}  # names the library uses (:meth:`library_uses`)
+        self._written: dict[str, bool] = {}  # words its text holds (:meth:`writes`)
         self._paragraphs = paragraphs
         self._folded: dict[tuple, str] = {}
 
@@ -195,18 +196,26 @@ class Scope:
             if written_short(name, words, context, question.text):
                 continue
             missing.append(name)
-        # An English question asking where a thing is mentioned ("waffles"): a thing the dictionary knows whose
-        # Chinese words the library never writes is not in it, as a name is not.
+        # An English question asking where a thing is mentioned ("waffles"): a thing the dictionary knows, none of
+        # whose Chinese words (华夫, 松饼) the library writes, not even inside a longer word, is not in it, as a name is not.
         if question.english_thing and question.lexicon.glossary:
             thing = question.lexicon.glossary.meanings(question.english_thing)
-            if thing and all(m.known and not m.words for m in thing):
-                missing.append(question.english_thing.lower())
+            if thing and all(m.dictionary and not any(map(self.writes, m.dictionary)) for m in thing):
+                missing.append(" ".join(w for w in question.english_thing.lower().split() if w not in ENGLISH_STOPWORDS))
         # Names given as examples (「比如长城、大运河」, "such as") ask for none of them: a quote about another answers too,
         # when the library knows one of them. Examples it knows none of ("such as France") show what the question is about.
         examples = for_example(question.named_places | question.names, question.folded)
         if not any(self.library_uses(e) for e in examples):
             return missing
         return [m for m in missing if m not in examples]
+
+    def writes(self, word: str) -> bool:
+        """Whether the library's text (script-folded) holds ``word`` anywhere. Kept per word, as :meth:`library_uses`."""
+        if word not in self._written:
+            if len(self._written) >= FOLDED_KEPT:
+                self._written.clear()
+            self._written[word] = word in self.text
+        return self._written[word]
 
     def library_uses(self, name: str) -> bool:
         """Whether the library uses a name of a question whatever its best matches are: in its text (with a particle

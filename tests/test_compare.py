@@ -166,6 +166,25 @@ def test_each_document_is_scored_as_if_it_were_asked_alone(retriever, monkeypatc
     assert reordered  # the re-scorers did change orders: the test compares something
 
 
+def test_the_learned_ranking_reorders_only_the_best_top_units(retriever, monkeypatch):
+    """``Learned(top)`` re-orders the best ``top`` units by the fitted ranking and keeps the rest under them, in their
+    fused order; ``Learned()`` re-orders the ranking's own number (a made-up ranking: the fake encoder has none)."""
+    from qa.abstain import Logistic
+    from qa.rescore import RANK_FEATURES, Learned, Ranking
+
+    n = len(RANK_FEATURES)
+    weights = np.zeros(n)
+    weights[0], weights[RANK_FEATURES.index("length")] = 1.0, -2.0
+    monkeypatch.setattr(retriever, "ranking_model", Ranking(RANK_FEATURES, Logistic(np.zeros(n), np.ones(n), weights, 0.0), 30))
+    q = retriever.parse(GRAIN)
+    plain = np.argsort(-retriever.score(q, rescorers=()).fused, kind="stable")
+    few = np.argsort(-retriever.score(q, rescorers=(Learned(3),)).fused, kind="stable")
+    many = np.argsort(-retriever.score(q, rescorers=(Learned(),)).fused, kind="stable")
+    assert len(plain) > 3 and set(few[:3]) == set(plain[:3])
+    assert few[3:].tolist() == [i for i in plain.tolist() if i not in set(plain[:3].tolist())]
+    assert few.tolist() != plain.tolist() and many.tolist() != few.tolist()
+
+
 def test_lists_fused_at_once_are_fused_as_each_alone():
     """A comparison fuses every document's candidates in one pass: each list by its own z-scores (or ranks)."""
     from qa.search import fuse, fuse_each

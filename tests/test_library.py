@@ -204,8 +204,9 @@ def test_refresh_embeds_only_that_file_again(copy, small_model):
     ("「晨光驛站」一共要建多少個？", set(), {"晨光驿站"}),
     ("“星河千村”计划今年要覆盖多少个村？", set(), {"星河千村"}),  # named a programme just after
     ("城市管理要变得更“聪明”一点吗？", set(), set()),  # the asker's own word in quotes, no programme's name
-    # a piece jieba cut of two ordinary characters (换 + 灯, tagged nz) is no name (untouched-19, eleventh session)
+    # jieba's "other name" (nz) of two characters CC-CEDICT reads only as ordinary words is none (untouched-19, eleventh session)
     ("吉林今年要给中小学教室换灯吗？", {"吉林"}, set()),
+    ("亨曼的网球打得怎么样？", set(), {"亨曼"}),  # a person (jieba's nr) of two ordinary characters stays a name
 ])
 def test_names_in_questions(question, places, names):
     from qa.question import names_in
