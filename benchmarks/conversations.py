@@ -66,10 +66,12 @@ HELD_OUT = [
     ("untouched", ROOT / "benchmarks" / "questions" / "untouched-15" / "conversations.jsonl"),
     # written the same way at the start of the eleventh session of 2026-12-06, before its changes (40)
     ("nineteenth untouched", ROOT / "benchmarks" / "questions" / "untouched-19" / "conversations.jsonl"),
+    # written the same way at the end of the eleventh session of 2026-12-06, after its last change (40)
+    ("twenty-first untouched", ROOT / "benchmarks" / "questions" / "untouched-21" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 #: The rows never used to make a choice: their misses are not listed.
-UNTOUCHED = ("nineteenth untouched", "untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
+UNTOUCHED = ("twenty-first untouched", "nineteenth untouched", "untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
 
 
 def main() -> None:
