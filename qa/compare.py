@@ -35,7 +35,7 @@ from .abstain import EVIDENCE_TOP, GAP_RANK, Logistic, fitted, fitted_features
 from .index import UNIT_PARAGRAPH, UNIT_PIECE
 from .question import Lexicon, Question, check_history
 from .quote import Hit
-from .rescore import RANK_TOP, Learned, prefers_documents, rescore_each
+from .rescore import Learned, prefers_documents, rescore_each
 from .scope import first_year, path_year
 from .keywords import salience, segmenter
 from .places import without_every_place
@@ -197,8 +197,8 @@ class Comparer:
         index = retriever.index
         self.lexicon = without_preference(retriever.lexicon)
         #: The Retriever's re-scorers, the learned ranking re-ordering each document's best :data:`COMPARE_RANK_TOP`.
-        self.rescorers = tuple(replace(x, top=min(x.top or RANK_TOP, COMPARE_RANK_TOP)) if isinstance(x, Learned) else x
-                               for x in retriever.rescorers)
+        self.rescorers = tuple(replace(x, top=COMPARE_RANK_TOP if x.top is None else min(x.top, COMPARE_RANK_TOP))
+                               if isinstance(x, Learned) else x for x in retriever.rescorers)
         #: The documents, in the library's order (the manifest's), and the ids of each one's units.
         self.documents = list(retriever.lexicon.places)
         doc_of = {name: i for i, name in enumerate(self.documents)}

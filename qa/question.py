@@ -328,6 +328,13 @@ class Question:
         return " ".join(w for w in re.findall(r"[A-Za-z][\w'’-]*", self.text) if w.lower() not in ENGLISH_MENTION_FRAME)
 
     @cached_property
+    def english_thing_meanings(self) -> "list[Meaning]":
+        """:attr:`english_thing`'s words by their meanings (:meth:`qa.bilingual.Glossary.meanings`), read once: a
+        comparison asks :meth:`qa.scope.Scope.unknown` of every document. Empty without a thing or a glossary."""
+        glossary = self.lexicon.glossary if self.english_thing else None
+        return glossary.meanings(self.english_thing) if glossary else []
+
+    @cached_property
     def text_without_places(self) -> str:
         """The question, script-folded, without the places it names that the library is about (:func:`qa.places.without_names`)."""
         return without_names(self.text, self.places)

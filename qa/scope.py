@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -198,10 +198,9 @@ class Scope:
             missing.append(name)
         # An English question asking where a thing is mentioned ("waffles"): a thing the dictionary knows, none of
         # whose Chinese words (华夫, 松饼) the library writes, not even inside a longer word, is not in it, as a name is not.
-        if question.english_thing and question.lexicon.glossary:
-            thing = question.lexicon.glossary.meanings(question.english_thing)
-            if thing and all(m.dictionary and not any(map(self.writes, m.dictionary)) for m in thing):
-                missing.append(" ".join(w for w in question.english_thing.lower().split() if w not in ENGLISH_STOPWORDS))
+        thing = question.english_thing_meanings
+        if thing and all(m.dictionary and not any(map(self.writes, m.dictionary)) for m in thing):
+            missing.append(" ".join(w for w in question.english_thing.lower().split() if w not in ENGLISH_STOPWORDS))
         # Names given as examples (「比如长城、大运河」, "such as") ask for none of them: a quote about another answers too,
         # when the library knows one of them. Examples it knows none of ("such as France") show what the question is about.
         examples = for_example(question.named_places | question.names, question.folded)
@@ -211,27 +210,31 @@ class Scope:
 
     def writes(self, word: str) -> bool:
         """Whether the library's text (script-folded) holds ``word`` anywhere. Kept per word, as :meth:`library_uses`."""
-        if word not in self._written:
-            if len(self._written) >= FOLDED_KEPT:
-                self._written.clear()
-            self._written[word] = word in self.text
-        return self._written[word]
+        return _kept(self._written, word, lambda: word in self.text)
 
     def library_uses(self, name: str) -> bool:
         """Whether the library uses a name of a question whatever its best matches are: in its text (with a particle
         shed), as words of its vocabulary, inside a longer token, or (in English) as a place's pinyin. Kept per name:
         a comparison asks it of every document."""
-        if name not in self._uses:
-            if len(self._uses) >= FOLDED_KEPT:  # names users ask about: kept, but not without end
-                self._uses.clear()
-            vocabulary = self.lexicon.vocabulary
-            alone = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")  # in a longer token: 「15EFlops」, not 「bus」 for US
-            self._uses[name] = (
-                any(n in self.text for n in shed(name))
+        return _kept(self._uses, name, lambda: self._uses_name(name))
+
+    def _uses_name(self, name: str) -> bool:
+        vocabulary = self.lexicon.vocabulary
+        alone = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")  # in a longer token: 「15EFlops」, not 「bus」 for US
+        return (any(n in self.text for n in shed(name))
                 or all(w in vocabulary or w.rstrip("s") in vocabulary for w in tokenize(name))
                 or any(name in w and alone.search(w) for w in vocabulary)
                 or (not has_cjk(name) and name in self.lexicon.pinyin))
-        return self._uses[name]
+
+
+def _kept(cache: dict[str, bool], key: str, make: Callable[[], bool]) -> bool:
+    """``cache[key]``, made once: what users ask about is kept for the next questions, but not without end (the cache
+    is emptied at :data:`FOLDED_KEPT` entries)."""
+    if key not in cache:
+        if len(cache) >= FOLDED_KEPT:
+            cache.clear()
+        cache[key] = make()
+    return cache[key]
 
 
 #: What gives the names after it as examples, to the end of the clause: 「比如长城、大运河」, "such as Hainan".

@@ -132,20 +132,28 @@ def test_a_comparison_has_one_row_per_document_in_the_librarys_order(retriever):
             assert row.hit.source == row.source and all(h in row.hit.text for h in row.hit.highlights)
 
 
+def made_up_ranking():
+    """A fitted ranking for the fake encoder, which has none: the fused score up and the unit's length down, an order
+    of its own over the best 30."""
+    from qa.abstain import Logistic
+    from qa.rescore import RANK_FEATURES, Ranking
+
+    n = len(RANK_FEATURES)
+    weights = np.zeros(n)
+    weights[0], weights[RANK_FEATURES.index("length")] = 1.0, -2.0
+    return Ranking(RANK_FEATURES, Logistic(np.zeros(n), np.ones(n), weights, 0.0), 30)
+
+
 @pytest.mark.parametrize("ranked", [False, True])
 def test_each_document_is_scored_as_if_it_were_asked_alone(retriever, monkeypatch, ranked):
     """One embedding and one pass over the units give each document what ``score(sources=[document])`` gives, with
     the learned ranking re-ordering each document's best ``COMPARE_RANK_TOP`` units (a made-up ranking for the fake
     encoder, which has none)."""
-    from qa.abstain import Logistic
     from qa.compare import COMPARE_RANK_TOP, Comparer
-    from qa.rescore import RANK_FEATURES, Learned, Ranking
+    from qa.rescore import Learned
 
-    if ranked:  # weighs the fused score up and the unit's length down: an order of its own
-        n = len(RANK_FEATURES)
-        weights = np.zeros(n)
-        weights[0], weights[RANK_FEATURES.index("length")] = 1.0, -2.0
-        monkeypatch.setattr(retriever, "ranking_model", Ranking(RANK_FEATURES, Logistic(np.zeros(n), np.ones(n), weights, 0.0), 30))
+    if ranked:
+        monkeypatch.setattr(retriever, "ranking_model", made_up_ranking())
     comparer = Comparer(retriever)
     assert Learned(COMPARE_RANK_TOP) in comparer.rescorers
     reordered = 0
@@ -169,13 +177,9 @@ def test_each_document_is_scored_as_if_it_were_asked_alone(retriever, monkeypatc
 def test_the_learned_ranking_reorders_only_the_best_top_units(retriever, monkeypatch):
     """``Learned(top)`` re-orders the best ``top`` units by the fitted ranking and keeps the rest under them, in their
     fused order; ``Learned()`` re-orders the ranking's own number (a made-up ranking: the fake encoder has none)."""
-    from qa.abstain import Logistic
-    from qa.rescore import RANK_FEATURES, Learned, Ranking
+    from qa.rescore import Learned
 
-    n = len(RANK_FEATURES)
-    weights = np.zeros(n)
-    weights[0], weights[RANK_FEATURES.index("length")] = 1.0, -2.0
-    monkeypatch.setattr(retriever, "ranking_model", Ranking(RANK_FEATURES, Logistic(np.zeros(n), np.ones(n), weights, 0.0), 30))
+    monkeypatch.setattr(retriever, "ranking_model", made_up_ranking())
     q = retriever.parse(GRAIN)
     plain = np.argsort(-retriever.score(q, rescorers=()).fused, kind="stable")
     few = np.argsort(-retriever.score(q, rescorers=(Learned(3),)).fused, kind="stable")
