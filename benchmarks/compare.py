@@ -21,14 +21,15 @@ They are scored with ``--sets tune``, ``untouched`` to ``untouched-9``. ``../com
 session of 2026-12-06 (their misses were read; the fit was not redone on them). ``../compare-12/`` and ``../compare-13/``
 (``untouched-12``, ``untouched-13``, written at the start of the ninth session) judged it, and are tune since the tenth
 (their misses were read). ``../compare-14/`` (written at the end of the ninth session), ``../compare-15/`` and
-``../compare-16/`` (during the tenth), ``../compare-17/`` (at the start of the eleventh) and ``../compare-18/`` (at its end)
-judge what it ships; nothing reads them to make a choice.
+``../compare-16/`` (during the tenth) and ``../compare-17/`` (at the start of the eleventh) judge what it ships; nothing
+reads them to make a choice. ``../compare-18/`` (written at the end of the eleventh session) is tune since the twelfth
+(its misses were read), and ``../compare-19/`` (written at the start of the twelfth) judges.
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
 medians.
 
-    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-18] [--rounds 3]
+    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-19] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -133,7 +134,7 @@ def fmt(x: float | None) -> str:
 
 #: The labelled sets by name: each untouched when written; see the module's docstring for which are tune since.
 SETS = {"tune": SET / "compare-tune.jsonl", "untouched": SET / "compare-untouched.jsonl",
-        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 19)}}
+        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 20)}}
 
 
 def main() -> None:
