@@ -145,6 +145,7 @@ class Glossary:
         english: set[str] = set()
         proper: set[str] = set()
         named: dict[str, set[str]] = defaultdict(set)
+        names: dict[str, list[str]] = defaultdict(list)
         written: dict[str, list[str]] = defaultdict(list)
         for entry in CcCedict().get_entries():
             word = entry["simplified"]
@@ -164,6 +165,8 @@ class Glossary:
                         named[head].add(word)
                 for key in dict.fromkeys(v for k in _keys(d) for v in _spellings(k)):
                     written[key].append(word)
+                    if name:
+                        names[key].append(word)
                     if word in usage:
                         found[key].add(word)
                     if key not in general or count > general[key][0]:
@@ -184,6 +187,8 @@ class Glossary:
         #: A name's head as the dictionary writes it → its Chinese words in the library: "harbin" 哈尔滨 (of "Harbin,
         #: subprovincial city…"), "hohhot" 呼和浩特 (of "Hohhot prefecture-level city…").
         self._named = dict(named)
+        #: English phrase → the dictionary's names for it, used by the library or not: "paralympics" 残奥.
+        self._names = {k: tuple(dict.fromkeys(v)) for k, v in names.items()}
         #: English phrase → every Chinese word the dictionary gives it (:attr:`Meaning.dictionary`).
         self._written = {k: tuple(dict.fromkeys(v)) for k, v in written.items()}
         #: English phrase → its commonest Chinese word anywhere, which weighs it.
@@ -217,11 +222,13 @@ class Glossary:
         return self.uses_word(word) or any(form in self._english for form in _lemmas(word.lower()))
 
     def name_words(self, word: str, question: str) -> list[str]:
-        """The library's Chinese words for a name of an English question: for the name, or a run of capitalised words
-        holding it, as the dictionary writes them ("the Northeast" 东北, "the State Council" 国务院, "Harbin" 哈尔滨);
-        none for a name the library never writes ("Pfizer" 辉瑞)."""
+        """The Chinese words for a name of an English question, for the name or a run of capitalised words holding it:
+        the library's words as the dictionary writes them ("the Northeast" 东北, "the State Council" 国务院, "Harbin"
+        哈尔滨), then the dictionary's other names for it, which the library may write inside a longer word
+        ("Paralympics" 残奥, of 残奥会; "Pfizer" 辉瑞). Empty for a name the dictionary lacks ("Bebinca")."""
         keys = [*_phrases_around(question, word), *_lemmas(word.lower())]
-        return list(dict.fromkeys(w for k in keys for w in (*self.words.get(k, ()), *self._named.get(k, ()))))
+        return list(dict.fromkeys(w for k in keys for w in (
+            *self.words.get(k, ()), *self._named.get(k, ()), *self._names.get(k, ()))))
 
     def meanings(self, question: str) -> list[Meaning]:
         """Each word or phrase of an English question that says what it is about, in Chinese.

@@ -244,20 +244,28 @@ def english_place(place: str) -> str:
     return (PROVINCES.get(place) or pinyin_of(place)).title()
 
 
-#: Countries as Chinese texts shorten them in compounds (中俄合作, 中老铁路, 日遗化武), with their English names.
+#: Countries as Chinese texts shorten them in compounds (中俄合作, 中老铁路, 日遗化武), with the English words an English
+#: question names them by: the country, its adjective and its abbreviation ("the China-US partner cities", "American").
 COUNTRIES = {
-    "俄罗斯": ("俄", "russia"), "日本": ("日", "japan"), "韩国": ("韩", "korea"), "朝鲜": ("朝", "north korea"),
-    "老挝": ("老", "laos"), "越南": ("越", "vietnam"), "蒙古": ("蒙", "mongolia"), "美国": ("美", "america"),
-    "英国": ("英", "britain"), "法国": ("法", "france"), "德国": ("德", "germany"), "印度": ("印", "india"),
-    "巴基斯坦": ("巴", "pakistan"), "哈萨克斯坦": ("哈", "kazakhstan"), "新加坡": ("新", "singapore"),
-    "泰国": ("泰", "thailand"), "缅甸": ("缅", "myanmar"), "柬埔寨": ("柬", "cambodia"), "马来西亚": ("马", "malaysia"),
-    "澳大利亚": ("澳", "australia"), "欧洲": ("欧", "europe"), "欧盟": ("欧", "eu"), "非洲": ("非", "africa"),
+    "俄罗斯": ("俄", ("russia", "russian")), "日本": ("日", ("japan", "japanese")),
+    "韩国": ("韩", ("korea", "korean", "south korea")), "朝鲜": ("朝", ("north korea",)),
+    "老挝": ("老", ("laos", "lao", "laotian")), "越南": ("越", ("vietnam", "vietnamese")),
+    "蒙古": ("蒙", ("mongolia", "mongolian")),
+    "美国": ("美", ("america", "american", "us", "usa", "united states")),
+    "英国": ("英", ("britain", "british", "uk")), "法国": ("法", ("france", "french")),
+    "德国": ("德", ("germany", "german")), "印度": ("印", ("india", "indian")),
+    "巴基斯坦": ("巴", ("pakistan", "pakistani")), "哈萨克斯坦": ("哈", ("kazakhstan", "kazakh")),
+    "新加坡": ("新", ("singapore", "singaporean")), "泰国": ("泰", ("thailand", "thai")),
+    "缅甸": ("缅", ("myanmar", "burma", "burmese")), "柬埔寨": ("柬", ("cambodia", "cambodian")),
+    "马来西亚": ("马", ("malaysia", "malaysian")), "澳大利亚": ("澳", ("australia", "australian")),
+    "欧洲": ("欧", ("europe", "european")), "欧盟": ("欧", ("eu",)), "非洲": ("非", ("africa", "african")),
 }
 #: Hong Kong, Macao and Taiwan, which Chinese texts write together by their short forms: 「港澳」, 「吉港澳合作」, 「港澳台」.
 REGIONS = {"香港": "港", "澳门": "澳", "台湾": "台"}
 _REGION_BY_NAME = {**REGIONS, **{en: REGIONS[zh] for en, zh in ENGLISH_NAMES.items() if zh in REGIONS}}
 _REGIONS_TOGETHER = re.compile("港澳台?|台港澳|港台|澳台")  # not 台港 of 「烟台港」, 「平台港区」
-_COUNTRY_BY_NAME = {**{zh: short for zh, (short, _) in COUNTRIES.items()}, **{en: short for short, en in COUNTRIES.values()}}
+_COUNTRY_BY_NAME = {**{zh: short for zh, (short, _) in COUNTRIES.items()},
+                    **{en: short for short, names in COUNTRIES.values() for en in names}}
 _SHORTS = "".join(sorted({short for short, _ in COUNTRIES.values()}))
 
 
