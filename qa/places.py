@@ -70,6 +70,15 @@ EVERY_PLACE = re.compile(
     re.IGNORECASE,
 )
 
+#: Words that name the national report (「国务院政府工作报告」, 「国家政府工作报告」, "the national government work report",
+#: "the State Council's report"): such a question prefers the national documents even when it names a province it
+#: asks about ("what does the national report say about the earthquake in Tibet": a tune miss of the twelfth session).
+NATIONAL_REPORT = re.compile(
+    r"(?:国家|全国|国务院|中央政府)的?(?:政府)?工作报告|国务院.{0,4}报告"
+    r"|\b(?:national|state council(?:'s|’s)?|central government(?:'s|’s)?)\s+(?:government\s+)?(?:work\s+)?report",
+    re.IGNORECASE,
+)
+
 
 def without_every_place(text: str) -> str:
     """``text`` without the words that ask for every place (:data:`EVERY_PLACE`), found in its folded script and cut
@@ -181,7 +190,8 @@ def preferred(question: str, places: dict[str, list[str]], named: set[str] | Non
         named: The places it names among them (:func:`question_places`), when already read.
 
     Returns:
-        The documents about a place the question names; when it names none,
+        The national documents when it names the national report (:data:`NATIONAL_REPORT`), else the documents
+        about a place the question names; when it names none,
         the documents about no one place (national ones), unless it asks for
         every place (:data:`EVERY_PLACE`: 「哪些省份提出了…」). Empty when nothing
         is preferred: a single document, a library mostly of documents about
@@ -193,6 +203,8 @@ def preferred(question: str, places: dict[str, list[str]], named: set[str] | Non
     # place) the places its articles name say little about which one answers.
     if len(places) < 2 or len(national) > len(places) - len(national):
         return set()
+    if national and NATIONAL_REPORT.search(fold_script(question)):
+        return national
     if named is None:
         named = question_places(question, {p for ps in places.values() for p in ps})
     if named:

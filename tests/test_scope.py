@@ -113,6 +113,11 @@ def test_a_name_for_a_places_people_is_the_place_and_two_joined_words_are_none(q
     ("报告里有没有提到披萨？", {"national.txt"}),  # "the report": the national one, as before
     ("国务院的报告里提到万圣节了吗？", {"national.txt"}),
     ("四川和各地相比呢？", {"sichuan.docx"}),  # a place named still decides
+    # the national report named, with the province it asks about (a tune miss of the twelfth session)
+    ("What does the national government work report say about the earthquake in Sichuan?", {"national.txt"}),
+    ("國家政府工作報告對四川的地震怎麼說？", {"national.txt"}),
+    ("What does the State Council's report say about Guangxi?", {"national.txt"}),
+    ("四川政府工作报告说了什么？", {"sichuan.docx"}),  # a province's own report
 ])
 def test_preferred_documents(question, docs):
     assert preferred(question, LIBRARY) == docs
