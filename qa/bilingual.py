@@ -30,6 +30,8 @@ from .words import ENGLISH_STOPWORDS, NATIONAL
 PER_WORD = 3
 #: Longest English phrase looked up as one ("research and development").
 MAX_PHRASE = 3
+#: At most this many characters between the Chinese words of two English words joined in one word (:meth:`Glossary._joined`).
+JOIN_GAP = 2
 #: Abbreviations the dictionary does not list, spelled out.
 ABBREVIATION = {"r&d": "research and development"}
 ABBREVIATIONS = re.compile("|".join(map(re.escape, ABBREVIATION)), re.IGNORECASE)
@@ -193,6 +195,11 @@ class Glossary:
         self._written = {k: tuple(dict.fromkeys(v)) for k, v in written.items()}
         #: English phrase → its commonest Chinese word anywhere, which weighs it.
         self._general = {k: w for k, (_, w) in general.items()}
+        #: The library's words by their first character, the most used first: where a phrase's words, joined, are one.
+        self._by_first: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(usage, key=lambda w: (-usage[w], w)):
+            if _CJK_WORD.fullmatch(word):
+                self._by_first[word[0]].append(word)
 
     def _lookup(self, words: list[str]) -> Meaning | None:
         forms = _phrase_forms(words) if len(words) > 1 else _lemmas(words[0])
@@ -204,6 +211,21 @@ class Glossary:
             found += [w for w in self.words.get(form, []) if w not in found]
         return Meaning(found[:PER_WORD], salience(self._general[known[0]]),
                        tuple(dict.fromkeys(w for form in known for w in self._written.get(form, ()))))
+
+    def _joined(self, words: list[str]) -> Meaning | None:
+        """Two English words the dictionary has no phrase for, as one word of the library's made of their Chinese
+        words in order, with at most :data:`JOIN_GAP` characters between: "new energy" 新能源 (新 + 能源), "grain output"
+        粮食产量 (粮 + 食 + 产量). None when the library writes no such word."""
+        first, second = (tuple(w for f in _lemmas(x) for w in self._written.get(f, ())) for x in words)
+        if not first or not second:
+            return None
+        ends = re.compile(f"(?:{'|'.join(map(re.escape, sorted(set(second), key=len, reverse=True)))})$")
+        found = [w for a in dict.fromkeys(first) for w in self._by_first.get(a[0], ())
+                 if w.startswith(a) and len(w) > len(a) and (m := ends.search(w, len(a))) and m.start() - len(a) <= JOIN_GAP]
+        if not found:
+            return None
+        found = list(dict.fromkeys(found))
+        return Meaning(found[:PER_WORD], salience(found[0]), tuple(found))
 
     def uses_word(self, word: str) -> bool:
         """Whether the library uses an English word, capitalised in a name ("Port of Shanghai", "Pinglu Canal"),
@@ -255,6 +277,8 @@ class Glossary:
                 if n == 1 and words[i] in ENGLISH_STOPWORDS:
                     break
                 meaning = self._lookup(words[i : i + n])
+                if n == 2 and not (meaning and meaning.words):
+                    meaning = self._joined(words[i : i + n])
                 if meaning and (meaning.words or n == 1):
                     out.append(meaning)
                     break
