@@ -215,7 +215,9 @@ class Glossary:
     def _joined(self, words: list[str]) -> Meaning | None:
         """Two English words the dictionary has no phrase for, as one word of the library's made of their Chinese
         words in order, with at most :data:`JOIN_GAP` characters between: "new energy" 新能源 (新 + 能源), "grain output"
-        粮食产量 (粮 + 食 + 产量). None when the library writes no such word."""
+        粮食产量 (粮 + 食 + 产量), "two wings" 两翼. None when the library writes no such word, or when one is a stopword."""
+        if any(w in ENGLISH_STOPWORDS for w in words):  # "its core" is no 之心
+            return None
         first, second = (tuple(w for f in _lemmas(x) for w in self._written.get(f, ())) for x in words)
         if not first or not second:
             return None
