@@ -203,13 +203,14 @@ def preferred(question: str, places: dict[str, list[str]], named: set[str] | Non
     # place) the places its articles name say little about which one answers.
     if len(places) < 2 or len(national) > len(places) - len(national):
         return set()
-    if national and NATIONAL_REPORT.search(fold_script(question)):
+    folded = fold_script(question)
+    if national and NATIONAL_REPORT.search(folded):
         return national
     if named is None:
         named = question_places(question, {p for ps in places.values() for p in ps})
     if named:
         return {doc for doc, ps in places.items() if named & set(ps)}
-    return set() if EVERY_PLACE.search(fold_script(question)) else national
+    return set() if EVERY_PLACE.search(folded) else national
 
 
 def romanized(places: set[str]) -> set[str]:

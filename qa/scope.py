@@ -26,9 +26,10 @@ from .words import ENGLISH_STOPWORDS, LAST_YEAR, STOPWORDS, THIS_YEAR
 if TYPE_CHECKING:
     from .question import Lexicon, Question
 
-#: A year: 「2025年」, or 2025 alone in a question without Chinese (「2000个」 and 「2050亿元」 are not years).
+#: A year a text or its headings name, this century's: 「2025年」 (「2000个」 and 「2050亿元」 are not years).
 _YEAR = re.compile(r"(?<!\d)(20\d\d)\s*年")
-#: A year a question asks about, from 1900: 「1997年的就业目标」 asks for a year no report is about, as 「2023年」 does.
+#: A year a question asks about, from 1900: 「1997年的就业目标」 asks for a year no report is about, as 「2023年」 does;
+#: in a question without Chinese, the year alone ("for 1999").
 _ASKED_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
 _LATIN_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?![\d%]|[.,]\d)")
 #: Headings of a report's review and of its plan that name no year (广西: 「一、过去一年工作回顾」).
