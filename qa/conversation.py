@@ -29,7 +29,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from .keywords import salience, segmenter
-from .places import PROVINCES, english_place
+from .places import NATIONAL_REPORT, PROVINCES, english_place
 from .question import Lexicon, Question
 from .text import has_cjk
 from .words import CLOSER, ENGLISH_FRAME, OPENERS, POINTING_AT_THINGS, PRONOUNS, SHORT_FORMS
@@ -46,8 +46,8 @@ _THERE = re.compile(r"\bthere\b(?!\s*(?:is|are|was|were|will|would|has|have|had|
 _EXISTENTIAL_BEFORE = re.compile(r"\b(?:is|are|was|were|be)\s+$", re.IGNORECASE)
 #: "the province" and the like point back at the place the conversation is about, as "there" does.
 _THE_PLACE = re.compile(r"\b(?:the|that|this) (?:province|region|city|municipality|county)\b", re.IGNORECASE)
-#: 「又」 before 是 or 有 asks the same of another thing: 「优良天数又是多少？」 leans like 「…呢？」.
-_AGAIN = re.compile(r"又(?:是|有)")
+#: 「又」 asks the same of another thing: 「优良天数又是多少？」, 「“小巨人”企业又新增了多少？」 lean like 「…呢？」.
+_AGAIN = "又"
 #: Chinese pointing words of two characters or more, found as written: jieba cuts 「那里面」 as 那 + 里面.
 _PRONOUNS_WRITTEN = tuple(p for p in PRONOUNS if len(p) > 1 and has_cjk(p))
 #: 「它」 is only ever "it", but jieba glues it to the word after it (「它运的货」 → 它运): a word it begins points back.
@@ -85,6 +85,7 @@ class _Parts:
     pointing: bool
     elliptic: bool
     at_things: bool
+    national: str  # how it names the national report, which stands for a place; "" for not
 
 
 def _parts(q: Question) -> _Parts:
@@ -105,14 +106,17 @@ def _parts(q: Question) -> _Parts:
     pointing = bool(words & PRONOUNS) or any(w.startswith(_IT) for w in words) or any(
         p in before for p in _PRONOUNS_WRITTEN) or bool(_THE_PLACE.search(before)) or any(
         not _EXISTENTIAL_BEFORE.search(before[: m.start()]) for m in _THERE.finditer(before))
-    elliptic = bare.endswith(CLOSER) or bool(_AGAIN.search(bare)) or any(bare == o or _opens(bare, o) for o in OPENERS)
-    skip = PRONOUNS | set(OPENERS) | {CLOSER, "又"}
+    # 「呢」 ends a clause anywhere: 「四川呢，有多少个？」 as 「四川呢？」
+    elliptic = (any(c.endswith(CLOSER) for c in bare.split()) or any(bare == o or _opens(bare, o) for o in OPENERS)
+                or (_AGAIN in folded and _AGAIN in segmenter().lcut(folded)))
+    national = NATIONAL_REPORT.search(folded)  # names the national report, as a place: what it is about is the rest
+    skip = PRONOUNS | set(OPENERS) | {CLOSER, _AGAIN} | (set(segmenter().lcut(national.group())) if national else set())
     topic = [
         t for t in q.tokens
         if t not in skip and not any(t in w or w in t for w in place_words if w) and not _YEAR_WORDS.fullmatch(t)
         and not (t.isascii() and len(t) < 2) and t not in ("年", "year", "years")  # when, not what about
     ]
-    return _Parts(places, years, topic, pointing, elliptic, bool(words & POINTING_AT_THINGS))
+    return _Parts(places, years, topic, pointing, elliptic, bool(words & POINTING_AT_THINGS), national.group() if national else "")
 
 
 def leans(question: str | Question, known: Collection[str] = ()) -> bool:
@@ -158,8 +162,9 @@ def _resolve(q: Question, p: _Parts, earlier: Question | None, places: frozenset
     if not p.topic:  # 「那四川呢？」: the earlier question, about Sichuan
         return _put_in(earlier, p, e)
     carried = []
-    if not p.places:  # in the question's language: 「四川」, "Sichuan"
+    if not p.places and not p.national:  # in the question's language: 「四川」, "Sichuan"; 「国务院报告里呢？」 is about no province
         carried += sorted(e.places) if q.chinese else [english_place(x) for x in sorted(e.places)]
+        carried += [e.national] if e.national else []
     if not p.years:
         carried += e.years[:1]
     if p.pointing:  # 「其中多少用于以旧换新？」: what 其 points at is the earlier topic
@@ -203,7 +208,7 @@ def _bare(question: str) -> str:
         if _opens(q.lower(), opener) and len(q) > len(opener) + 1:
             q = q[len(opener):].lstrip("，, ")
             break
-    return re.sub(r"呢([？?！!。]*)$", r"\1", q)
+    return re.sub(r"呢(?=[，,？?！!。；;]|$)", "", q)
 
 
 def _opens(text: str, opener: str) -> bool:

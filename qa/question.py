@@ -25,7 +25,7 @@ from .keywords import segmenter, tokenize
 from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
-from .words import ENGLISH_MENTION, ENGLISH_MENTION_FRAME, FIGURE_ASKED, MEANING, MENTION, MENTION_FRAME, NATIONAL, PROGRAMME_HEADS
+from .words import ENGLISH_MENTION, ENGLISH_MENTION_FRAME, FIGURE_ASKED, MEANING, MENTION, MENTION_FRAME, NATIONAL, OPENING, PROGRAMME_HEADS
 
 if TYPE_CHECKING:
     from .bilingual import Glossary, Meaning
@@ -105,14 +105,16 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
     segmenter()
     import jieba.posseg
 
-    from .bilingual import can_be_name, joined_words, ordinary_word
+    from .bilingual import can_be_name, foreign_capital, joined_words, ordinary_word
 
     folded = fold_script(question)
     names = {t for t, after in _QUOTED.findall(folded) if has_cjk(t) and any(h in t + after for h in PROGRAMME_HEADS)}
     for w in jieba.posseg.cut(folded):
         if w.word in NATIONAL or len(w.word) < 2 or not has_cjk(w.word):
             continue
-        named = w.flag == "ns" or w.flag.startswith(_NAME_TAGS)
+        named = w.flag.startswith(_NAME_TAGS)
+        place = w.flag == "ns" or (not named and foreign_capital(w.word))  # 「基多」, which jieba reads as an adverb
+        named = named or place
         if named and ordinary_word(w.word):
             continue  # jieba's tag on a common word (满意度) or on a piece it cut (和平 of 和平贝母)
         if w.flag == "ns" and joined_words(w.word):
@@ -124,7 +126,7 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
         if named and len(w.word) > 2 and w.word[-1] == "人" and (w.word[:-1] in PROVINCES or is_place(w.word[:-1])):
             places.add(place_name(w.word[:-1]))  # a name for its people: 「四川人」 is about Sichuan (「外国人」 is no name)
             continue
-        if w.flag == "ns":
+        if place:
             places.add(place_name(w.word))
         elif w.flag.startswith(_NAME_TAGS):
             names.add(w.word)
@@ -267,6 +269,11 @@ class Question:
     def asks_meaning(self) -> bool:
         """Whether it asks what a term means (:func:`asks_meaning`)."""
         return asks_meaning(self.text)
+
+    @cached_property
+    def asks_opening(self) -> bool:
+        """Whether it asks what a document says first (:data:`qa.words.OPENING`): 「文章开头说…」."""
+        return bool(OPENING.search(self.folded))
 
     @cached_property
     def english_terms(self) -> list[str]:

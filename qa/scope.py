@@ -69,6 +69,9 @@ def question_year(question: str) -> tuple[int, int] | None:
     return None
 
 
+#: The fewest characters of a document's opening paragraph: fewer is a title, a byline or a date.
+OPENING_CHARS = 50
+
 #: Folded texts a :class:`Scope` keeps (:meth:`Scope.folded`): a few MB.
 FOLDED_KEPT = 50_000
 
@@ -96,6 +99,12 @@ class Scope:
         self._unit_paragraph = units[:, UNIT_PARAGRAPH]
         self._unit_doc = para_doc[self._unit_paragraph]
         self._unit_year = para_year[self._unit_paragraph]
+        #: Each document's opening: its first paragraph of :data:`OPENING_CHARS` characters or more (not its title or byline).
+        opening: dict[str, int] = {}
+        for i, p in enumerate(paragraphs):
+            if len(p.text) >= OPENING_CHARS:
+                opening.setdefault(p.source, i)
+        self._opening = np.array(sorted(opening.values()), dtype=np.int64)
         #: What each glossary entry defines, by paragraph: 「12.“编外院长”：…」 → 编外院长.
         self._glossary = {i: glossary_terms(p.text) for i, p in enumerate(paragraphs) if is_glossary(p.path)}
         self._uses: dict[str, bool] = {}  # names the library uses (:meth:`library_uses`)
@@ -137,7 +146,8 @@ class Scope:
 
     def lift(self, question: "Question", ids: np.ndarray) -> np.ndarray:
         """For units ``ids``: 1 for each of "in a document the question is about", "under the year it asks
-        about" and, for a question asking what a term means, "the glossary's entry for a term it names"."""
+        about", for a question about a document's opening, "its opening paragraph" and, for a question asking
+        what a term means, "the glossary's entry for a term it names"."""
         lift = np.zeros(len(ids))
         inside = self.inside(question, ids)
         if inside is not None:
@@ -151,6 +161,8 @@ class Scope:
             # Only where the question's documents are: 「敦化今年…」 is not about Jilin's 2025.
             on_year = (unit_year > 0) & (unit_year == wanted[self._unit_doc[ids]])
             lift += on_year & inside
+        if question.asks_opening:  # 「文章开头说…」: what the document says first
+            lift += np.isin(self._unit_paragraph[ids], self._opening) & inside
         if question.asks_meaning:  # the glossary's entry for the term, not a sentence that only uses it
             entries = [i for i, terms in self._glossary.items() if any(t in question.folded for t in terms)]
             lift += np.isin(self._unit_paragraph[ids], entries) & inside
@@ -228,6 +240,7 @@ class Scope:
         vocabulary = self.lexicon.vocabulary
         alone = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")  # in a longer token: 「15EFlops」, not 「bus」 for US
         return (any(n in self.text for n in shed(name))
+                or abbreviated(name, self.text)
                 or all(w in vocabulary or w.rstrip("s") in vocabulary for w in tokenize(name))
                 or any(name in w and alone.search(w) for w in vocabulary)
                 or (not has_cjk(name) and name in self.lexicon.pinyin))
@@ -256,6 +269,20 @@ def for_example(names: Collection[str], text: str) -> set[str]:
 def shed(name: str) -> list[str]:
     """The name without a particle (a one-character stopword) jieba left on its edge: 「和高青」 → 「高青」."""
     return [n for n in (name[1:] if name[0] in STOPWORDS else "", name[:-1] if name[-1] in STOPWORDS else "") if len(n) > 1]
+
+
+#: The most characters a Chinese abbreviation leaves out between two it keeps: 北交所 for 北[京证券]交[易]所.
+ABBREVIATION_GAP = 3
+
+
+def abbreviated(name: str, text: str) -> bool:
+    """Whether ``text`` writes in full a name of three Chinese characters or more that the question shortens, as
+    Chinese abbreviations are made, keeping characters of the full name in order: 「北交所」 of 「北京证券交易所」. Each
+    kept character is at most :data:`ABBREVIATION_GAP` characters after the one before, within one clause."""
+    if len(name) < 3 or not all(map(has_cjk, name)):
+        return False
+    gap = f"[^，。；、：,.;:\\s]{{0,{ABBREVIATION_GAP}}}"
+    return re.search(gap.join(map(re.escape, name)), text) is not None
 
 
 def known_in(name: str, question: str, context: str) -> bool:

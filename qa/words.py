@@ -31,7 +31,8 @@ ENGLISH_STOPWORDS = frozenset(
 
 # ---- Follow-ups (:mod:`qa.conversation`).
 #: Words that open or close an ellipsis, in folded script.
-OPENERS = ("那么", "那", "还有", "另外", "and what about", "and how about", "what about", "how about", "and")
+OPENERS = ("如果是", "换成", "换作", "换到", "轮到", "要是", "那么", "那", "还有", "另外", "and what about", "and how about",
+           "what about", "how about", "and")
 CLOSER = "呢"
 #: Pronouns and words that point back.
 PRONOUNS = frozenset("它 它们 其 其中 这些 那些 该 此 为此 上述 这个 那个 它的 他们 那里 那边 那儿 当地 该省 "
@@ -93,6 +94,10 @@ LAST_YEAR = ("去年", "上年", "last year", "现在", "目前")
 # ---- Definitions (:func:`qa.question.asks_meaning`).
 #: A question asking what a term means, which a glossary's entry answers where a document has one.
 MEANING = re.compile(r"什么意思|指什么|指的是什么|是指|什么叫|何谓|含义|意思是|\bmean(s|ing)?\b|\bmeant\b|stands? for|refers? to")
+
+#: A question about what a document says first: 「文章开头说…」, "According to the opening paragraph, …" (script-folded).
+OPENING = re.compile(r"开头|开篇|一开始|\bopening (?:paragraph|section|part|lines?|words)\b|\b(?:at|in) the (?:very )?(?:beginning|start)\b(?!\s+of\b)"
+                     r"|\bfirst paragraph\b")
 
 #: Short forms of report terms that questions use and reports mostly spell out (社零: 0 times in the 30
 #: documents, 社会消费品零售总额 39), each with the full form put beside it when a Chinese question uses

@@ -41,6 +41,15 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     (["敦化的工业发展是怎么规划的？", "医药产业今年要推进哪些项目？"], "能源方面呢？", "敦化 今年 能源方面？"),
     # 「又是」 asks the same of another thing, as 「…呢」 does
     (["北京2024年GDP增长多少？", "PM2.5呢？"], "优良天数又是多少", "北京 2024年 优良天数又是多少"),
+    # 「又」 before any verb does too, as 「呢」 ending a clause anywhere, and 「换成…」 as the opener 「那…」
+    (["河北钢铁环保绩效A级企业有多少家？", "去年新增的国家级制造业单项冠军呢？"], "专精特新“小巨人”企业又新增了多少？",
+     "河北 去年 专精特新“小巨人”企业又新增了多少？"),
+    (["辽宁有哪些县上榜全国百强县？"], "四川呢，有多少个？", "上榜 百强县 四川，有多少个？"),
+    (["甘肃去年人均地区生产总值达到多少？"], "换成重庆呢？", "重庆去年人均地区生产总值达到多少?"),
+    # the national report stands for a place: not the province asked before; carried on as a place is
+    (["海南去年省控断面地表水优良率是多少？"], "国务院报告里全国的这个比例呢？", "去年 省控 断面 地表水 优良率 国务院报告里全国的这个比例？"),
+    (["According to the national report, how fast did equipment purchase investment grow last year?"],
+     "And retail sales of household appliances?", "national report last year retail sales of household appliances?"),
     # a one-character word (定) is not carried, and does not hide the word before it (目标) from ending the phrase
     (["2025年国内生产总值增长目标定的多少？"], "CPI呢", "2025年 目标 CPI（居民消费价格）"),
     # 「那里」 is a pointing word, not the opener 「那」 before 「里…」; "the province" points back as "there" does

@@ -93,6 +93,17 @@ def test_a_name_for_a_places_people_is_the_place_and_two_joined_words_are_none(q
     assert names_in(question) == (places, names)
 
 
+@pytest.mark.parametrize("question, places", [
+    ("基多打算怎样治理空气污染？", {"基多"}),  # jieba reads 基多 as an adverb; CC-CEDICT: "Quito, capital of Ecuador"
+    ("比紹今年的城市建設重點是什麼？", {"比绍"}),  # a verb to jieba; "Bissau, capital of Guinea-Bissau"
+    ("从银川到北京要多长时间？", {"北京"}),  # a province's capital is no foreign one: what jieba reads stays
+])
+def test_a_foreign_capital_jieba_reads_as_another_word_is_a_place(question, places):
+    from qa.question import names_in
+
+    assert names_in(question)[0] == places
+
+
 @pytest.mark.parametrize("question, docs", [
     ("四川今年粮食产量目标是多少？", {"sichuan.docx"}),
     ("成都要建设什么？", {"sichuan.docx"}),
@@ -401,6 +412,25 @@ def test_a_name_written_with_a_character_inside_is_the_contexts(name, question, 
     assert known_in(name, question, context) is known
 
 
+@pytest.mark.parametrize("name, text, written", [
+    ("北交所", "北京证券交易所上市公司达262家", True),  # 北[京证券]交[易]所, as Chinese abbreviations are made
+    ("北交所", "北京、交通、所有", False),  # not across clauses
+    ("马塞卢", "马来西亚、塞内加尔的卢布", False),  # across clauses
+    ("马塞卢", "马来西亚和塞内加尔的卢布", False),  # too far apart
+    ("北交", "北京证券交易所", False),  # two characters say too little
+])
+def test_a_name_the_library_writes_in_full_is_the_library_s(name, text, written):
+    from qa.scope import abbreviated
+
+    assert abbreviated(name, text) is written
+
+
+def test_a_name_the_library_writes_only_in_full_is_not_unknown(library):
+    """「北交所」 for the Beijing report's 「北京证券交易所」 was a tune miss of the thirteenth session; the national
+    report writes 「世界贸易组织」, never 「世贸组织」."""
+    assert library.scope.unknown(library.parse("世贸组织的事报告怎么说？"), "", []) == []
+
+
 def test_pinyin_an_apostrophe_joins_is_one_name():
     """"Chang'e" is 嫦娥 (change), "Yixin'ou" 义新欧; a possessive is no part of a name."""
     from qa.bilingual import english_names
@@ -550,3 +580,22 @@ def test_a_question_asking_where_a_thing_is_mentioned_is_read_for_the_thing(plan
                             ("报告提到了什么？", ()),
                             ("Does the plan mention ice and snow tourism?", ())]:
         assert r.parse(question).thing == thing, question
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("文章开头说要积极争创一个什么新区？", True),
+    ("According to the opening paragraph, what did the 20th Party Congress lay out?", True),
+    ("What did the plan say at the very beginning?", True),
+    ("What happened at the start of 2024?", False),  # a time, not the document's opening
+    ("文章说要积极争创一个什么新区？", False),
+])
+def test_a_question_about_the_opening_lifts_the_first_paragraph_alone(plan_alone, question, opening):
+    """The plan's tune misses of the thirteenth session (「文章一开头说…」, "the opening paragraph") quoted a later section."""
+    r = plan_alone
+    q = r.parse(question)
+    ids = np.arange(len(r.index.units))
+    paragraph = r.index.units[:, UNIT_PARAGRAPH]
+    first = next(i for i, p in enumerate(r.index.paragraphs) if len(p.text) >= 50)
+    lift = r.scope.lift(q, ids)
+    assert q.asks_opening is opening
+    assert bool((lift[paragraph == first] > lift[paragraph != first].max()).all()) is opening
