@@ -25,7 +25,7 @@ from .keywords import segmenter, tokenize
 from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
-from .words import ENGLISH_MENTION, ENGLISH_MENTION_FRAME, FIGURE_ASKED, MEANING, MENTION, MENTION_FRAME, NATIONAL, OPENING, PROGRAMME_HEADS
+from .words import ENGLISH_MENTION, ENGLISH_MENTION_FRAME, FIGURE_ASKED, MEANING, MENTION, MENTION_FRAME, NATIONAL, OPENING, PART, PART_LEAD, PROGRAMME_HEADS
 
 if TYPE_CHECKING:
     from .bilingual import Glossary, Meaning
@@ -38,6 +38,7 @@ MAX_HISTORY = 10
 _NAME_TAGS = ("nr", "nt", "nz")
 #: A term in quotation marks (script-folded), two to sixteen characters, and the four after: 「“萤火计划”今年扶持…」.
 _QUOTED = re.compile(r"[“「『\"‘]([^“”「」『』\"‘’]{2,16})[”」』\"’](.{0,4})")
+_QUOTED_TERM = re.compile(r"[“「『\"‘][^“”「」『』\"‘’]*[”」』\"’]")
 
 
 def check_question(question: object) -> str:
@@ -269,6 +270,23 @@ class Question:
     def asks_meaning(self) -> bool:
         """Whether it asks what a term means (:func:`asks_meaning`)."""
         return asks_meaning(self.text)
+
+    @cached_property
+    def part(self) -> tuple[str, ...]:
+        """What the part of a document it names is about (:data:`qa.words.PART`): 民生 of 「民生部分引用了…」, 党建 of
+        「党建那一部分…」, the Chinese words for "livelihood" of "the livelihood section". Empty when it names none."""
+        text = _QUOTED_TERM.sub(lambda q: "_" * len(q.group()), self.folded)  # 「“一核心四板块”」 is a name, no part
+        m = PART.search(text)
+        if not m:
+            return ()
+        about = re.split(r"[，,。？?！!；;：:、]", self.folded[: m.start()])[-1].strip(" “”\"「」")
+        if not self.chinese:  # "the livelihood section": a word or two after its last "the"
+            named = re.search(r"(?:^|\b(?:the|its|this|that)\s+)([a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)\s*$", about)
+            glossary = self.lexicon.glossary
+            return tuple(glossary.chinese(named.group(1))) if glossary and named else ()
+        while (shorter := PART_LEAD.sub("", about)) != about:
+            about = shorter
+        return tuple(t for t in tokenize(about) if len(t) > 1)
 
     @cached_property
     def asks_opening(self) -> bool:

@@ -69,6 +69,8 @@ def question_year(question: str) -> tuple[int, int] | None:
     return None
 
 
+#: The most characters a part's name in a question leaves out between two it keeps: 党建 for 党(的)建(设).
+PART_GAP = 2
 #: The fewest characters of a document's opening paragraph: fewer is a title, a byline or a date.
 OPENING_CHARS = 50
 
@@ -161,12 +163,23 @@ class Scope:
             # Only where the question's documents are: 「敦化今年…」 is not about Jilin's 2025.
             on_year = (unit_year > 0) & (unit_year == wanted[self._unit_doc[ids]])
             lift += on_year & inside
+        # 「民生部分…」: the paragraphs that part is, by their headings or first sentence, in any document: the
+        # documents a question without a place prefers (national ones) need not be the one it asks about
+        if question.part:
+            paragraphs = self._unit_paragraph[ids]
+            about = {pi: self._about(pi, question.part) for pi in np.unique(paragraphs).tolist()}
+            lift += np.array([about[pi] for pi in paragraphs.tolist()], dtype=bool)
         if question.asks_opening:  # 「文章开头说…」: what the document says first
             lift += np.isin(self._unit_paragraph[ids], self._opening) & inside
         if question.asks_meaning:  # the glossary's entry for the term, not a sentence that only uses it
             entries = [i for i, terms in self._glossary.items() if any(t in question.folded for t in terms)]
             lift += np.isin(self._unit_paragraph[ids], entries) & inside
         return lift
+
+    def _about(self, paragraph: int, words: Collection[str]) -> bool:
+        """Whether a paragraph's headings or first sentence say one of ``words``, or a word they shorten (党建 of 党的建设)."""
+        text = self.folded(paragraph, headings=True) + " " + self.folded(paragraph, (0, 0))
+        return any(w in text or re.search(f".{{0,{PART_GAP}}}".join(map(re.escape, w)), text) for w in words)
 
     def _about_year(self, year: int, paragraphs: Collection[int]) -> bool:
         """Whether one of ``paragraphs`` is under ``year``, or in a report of the year after (「过去一年」 is its ``year``)."""

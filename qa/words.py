@@ -95,6 +95,12 @@ LAST_YEAR = ("去年", "上年", "last year", "现在", "目前")
 #: A question asking what a term means, which a glossary's entry answers where a document has one.
 MEANING = re.compile(r"什么意思|指什么|指的是什么|是指|什么叫|何谓|含义|意思是|\bmean(s|ing)?\b|\bmeant\b|stands? for|refers? to")
 
+#: A question naming a part of a document by what it is about: 「民生部分…」, 「讲党建的那一段…」, 「制造板块…」, "the
+#: livelihood section" (script-folded). What stands before the marker, in its clause, is what the part is about.
+PART = re.compile(r"的?(?:那|这)一?(?:部分|段)|(?<![大小一])部分|板块|\bsection\b")
+#: Words before what a part is about that only lead into it: 「讲民生的那一段」, 「在农村这部分」.
+PART_LEAD = re.compile(r"^(?:讲到?|谈到?|说到?|关于|在|有关)")
+
 #: A question about what a document says first: 「文章开头说…」, "According to the opening paragraph, …" (script-folded).
 OPENING = re.compile(r"开头|开篇|一开始|\bopening (?:paragraph|section|part|lines?|words)\b|\b(?:at|in) the (?:very )?(?:beginning|start)\b(?!\s+of\b)"
                      r"|\bfirst paragraph\b")

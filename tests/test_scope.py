@@ -599,3 +599,29 @@ def test_a_question_about_the_opening_lifts_the_first_paragraph_alone(plan_alone
     lift = r.scope.lift(q, ids)
     assert q.asks_opening is opening
     assert bool((lift[paragraph == first] > lift[paragraph != first].max()).all()) is opening
+
+
+@pytest.mark.parametrize("question, part", [
+    ("民生部分引用了总书记关于江山和人民的哪句话？", ("民生",)),
+    ("黨建部分對「五賽五比爭五星」活動怎麼說？", ("党建",)),
+    ("讲工业项目建设的那一段，着力提升的是哪个指数？", ("工业", "项目", "建设")),
+    ("“幸福指数”这一部分的宗旨是什么？", ("幸福", "指数")),
+    ("In the manufacturing section, what does the quoted remark say?", ("制造", "生产")),
+    ("文章有没有提到“一核心四板块”？", ()),  # a name in quotation marks, no part
+    ("现阶段的重点是什么？", ()),  # 段 of 阶段
+    ("其中一部分用于以旧换新？", ()),  # a share, no part
+    ("大部分资金投向哪里？", ()),
+])
+def test_the_part_of_a_document_a_question_names(plan_alone, question, part):
+    assert plan_alone.parse(question).part == part
+
+
+def test_a_question_naming_a_part_lifts_the_paragraphs_that_part_is(plan_alone):
+    """「党建那一部分」: the plan's paragraph led by 「堅持以黨的建設為統領」 (党建 shortens 党的建设), a tune miss of the
+    thirteenth session that quoted another section's 「五賽五比爭五星」."""
+    r = plan_alone
+    ids = np.arange(len(r.index.units))
+    paragraph = r.index.units[:, UNIT_PARAGRAPH]
+    party = next(i for i, p in enumerate(r.index.paragraphs) if p.sentence(0).startswith("堅持以黨的建設"))
+    lift = r.scope.lift(r.parse("黨建部分對「五賽五比爭五星」活動怎麼說？"), ids)
+    assert (lift[paragraph == party] > lift[paragraph != party].max()).all()
