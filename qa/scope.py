@@ -179,7 +179,7 @@ class Scope:
     def _about(self, paragraph: int, words: Collection[str]) -> bool:
         """Whether a paragraph's headings or first sentence say one of ``words``, or a word they shorten (党建 of 党的建设)."""
         text = self.folded(paragraph, headings=True) + " " + self.folded(paragraph, (0, 0))
-        return any(w in text or re.search(f".{{0,{PART_GAP}}}".join(map(re.escape, w)), text) for w in words)
+        return any(w in text or in_order(w, text, PART_GAP) for w in words)
 
     def _about_year(self, year: int, paragraphs: Collection[int]) -> bool:
         """Whether one of ``paragraphs`` is under ``year``, or in a report of the year after (「过去一年」 is its ``year``)."""
@@ -290,12 +290,16 @@ ABBREVIATION_GAP = 3
 
 def abbreviated(name: str, text: str) -> bool:
     """Whether ``text`` writes in full a name of three Chinese characters or more that the question shortens, as
-    Chinese abbreviations are made, keeping characters of the full name in order: 「北交所」 of 「北京证券交易所」. Each
-    kept character is at most :data:`ABBREVIATION_GAP` characters after the one before, within one clause."""
-    if len(name) < 3 or not all(map(has_cjk, name)):
-        return False
-    gap = f"[^，。；、：,.;:\\s]{{0,{ABBREVIATION_GAP}}}"
-    return re.search(gap.join(map(re.escape, name)), text) is not None
+    Chinese abbreviations are made, keeping characters of the full name in order: 「北交所」 of 「北京证券交易所」 (at most
+    :data:`ABBREVIATION_GAP` apart, :func:`in_order`)."""
+    return len(name) >= 3 and all(map(has_cjk, name)) and in_order(name, text, ABBREVIATION_GAP)
+
+
+def in_order(word: str, text: str, gap: int) -> bool:
+    """Whether ``text`` holds the characters of ``word`` in order, each at most ``gap`` characters after the one
+    before, within one clause."""
+    between = f"[^，。；、：,.;:\\s]{{0,{gap}}}"
+    return re.search(between.join(map(re.escape, word)), text) is not None
 
 
 def known_in(name: str, question: str, context: str) -> bool:
