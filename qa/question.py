@@ -38,6 +38,7 @@ MAX_HISTORY = 10
 _NAME_TAGS = ("nr", "nt", "nz")
 #: A term in quotation marks (script-folded), two to sixteen characters, and the four after: 「“萤火计划”今年扶持…」.
 _QUOTED = re.compile(r"[“「『\"‘]([^“”「」『』\"‘’]{2,16})[”」』\"’](.{0,4})")
+#: Any term in quotation marks, without what follows (:attr:`Question.part` blanks them: 「“一核心四板块”」 is a name).
 _QUOTED_TERM = re.compile(r"[“「『\"‘][^“”「」『』\"‘’]*[”」』\"’]")
 
 
@@ -113,9 +114,9 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
     for w in jieba.posseg.cut(folded):
         if w.word in NATIONAL or len(w.word) < 2 or not has_cjk(w.word):
             continue
-        named = w.flag.startswith(_NAME_TAGS)
-        place = w.flag == "ns" or (not named and foreign_capital(w.word))  # 「基多」, which jieba reads as an adverb
-        named = named or place
+        tagged = w.flag.startswith(_NAME_TAGS)
+        place = w.flag == "ns" or (not tagged and foreign_capital(w.word))  # 「基多」, which jieba reads as an adverb
+        named = tagged or place
         if named and ordinary_word(w.word):
             continue  # jieba's tag on a common word (满意度) or on a piece it cut (和平 of 和平贝母)
         if w.flag == "ns" and joined_words(w.word):
@@ -129,7 +130,7 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
             continue
         if place:
             places.add(place_name(w.word))
-        elif w.flag.startswith(_NAME_TAGS):
+        elif tagged:
             names.add(w.word)
     return frozenset(places), frozenset(names)
 
