@@ -25,13 +25,14 @@ session of 2026-12-06 (their misses were read; the fit was not redone on them). 
 reads them to make a choice. ``../compare-18/`` (written at the end of the eleventh session) is tune since the twelfth
 (its misses were read), ``../compare-19/`` (written at the start of the twelfth) judges, ``../compare-20/`` (written
 at its end) is tune since the thirteenth (its misses were read), and ``../compare-21/`` (written at the start of the
-thirteenth) judges, as will ``../compare-22/`` (written at its end, never measured yet).
+thirteenth) judges. ``../compare-22/`` (written at its end) is tune since the fourteenth (its misses were read), and
+``../compare-23/`` (written at the start of the fourteenth, 2026-12-07) judges.
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
 medians.
 
-    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-22] [--rounds 3]
+    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-23] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -136,7 +137,7 @@ def fmt(x: float | None) -> str:
 
 #: The labelled sets by name: each untouched when written; see the module's docstring for which are tune since.
 SETS = {"tune": SET / "compare-tune.jsonl", "untouched": SET / "compare-untouched.jsonl",
-        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 23)}}
+        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 24)}}
 
 
 def main() -> None:

@@ -74,8 +74,24 @@ def _name_head(definition: str) -> str:
     return " ".join(head) if 0 < len(head) <= MAX_PHRASE else ""
 
 
+#: British spellings and the American ones CC-CEDICT writes: urbanisation → urbanization, labour → labor, centre → center.
+_BRITISH = ((re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations|er|ers)$"), r"iz\1"),
+            (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),
+            (re.compile(r"(?<=[a-z]{2})our(s|ed|ing|ite|ites|able)?$"), r"or\1"),
+            (re.compile(r"(?<=[a-z]{2})tre(s?)$"), r"ter\1"),
+            (re.compile(r"(?<=[a-z]{2})ogue(s?)$"), r"og\1"),
+            (re.compile(r"(?<=[a-z]{2})ence(s?)$"), r"ense\1"))
+
+
 def _lemmas(word: str) -> list[str]:
-    """``word`` and the forms it may come from: visits → visit, aiming → aim, cities → city, planned → plan."""
+    """``word`` and the forms it may come from: visits → visit, aiming → aim, cities → city, planned → plan; and
+    a British spelling's American forms (:data:`_BRITISH`)."""
+    american = [a for pattern, to in _BRITISH if (a := pattern.sub(to, word)) != word]
+    return list(dict.fromkeys(f for w in (word, *american) for f in _inflected(w)))
+
+
+def _inflected(word: str) -> list[str]:
+    """``word`` and the forms it may come from by its ending (:func:`_lemmas`)."""
     forms = [word]
     if word.endswith("ies"):
         forms.append(word[:-3] + "y")
@@ -86,6 +102,9 @@ def _lemmas(word: str) -> list[str]:
     for end in ("ing", "ed"):
         if word.endswith(end):
             stem = word[: -len(end)]
+            if len(stem) < 3:  # "used" is no "us"
+                forms.append(stem + "e")
+                continue
             forms += [stem, stem + "e"] + ([stem[:-1]] if len(stem) > 2 and stem[-1] == stem[-2] else [])  # planned → plan
     return forms
 

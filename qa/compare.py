@@ -37,7 +37,7 @@ from .question import Lexicon, Question, check_history
 from .quote import Hit
 from .rescore import Learned, prefers_documents, rescore_each
 from .scope import first_year, path_year
-from .keywords import salience, segmenter
+from .keywords import salience, word_parts
 from .places import without_every_place
 from .search import UnitScores, fuse_each, split_scores
 from .text import fold_script, has_cjk
@@ -447,12 +447,7 @@ def phrases(q: Question, cover: list[str] | None = None) -> list[tuple[list[str]
 def parts(asked: list[tuple[list[str], float]]) -> list[tuple[list[str | tuple[str, ...]], float]]:
     """Each term's words, or all the shorter words jieba finds in one: 「居民收入」 is held by 「居民人均可支配收入」, which
     holds 居民 and 收入 (:func:`held_in`)."""
-    jieba = segmenter()
-
-    def split(word: str) -> tuple[str, ...]:
-        return tuple(p for p in jieba.lcut_for_search(word) if 1 < len(p) < len(word))
-
-    return [(words + [p for p in map(split, words) if p], weight) for words, weight in asked]
+    return [(words + [p for p in (tuple(word_parts(w)) for w in words) if p], weight) for words, weight in asked]
 
 
 def held_in(word: str | tuple[str, ...], text: str) -> bool:

@@ -29,6 +29,12 @@ def tokenize(text: str) -> list[str]:
     return [t for t in segmenter().lcut(folded) if _TOKEN.search(t) and t.strip() not in STOPWORDS]
 
 
+def word_parts(word: str) -> list[str]:
+    """The shorter words jieba finds in a word, two characters or more (就业 and 人数 of 就业人数); none for a word it
+    does not divide."""
+    return [p for p in segmenter().lcut_for_search(word) if 1 < len(p) < len(word)]
+
+
 @functools.lru_cache(maxsize=8192)
 def salience(token: str) -> float:
     """How much a token says: ``log(total / (count + 1))`` over jieba's dictionary counts.

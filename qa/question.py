@@ -25,7 +25,7 @@ from .keywords import segmenter, tokenize
 from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
-from .words import ENGLISH_MENTION, ENGLISH_MENTION_FRAME, FIGURE_ASKED, MEANING, MENTION, MENTION_FRAME, NATIONAL, OPENING, PART, PART_LEAD, PROGRAMME_HEADS
+from .words import ENGLISH_MENTION, ENGLISH_MENTION_FRAME, COUNT_WORDS, ENGLISH_PROGRAMME_HEADS, EXAMPLE_MARKERS, FIGURE_ASKED, MEANING, MEASURE_WORDS, MENTION, MENTION_FRAME, NATIONAL, OPENING, PART, PART_LEAD, PROGRAMME_HEADS
 
 if TYPE_CHECKING:
     from .bilingual import Glossary, Meaning
@@ -38,6 +38,10 @@ MAX_HISTORY = 10
 _NAME_TAGS = ("nr", "nt", "nz")
 #: A term in quotation marks (script-folded), two to sixteen characters, and the four after: 「“萤火计划”今年扶持…」.
 _QUOTED = re.compile(r"[“「『\"‘]([^“”「」『』\"‘’]{2,16})[”」』\"’](.{0,4})")
+#: An English term in quotation marks and the programme word at most two words after it, if any: "the 'Golden Acorn'
+#: scheme" (:attr:`Question.english_programmes`).
+_ENGLISH_QUOTED = re.compile(r"[\"“‘']([A-Za-z][^\"“”‘’]{1,40}?)[\"”’'](?=\W|$)(?:\s+(?:[\w-]+\s+){0,2}?(%s)\b)?"
+                             % "|".join(ENGLISH_PROGRAMME_HEADS), re.IGNORECASE)
 #: Any term in quotation marks, without what follows (:attr:`Question.part` blanks them: 「“一核心四板块”」 is a name).
 _QUOTED_TERM = re.compile(r"[“「『\"‘][^“”「」『』\"‘’]*[”」』\"’]")
 
@@ -117,6 +121,8 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
         tagged = w.flag.startswith(_NAME_TAGS)
         place = w.flag == "ns" or (not tagged and foreign_capital(w.word))  # 「基多」, which jieba reads as an adverb
         named = tagged or place
+        if named and w.word.startswith(EXAMPLE_MARKERS):
+            continue  # 「比如县中振兴计划」 is 比如 + 县中…, not the county 比如县
         if named and ordinary_word(w.word):
             continue  # jieba's tag on a common word (满意度) or on a piece it cut (和平 of 和平贝母)
         if w.flag == "ns" and joined_words(w.word):
@@ -315,9 +321,13 @@ class Question:
         When a question's place picks the documents it prefers, the other words
         pick the sentence; with the place left in, 「敦化的外贸目标是多少？」 finds
         every sentence that says 「敦化市」. (The dense side keeps the place:
-        measured on 30 reports, taking it out there lost more than it won.)
+        measured on 30 reports, taking it out there lost more than it won.) So do
+        the words of a part it names (「讲民生的那一部分，对教学…」): the part's lead sentence says them.
         """
         tokens = self.tokens + self.english_terms
+        for word in self.part:  # the part lifts its paragraphs (Scope.lift): the words naming it pick no sentence,
+            if word in tokens:  # but the same word asked again does (「制造板块…还讲到了哪一类制造？」)
+                tokens.remove(word)
         return without_places(tokens, self.places) if self.documents else tokens
 
     @cached_property
@@ -327,6 +337,41 @@ class Question:
         English beside it ("the 'Tianfu Forest Four Reserves' (天府森林四库)"), nor 「GDP」 (地区生产总值)."""
         words = without_places(self.tokens, self.places)
         return [w for w in words if has_cjk(w)] or words
+
+    @cached_property
+    def counted(self) -> str:
+        """For a Chinese question asking a figure, what it is a figure of: the last noun of the nouns after 「多少」 or 「几」
+        and a measure word that end the clause (修鞋摊 of 「今年要新增多少个修鞋摊？」), or before 「有多少」 or 「数量」 (花店
+        of 「花店数量」). Empty when it asks none or the words there are no nouns."""
+        if not self.chinese or not self.asks_figure:
+            return ""
+        segmenter()
+        import jieba.posseg
+
+        words = [(w.word, w.flag) for w in jieba.posseg.cut(self.folded)]
+
+        def noun(i: int) -> bool:
+            return 0 <= i < len(words) and words[i][1].startswith(("n", "vn")) and has_cjk(words[i][0])
+
+        for i, (word, _) in enumerate(words):
+            if word in ("多少", "几"):
+                j = i + 1 + (i + 1 < len(words) and words[i + 1][0] in MEASURE_WORDS)
+                j += j < len(words) and words[j][0] == "的"  # 「多少平方米的屋顶花园」
+                if noun(j):
+                    while noun(j + 1):
+                        j += 1
+                    if j + 1 < len(words) and has_cjk(words[j + 1][0]) and words[j + 1][0] not in "呢吗了啊":
+                        return ""  # the nouns go on into more words (「多少个寒暑假托管班」): their last noun is no head
+                    word = words[j][0]
+                    # a measure word jieba glued on (「多少场戏」 as 场戏) is none of the thing
+                    return word[1:] if j == i + 1 and word[0] in MEASURE_WORDS else word
+            if word in ("多少", "几") or word in COUNT_WORDS:  # 「保龄球馆有多少」, 「花店数量」
+                k = i - 1
+                while k >= 0 and words[k][0] in {"有", "是", "的", "一共", "共", "要"} | COUNT_WORDS:
+                    k -= 1
+                if noun(k):
+                    return words[k][0]
+        return ""
 
     @cached_property
     def asks_figure(self) -> bool:
@@ -352,6 +397,16 @@ class Question:
         if self.chinese or not ENGLISH_MENTION.search(self.folded):
             return ""
         return " ".join(w for w in re.findall(r"[A-Za-z][\w'’-]*", self.text) if w.lower() not in ENGLISH_MENTION_FRAME)
+
+    @cached_property
+    def english_programmes(self) -> tuple[str, ...]:
+        """For an English question, the names in quotation marks it calls a programme (:data:`qa.words.ENGLISH_PROGRAMME_HEADS`
+        in the name or at most two words after it: "the 'Golden Acorn' scheme", "the "Blue Lantern" night-school
+        programme"), in lower case; empty for Chinese questions, whose quoted names :func:`names_in` reads."""
+        if self.chinese:
+            return ()
+        return tuple(name.lower() for name, head in _ENGLISH_QUOTED.findall(self.text)
+                     if head or any(w.lower() in ENGLISH_PROGRAMME_HEADS for w in name.split()))
 
     @cached_property
     def english_thing_meanings(self) -> "list[Meaning]":

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .index import UNIT_PARAGRAPH
-from .keywords import tokenize
+from .keywords import tokenize, word_parts
 from .places import romanized_in, written_short
 from .split import Paragraph, glossary_terms, is_glossary
 from .text import fold_script, has_cjk
-from .words import ENGLISH_STOPWORDS, LAST_YEAR, STOPWORDS, THIS_YEAR
+from .words import ENGLISH_STOPWORDS, EXAMPLE_MARKERS, LAST_YEAR, STOPWORDS, THIS_YEAR
 
 if TYPE_CHECKING:
     from .question import Lexicon, Question
@@ -232,6 +232,18 @@ class Scope:
         thing = question.english_thing_meanings
         if thing and all(m.dictionary and not any(map(self.writes, m.dictionary)) for m in thing):
             missing.append(" ".join(w for w in question.english_thing.lower().split() if w not in ENGLISH_STOPWORDS))
+        # A figure of a thing the library never names (「今年要新增多少个修鞋摊？」) is in no quote. Named in part counts:
+        # 就业人数 is 就业 and 人数.
+        counted = question.counted
+        if len(counted) > 1 and not self.library_uses(counted) and not all(map(self.writes, word_parts(counted))):
+            missing.append(counted)
+        # An English programme in quotation marks ("the 'Golden Acorn' scheme"): a word of its name whose Chinese words
+        # (two characters or more) the library never writes (acorn 橡子, 橡实) is no programme of the library's.
+        glossary = question.lexicon.glossary
+        for name in question.english_programmes if glossary else ():
+            if any((words := [w for w in m.dictionary if len(w) > 1]) and not any(map(self.writes, words))
+                   for m in glossary.meanings(name)):
+                missing.append(name)
         # Names given as examples (「比如长城、大运河」, "such as") ask for none of them: a quote about another answers too,
         # when the library knows one of them. Examples it knows none of ("such as France") show what the question is about.
         examples = for_example(question.named_places | question.names, question.folded)
@@ -270,7 +282,7 @@ def _kept(cache: dict[str, bool], key: str, make: Callable[[], bool]) -> bool:
 
 
 #: What gives the names after it as examples, to the end of the clause: 「比如长城、大运河」, "such as Hainan".
-_EXAMPLES = re.compile(r"(?:比如|例如|诸如|譬如|such as|e\.g\.|for example|for instance|including)([^？?。；;！!]*)", re.IGNORECASE)
+_EXAMPLES = re.compile(rf"(?:{'|'.join(EXAMPLE_MARKERS)}|such as|e\.g\.|for example|for instance|including)([^？?。；;！!]*)", re.IGNORECASE)
 
 
 def for_example(names: Collection[str], text: str) -> set[str]:
@@ -302,6 +314,10 @@ def in_order(word: str, text: str, gap: int) -> bool:
     return re.search(between.join(map(re.escape, word)), text) is not None
 
 
+#: Characters a word can hold: what a name can run on into (:func:`known_in`).
+_WORD_RUN = re.compile(r"\w*")
+
+
 def known_in(name: str, question: str, context: str) -> bool:
     """Whether ``context`` holds a name of the question, or the words jieba cut it from.
 
@@ -327,9 +343,11 @@ def known_in(name: str, question: str, context: str) -> bool:
     if at < 0 or not has_cjk(name):
         return False
     end = at + len(name)
+    # jieba cuts words, not punctuation: a run never crosses a mark (「“水杉工程”的」 is no 「工程”」 of the context's)
+    next_, previous = _WORD_RUN.match(question, end).group(), _WORD_RUN.match(question[:at][::-1]).group()[::-1]
     for k in range(1, len(name)):
-        after = name[k:] + question[end : end + 3]
-        before = question[max(0, at - 3) : at] + name[:k]
+        after = name[k:] + next_[:3]
+        before = previous[-3:] + name[:k]
         if any(len(run) >= 3 and run in context for run in (after[: max(3, len(name) - k + 1)], before[-max(3, k + 1):])):
             return True
     return False

@@ -46,6 +46,10 @@ ENGLISH_FRAME = frozenset("target targets goal goals aim growth increase rate sh
 # ---- Comparisons (:meth:`qa.compare.Comparer.row`).
 #: A question asking for a figure: 「多少」, 「几」 (not 「几乎」), "how much", "how many" (script-folded).
 FIGURE_ASKED = re.compile(r"多少|几(?!乎)|\bhow (?:much|many)\b")
+#: What a figure is asked of stands after 「多少」 or 「几」 and a measure word (「多少个修鞋摊」), or before 「有多少」 or
+#: 「数量」 (「花店数量」) (:attr:`qa.question.Question.counted`).
+MEASURE_WORDS = frozenset("个家座条项台辆所处名张套间部块只头艘架批面件本种类棵株户位场次")
+COUNT_WORDS = frozenset(("数量", "数目", "总数"))
 #: A figure in a quote: a digit, or a Chinese numeral with its measure (「十项」, 「三万亩」).
 FIGURE = re.compile(r"\d|[零一二两三四五六七八九十百千万亿]+(?:个|项|家|条|所|座|成|倍|万|亿|千|百|亩|人|户|张|公里|吨)")
 
@@ -80,6 +84,14 @@ ENGLISH_MENTION_FRAME = frozenset(
 #: (「“萤火计划”」, 「“星河千村”计划」) is a name; one without (「“两只翅膀”」, 「更“聪明”」) may be the asker's own words.
 PROGRAMME_HEADS = ("计划", "工程", "行动", "项目", "品牌", "平台", "基金", "驿站", "中心", "园区", "基地", "专项", "战略",
                    "模式", "体系", "机制", "政策", "活动", "服务", "系统")
+#: The same in English, after a name in quotation marks: "the 'Golden Acorn' scheme", "the "Blue Lantern" night-school
+#: programme" (:attr:`qa.question.Question.english_programmes`).
+ENGLISH_PROGRAMME_HEADS = ("scheme", "schemes", "programme", "programmes", "program", "programs", "plan", "plans",
+                           "project", "projects", "initiative", "initiatives", "campaign", "campaigns", "fund", "funds",
+                           "action", "actions")
+
+#: Words that give what follows as examples (:func:`qa.scope.for_example`): 「比如长城、大运河」.
+EXAMPLE_MARKERS = ("比如", "例如", "诸如", "譬如")
 
 # ---- Places (:mod:`qa.places`, :func:`qa.question.names_in`).
 #: Words for the whole country: every document is in it, so they point to none in particular.
@@ -97,9 +109,9 @@ MEANING = re.compile(r"什么意思|指什么|指的是什么|是指|什么叫|�
 
 #: A question naming a part of a document by what it is about: 「民生部分…」, 「讲党建的那一段…」, 「制造板块…」, "the
 #: livelihood section" (script-folded). What stands before the marker, in its clause, is what the part is about.
-PART = re.compile(r"的?(?:那|这)一?(?:部分|段)|(?<![大小一])部分|板块|\bsection\b")
-#: Words before what a part is about that only lead into it: 「讲民生的那一段」, 「在农村这部分」.
-PART_LEAD = re.compile(r"^(?:讲到?|谈到?|说到?|关于|在|有关)")
+PART = re.compile(r"的?(?:那|这)一?(?:部分|段|节|章)|(?<![大小一])部分|板块|\bsection\b")
+#: Words before what a part is about that only lead into it: 「讲民生的那一段」, 「在农村这部分」, 「最后讲党建的那一节」.
+PART_LEAD = re.compile(r"^(?:讲到?|谈到?|说到?|关于|在|有关|最后|后面|前面|末尾|结尾)")
 
 #: A question about what a document says first: 「文章开头说…」, "According to the opening paragraph, …" (script-folded).
 OPENING = re.compile(r"开头|开篇|一开始|\bopening (?:paragraph|section|part|lines?|words)\b|\b(?:at|in) the (?:very )?(?:beginning|start)\b(?!\s+of\b)"
