@@ -25,14 +25,15 @@ session of 2026-12-06 (their misses were read; the fit was not redone on them). 
 reads them to make a choice. ``../compare-18/`` (written at the end of the eleventh session) is tune since the twelfth
 (its misses were read), ``../compare-19/`` (written at the start of the twelfth) judges, ``../compare-20/`` (written
 at its end) is tune since the thirteenth (its misses were read), and ``../compare-21/`` (written at the start of the
-thirteenth) judges. ``../compare-22/`` (written at its end) is tune since the fourteenth (its misses were read), and
-``../compare-23/`` (written at the start of the fourteenth, 2026-12-07) judges.
+thirteenth) judges. ``../compare-22/`` (written at its end) is tune since the fourteenth (its misses were read);
+``../compare-23/`` (written at the start of the fourteenth, 2026-12-07) judged its first round and is tune for its
+second, which ``../compare-24/`` (written between the two) judges.
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
 medians.
 
-    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-23] [--rounds 3]
+    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-24] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -137,7 +138,7 @@ def fmt(x: float | None) -> str:
 
 #: The labelled sets by name: each untouched when written; see the module's docstring for which are tune since.
 SETS = {"tune": SET / "compare-tune.jsonl", "untouched": SET / "compare-untouched.jsonl",
-        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 24)}}
+        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 25)}}
 
 
 def main() -> None:

@@ -75,12 +75,15 @@ HELD_OUT = [
     # written the same way at the end of the thirteenth session of 2026-12-06, after its last change; tune since the
     # fourteenth (2026-12-07) read its misses (40)
     ("twenty-fifth untouched", ROOT / "benchmarks" / "questions" / "untouched-25" / "conversations.jsonl"),
-    # written the same way at the start of the fourteenth session (2026-12-07), before its changes (40)
+    # written the same way at the start of the fourteenth session (2026-12-07), before its changes; tune for its
+    # second round (40)
     ("twenty-sixth untouched", ROOT / "benchmarks" / "questions" / "untouched-26" / "conversations.jsonl"),
+    # written the same way during the fourteenth session, after its first round and before its second (40)
+    ("twenty-seventh untouched", ROOT / "benchmarks" / "questions" / "untouched-27" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 #: The rows never used to make a choice: their misses are not listed.
-UNTOUCHED = ("twenty-sixth untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
+UNTOUCHED = ("twenty-seventh untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
 
 
 def main() -> None:

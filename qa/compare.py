@@ -41,7 +41,7 @@ from .keywords import salience, word_parts
 from .places import without_every_place
 from .search import UnitScores, fuse_each, split_scores
 from .text import fold_script, has_cjk
-from .words import FIGURE
+from .words import FIGURE, PERCENT
 
 if TYPE_CHECKING:
     from .answer import Retriever
@@ -322,8 +322,10 @@ class Comparer:
     @staticmethod
     def no_figure(q: Question, hit: Hit) -> bool:
         """Whether ``q`` asks for a figure and ``hit``'s answering sentences give none (:data:`qa.words.FIGURE`): a
-        plan to 「持续扩大有效投资」 says nothing of how much."""
-        return q.asks_figure and not FIGURE.search(fold_script(" ".join(hit.highlights or [hit.text])))
+        plan to 「持续扩大有效投资」 says nothing of how much; or asks a rate or share and they give no percentage
+        (:data:`qa.words.PERCENT`): 「提供优质公办幼儿园学位11870个」 is no share of children in public kindergartens."""
+        said = fold_script(" ".join(hit.highlights or [hit.text]))
+        return (q.asks_figure and not FIGURE.search(said)) or (q.asks_rate and not PERCENT.search(said))
 
     def text(self, name: str) -> str:
         """A document's whole text, script-folded (made once)."""

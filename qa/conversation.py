@@ -28,7 +28,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from .keywords import salience, segmenter
+from .keywords import salience, segmenter, tokenize
 from .places import NATIONAL_REPORT, PROVINCES, english_place
 from .question import Lexicon, Question
 from .text import has_cjk
@@ -50,6 +50,8 @@ _THE_PLACE = re.compile(r"\b(?:the|that|this) (?:province|region|city|municipali
 _AGAIN = "又"
 #: Chinese pointing words of two characters or more, found as written: jieba cuts 「那里面」 as 那 + 里面.
 _PRONOUNS_WRITTEN = tuple(p for p in PRONOUNS if len(p) > 1 and has_cjk(p))
+#: 「这」, 「那」, 「该」 or 「此」 with a measure word points back: 「这项改革」, 「这笔钱」, 「该类企业」.
+_THIS_ONE = re.compile(r"[这那该此]一?[项笔类种件条批位家座套款]")
 #: 「它」 is only ever "it", but jieba glues it to the word after it (「它运的货」 → 它运): a word it begins points back.
 _IT = "它"
 #: Characters that make 「那」 a word of its own (那里, 那边, 那些, 那个, 那时), not an opener.
@@ -104,15 +106,16 @@ def _parts(q: Question) -> _Parts:
     before = folded[: min(named_at)] if named_at else folded
     words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", before))}
     pointing = bool(words & PRONOUNS) or any(w.startswith(_IT) for w in words) or any(
-        p in before for p in _PRONOUNS_WRITTEN) or bool(_THE_PLACE.search(before)) or any(
+        p in before for p in _PRONOUNS_WRITTEN) or bool(_THE_PLACE.search(before) or _THIS_ONE.search(before)) or any(
         not _EXISTENTIAL_BEFORE.search(before[: m.start()]) for m in _THERE.finditer(before))
     # 「呢」 ends a clause anywhere: 「四川呢，有多少个？」 as 「四川呢？」
     elliptic = (any(c.endswith(CLOSER) for c in bare.split()) or any(bare == o or _opens(bare, o) for o in OPENERS)
                 or (_AGAIN in folded and _AGAIN in segmenter().lcut(folded)))
     national = NATIONAL_REPORT.search(folded)  # names the national report, as a place: what it is about is the rest
     skip = PRONOUNS | set(OPENERS) | {CLOSER, _AGAIN} | (set(segmenter().lcut(national.group())) if national else set())
+    # the words after an opener: 「换到安徽呢？」 has no topic, though jieba cuts 换到 into 换 + 到
     topic = [
-        t for t in q.tokens
+        t for t in (tokenize(_bare(q.text)) if elliptic else q.tokens)
         if t not in skip and not any(t in w or w in t for w in place_words if w) and not _YEAR_WORDS.fullmatch(t)
         and not (t.isascii() and len(t) < 2) and t not in ("年", "year", "years")  # when, not what about
     ]
@@ -130,7 +133,8 @@ def leans(question: str | Question, known: Collection[str] = ()) -> bool:
 
 
 def _leans(p: _Parts) -> bool:
-    return p.elliptic or p.pointing or not p.topic
+    # 「山东定的是多少？」: a place and only words that say what is asked ask the earlier question of it
+    return p.elliptic or p.pointing or not p.topic or bool((p.places or p.national) and all(map(_frame, p.topic)))
 
 
 def _put_in(earlier: Question, p: _Parts, e: _Parts) -> str:
@@ -141,7 +145,8 @@ def _put_in(earlier: Question, p: _Parts, e: _Parts) -> str:
         for old in sorted(e.places):
             text = text.replace(old, new_zh[0])  # one place for another: 福建 → 四川
             text = re.sub(re.escape(english_place(old)), english_place(new_zh[0]), text, flags=re.IGNORECASE)
-    elif p.places:
+    if p.places and not any(x in text or english_place(x).lower() in text.lower() for x in p.places):
+        # the earlier question's place was the conversation's, not its own words (「养老方面…？」「换到安徽呢？」)
         text = " ".join(sorted(p.places)) + " " + text
     if p.years and e.years:
         text = text.replace(e.years[0], p.years[0])

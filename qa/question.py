@@ -25,7 +25,7 @@ from .keywords import segmenter, tokenize
 from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
-from .words import ENGLISH_MENTION, ENGLISH_MENTION_FRAME, COUNT_WORDS, ENGLISH_PROGRAMME_HEADS, EXAMPLE_MARKERS, FIGURE_ASKED, MEANING, MEASURE_WORDS, MENTION, MENTION_FRAME, NATIONAL, OPENING, PART, PART_LEAD, PROGRAMME_HEADS
+from .words import ENGLISH_MENTION, ENGLISH_MENTION_FRAME, COUNT_WORDS, ENGLISH_PROGRAMME_HEADS, ENGLISH_PROGRAMME_NOUNS, EXAMPLE_MARKERS, FIGURE_ASKED, MEANING, MEASURE_WORDS, MENTION, MENTION_FRAME, NATIONAL, OPENING, PART, PART_LEAD, PROGRAMME_HEADS, RATE_ASKED
 
 if TYPE_CHECKING:
     from .bilingual import Glossary, Meaning
@@ -38,10 +38,17 @@ MAX_HISTORY = 10
 _NAME_TAGS = ("nr", "nt", "nz")
 #: A term in quotation marks (script-folded), two to sixteen characters, and the four after: 「“萤火计划”今年扶持…」.
 _QUOTED = re.compile(r"[“「『\"‘]([^“”「」『』\"‘’]{2,16})[”」』\"’](.{0,4})")
+#: Two Chinese characters or more opening a clause and a programme word after them: 「海螺计划什么时候启动？」 names 海螺计划
+#: as 「“海螺计划”…」 would (:func:`names_in`).
+_OPENING_PROGRAMME = re.compile(r"(?:^|[，,。；;：:？?！!\s])([\u4e00-\u9fff]{2,8}?)(%s)" % "|".join(PROGRAMME_HEADS))
+#: jieba's tags of the words a programme's name is made of: nouns, names, idioms (知更鸟), bound morphemes (鸮).
+_NOUN_TAGS = ("n", "i", "j", "zg")
 #: An English term in quotation marks and the programme word at most two words after it, if any: "the 'Golden Acorn'
 #: scheme" (:attr:`Question.english_programmes`).
 _ENGLISH_QUOTED = re.compile(r"[\"“‘']([A-Za-z][^\"“”‘’]{1,40}?)[\"”’'](?=\W|$)(?:\s+(?:[\w-]+\s+){0,2}?(%s)\b)?"
                              % "|".join(ENGLISH_PROGRAMME_HEADS), re.IGNORECASE)
+#: Capitalised words inside an English sentence just before a programme noun: "the Granite Swallow scheme".
+_ENGLISH_CAPITALISED = re.compile(r"(?<=[a-z,] )((?:[A-Z][a-z]+(?:['’-][a-z]+)* ){1,3})(?:%s)\b" % "|".join(ENGLISH_PROGRAMME_NOUNS))
 #: Any term in quotation marks, without what follows (:attr:`Question.part` blanks them: 「“一核心四板块”」 is a name).
 _QUOTED_TERM = re.compile(r"[“「『\"‘][^“”「」『』\"‘’]*[”」』\"’]")
 
@@ -111,10 +118,13 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
     segmenter()
     import jieba.posseg
 
-    from .bilingual import can_be_name, foreign_capital, joined_words, ordinary_word
+    from .bilingual import can_be_name, foreign_capital, joined_words, minor_place, ordinary_word
 
     folded = fold_script(question)
     names = {t for t, after in _QUOTED.findall(folded) if has_cjk(t) and any(h in t + after for h in PROGRAMME_HEADS)}
+    # a clause that opens with a programme's name, unquoted, of nouns: 「海螺计划什么时候启动？」 (not 「今年计划…」)
+    names |= {m.group(1) + m.group(2) for m in _OPENING_PROGRAMME.finditer(folded)
+              if all(w.flag.startswith(_NOUN_TAGS) for w in jieba.posseg.cut(m.group(1)))}
     for w in jieba.posseg.cut(folded):
         if w.word in NATIONAL or len(w.word) < 2 or not has_cjk(w.word):
             continue
@@ -125,6 +135,8 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
             continue  # 「比如县中振兴计划」 is 比如 + 县中…, not the county 比如县
         if named and ordinary_word(w.word):
             continue  # jieba's tag on a common word (满意度) or on a piece it cut (和平 of 和平贝母)
+        if w.flag == "ns" and minor_place(w.word):
+            continue  # 「要新建提升多少个口袋公园」: 新建 builds, though a county of Nanchang is called so
         if w.flag == "ns" and joined_words(w.word):
             continue  # two words joined by 和: 「山和湖」
         if w.flag == "nr" and len(w.word) == 2 and not can_be_name(w.word[0]):
@@ -365,13 +377,25 @@ class Question:
                     word = words[j][0]
                     # a measure word jieba glued on (「多少场戏」 as 场戏) is none of the thing
                     return word[1:] if j == i + 1 and word[0] in MEASURE_WORDS else word
-            if word in ("多少", "几") or word in COUNT_WORDS:  # 「保龄球馆有多少」, 「花店数量」
-                k = i - 1
+            ends = i + 1
+            while ends < len(words) and (words[ends][0] in MEASURE_WORDS or words[ends][1] in ("q", "m")):
+                ends += 1  # its measure or unit: 「有多少家」, 「有多少公里」, 「有多少万亩」
+            if word in COUNT_WORDS or (word in ("多少", "几") and (ends == len(words) or not has_cjk(words[ends][0]))):
+                k = i - 1  # 「保龄球馆有多少家？」, 「总长度有多少公里？」, 「花店数量」; not 「要新建多少个蹦床公园」
                 while k >= 0 and words[k][0] in {"有", "是", "的", "一共", "共", "要"} | COUNT_WORDS:
                     k -= 1
                 if noun(k):
                     return words[k][0]
         return ""
+
+    @cached_property
+    def asks_rate(self) -> bool:
+        """Whether it asks a rate or a share (:data:`qa.words.RATE_ASKED`): 「普惠性幼儿园覆盖率达到了多少」, "What share …"."""
+        asks = list(re.finditer(r"多少|多大|多高|几(?!乎)|\bwhat\b|\bhow (?:much|many)\b", self.folded))
+        # every figure it asks is a rate: 「改了多少户厕，普及率到了多少」 asks a count too
+        clause = r"[，,；;。？?]"
+        return bool(asks) and all(RATE_ASKED.search(re.split(clause, self.folded[: m.start()])[-1][-12:] + m.group()
+                                                    + re.split(clause, self.folded[m.end():])[0][:8]) for m in asks)
 
     @cached_property
     def asks_figure(self) -> bool:
@@ -400,13 +424,15 @@ class Question:
 
     @cached_property
     def english_programmes(self) -> tuple[str, ...]:
-        """For an English question, the names in quotation marks it calls a programme (:data:`qa.words.ENGLISH_PROGRAMME_HEADS`
-        in the name or at most two words after it: "the 'Golden Acorn' scheme", "the "Blue Lantern" night-school
-        programme"), in lower case; empty for Chinese questions, whose quoted names :func:`names_in` reads."""
+        """For an English question, the names it calls a programme (:data:`qa.words.ENGLISH_PROGRAMME_HEADS`), in lower
+        case: in quotation marks, with the programme word in them or at most two words after them ("the 'Golden Acorn'
+        scheme", "the "Blue Lantern" night-school programme"), or capitalised words inside the sentence just before it
+        ("the Granite Swallow scheme"). Empty for Chinese questions, whose names :func:`names_in` reads."""
         if self.chinese:
             return ()
-        return tuple(name.lower() for name, head in _ENGLISH_QUOTED.findall(self.text)
-                     if head or any(w.lower() in ENGLISH_PROGRAMME_HEADS for w in name.split()))
+        quoted = [name for name, head in _ENGLISH_QUOTED.findall(self.text)
+                  if head or any(w.lower() in ENGLISH_PROGRAMME_HEADS for w in name.split())]
+        return tuple(dict.fromkeys(n.lower().strip() for n in quoted + _ENGLISH_CAPITALISED.findall(self.text)))
 
     @cached_property
     def english_thing_meanings(self) -> "list[Meaning]":

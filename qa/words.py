@@ -50,6 +50,10 @@ FIGURE_ASKED = re.compile(r"多少|几(?!乎)|\bhow (?:much|many)\b")
 #: 「数量」 (「花店数量」) (:attr:`qa.question.Question.counted`).
 MEASURE_WORDS = frozenset("个家座条项台辆所处名张套间部块只头艘架批面件本种类棵株户位场次")
 COUNT_WORDS = frozenset(("数量", "数目", "总数"))
+#: A question asking a rate or share (「覆盖率达到多少」, 「占比」, "what share"), which a percentage answers (:data:`PERCENT`).
+RATE_ASKED = re.compile(r"(?<![效频])率|占比|比例|比重|百分之|\b(?:rate|share|percentage|proportion)s?\b")
+#: A percentage in a quote: 「95%」, 「提高1.3个百分点」, 「百分之八十」, 「八成」.
+PERCENT = re.compile(r"[%％]|百分点|百分之|[一二三四五六七八九]成(?![本员果立为功])")
 #: A figure in a quote: a digit, or a Chinese numeral with its measure (「十项」, 「三万亩」).
 FIGURE = re.compile(r"\d|[零一二两三四五六七八九十百千万亿]+(?:个|项|家|条|所|座|成|倍|万|亿|千|百|亩|人|户|张|公里|吨)")
 
@@ -86,9 +90,11 @@ PROGRAMME_HEADS = ("计划", "工程", "行动", "项目", "品牌", "平台", "
                    "模式", "体系", "机制", "政策", "活动", "服务", "系统")
 #: The same in English, after a name in quotation marks: "the 'Golden Acorn' scheme", "the "Blue Lantern" night-school
 #: programme" (:attr:`qa.question.Question.english_programmes`).
-ENGLISH_PROGRAMME_HEADS = ("scheme", "schemes", "programme", "programmes", "program", "programs", "plan", "plans",
-                           "project", "projects", "initiative", "initiatives", "campaign", "campaigns", "fund", "funds",
-                           "action", "actions")
+#: After capitalised words without quotation marks only the nouns count ("the Granite Swallow scheme"): "does
+#: Heilongjiang plan to…" plans.
+ENGLISH_PROGRAMME_NOUNS = ("scheme", "schemes", "programme", "programmes", "program", "programs", "project", "projects",
+                           "initiative", "initiatives", "campaign", "campaigns")
+ENGLISH_PROGRAMME_HEADS = (*ENGLISH_PROGRAMME_NOUNS, "plan", "plans", "fund", "funds", "action", "actions")
 
 #: Words that give what follows as examples (:func:`qa.scope.for_example`): 「比如长城、大运河」.
 EXAMPLE_MARKERS = ("比如", "例如", "诸如", "譬如")

@@ -263,6 +263,26 @@ def test_a_quote_without_a_figure_does_not_answer_a_question_asking_for_one(retr
         assert not comparer.no_figure(comparer.read(question), plain), question
 
 
+def test_a_quote_without_a_percentage_does_not_answer_a_question_asking_a_rate(retriever):
+    """Asked only a rate or a share (「覆盖率…达到了多少」, 「有多大比例」, "what share"), a row whose answering sentences
+    give no percentage is "not mentioned": 「提供优质公办幼儿园学位11870个」 is no share of children in public
+    kindergartens (compare-23, tune for the fourteenth session's second round: 11 of its 30 preschool rows were
+    counts). A question that asks a count as well (「改了多少户厕，普及率到了多少」) is answered by either."""
+    from qa.answer import Hit
+    from qa.compare import Comparer
+
+    comparer = Comparer(retriever)
+    jilin = file_of(retriever, "吉林")
+    count = Hit("提供优质公办幼儿园学位11870个。", "一、2024年工作回顾", jilin, 1.0, ["提供优质公办幼儿园学位11870个。"], path=[])
+    share = Hit("普惠性幼儿园覆盖率达94.9%。", "一、2024年工作回顾", jilin, 1.0, ["普惠性幼儿园覆盖率达94.9%。"], path=[])
+    for question in ("2024年各地普惠性幼儿园覆盖率达到了多少？", "去年各地财政支出中有多大比例用于民生？",
+                     "What share of spending went to livelihoods?"):
+        q = comparer.read(question)
+        assert comparer.no_figure(q, count) and not comparer.no_figure(q, share), question
+    for question in ("各地改了多少户厕，卫生厕所普及率到了多少？", "各省今年的投资增长目标是多少？", "今年效率提高多少？"):
+        assert not comparer.no_figure(comparer.read(question), count), question
+
+
 def test_agreement_counts_what_the_answers_hold():
     from qa.compare import agreement
 

@@ -46,6 +46,12 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
      "河北 去年 专精特新“小巨人”企业又新增了多少？"),
     (["辽宁有哪些县上榜全国百强县？"], "四川呢，有多少个？", "上榜 百强县 四川，有多少个？"),
     (["甘肃去年人均地区生产总值达到多少？"], "换成重庆呢？", "重庆去年人均地区生产总值达到多少?"),
+    # untouched-26's follow-ups (tune since the fourteenth session): 「这」 with a measure word points back; an
+    # opener jieba cuts (换到 as 换 + 到) is no topic, and the conversation's place is replaced even where the earlier
+    # question did not say it; a place and only words saying what is asked (定, 多少) ask the earlier question of it
+    (["宁夏今年的人才资金要提高到多少？"], "这笔钱主要用来培育引进哪些人才？", "宁夏 今年 人才 资金 提高 到 这笔钱主要用来培育引进哪些人才？"),
+    (["青海今年要新增多少个普惠托位？", "养老方面，农村互助幸福院要改造多少个？"], "换到安徽呢？", "安徽 养老方面,农村互助幸福院要改造多少个?"),
+    (["河南今年公办园在园幼儿的比例要超过多少？"], "山东定的是多少？", "今年 公办 园在园 幼儿 比例 山东定的是多少？"),
     # the national report stands for a place: not the province asked before; carried on as a place is
     (["海南去年省控断面地表水优良率是多少？"], "国务院报告里全国的这个比例呢？", "去年 省控 断面 地表水 优良率 国务院报告里全国的这个比例？"),
     (["According to the national report, how fast did equipment purchase investment grow last year?"],

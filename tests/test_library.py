@@ -209,6 +209,13 @@ def test_refresh_embeds_only_that_file_again(copy, small_model):
     ("亨曼的网球打得怎么样？", set(), {"亨曼"}),  # a person (jieba's nr) of two ordinary characters stays a name
     # 「比如县中…」 is 比如 + 县中, not the county 比如县 jieba reads (compare-22, tune since the fourteenth session)
     ("哪些地方提到了县中的振兴，比如县中振兴计划？", set(), set()),
+    # a clause opening with a programme's name of nouns, unquoted (untouched-26, tune since the fourteenth session)
+    ("海螺计划什么时候启动？", set(), {"海螺计划"}),
+    ("雪鸮工程投入了多少资金？", set(), {"雪鸮工程"}),
+    ("今年计划新建多少家跆拳道馆？", set(), set()),  # 今年 is no noun: 计划 is "plans to"
+    # a county or district CC-CEDICT also reads as an ordinary word is none (untouched-26's 「重庆那边呢？」 was "none")
+    ("重庆今年要新建提升多少个口袋公园？", {"重庆"}, set()),
+    ("县中振兴计划覆盖了多少学校？", set(), set()),  # 振兴 is a verb: no name read, and none needed
 ])
 def test_names_in_questions(question, places, names):
     from qa.question import names_in
