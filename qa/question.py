@@ -25,7 +25,11 @@ from .keywords import segmenter, tokenize
 from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
-from .words import ENGLISH_MENTION, ENGLISH_MENTION_FRAME, COUNT_WORDS, ENGLISH_PROGRAMME_HEADS, ENGLISH_PROGRAMME_NOUNS, EXAMPLE_MARKERS, FIGURE_ASKED, MEANING, MEASURE_WORDS, MENTION, MENTION_FRAME, NATIONAL, OPENING, PART, PART_LEAD, PROGRAMME_HEADS, RATE_ASKED
+from .words import (
+    AMOUNT_ASKED, COUNT_WORDS, ENGLISH_MENTION, ENGLISH_MENTION_FRAME, ENGLISH_PROGRAMME_HEADS, ENGLISH_PROGRAMME_NOUNS, EXAMPLE_MARKERS, FIGURE_ASKED,
+    MEANING, MEASURE_WORDS, MENTION, MENTION_FRAME, NATIONAL, OPENING, PART, PART_LEAD,
+    PROGRAMME_HEADS, RATE_ASKED,
+)
 
 if TYPE_CHECKING:
     from .bilingual import Glossary, Meaning
@@ -391,7 +395,7 @@ class Question:
     @cached_property
     def asks_rate(self) -> bool:
         """Whether it asks a rate or a share (:data:`qa.words.RATE_ASKED`): 「普惠性幼儿园覆盖率达到了多少」, "What share …"."""
-        asks = list(re.finditer(r"多少|多大|多高|几(?!乎)|\bwhat\b|\bhow (?:much|many)\b", self.folded))
+        asks = list(AMOUNT_ASKED.finditer(self.folded))
         # every figure it asks is a rate: 「改了多少户厕，普及率到了多少」 asks a count too
         clause = r"[，,；;。？?]"
         return bool(asks) and all(RATE_ASKED.search(re.split(clause, self.folded[: m.start()])[-1][-12:] + m.group()

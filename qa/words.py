@@ -52,6 +52,8 @@ MEASURE_WORDS = frozenset("个家座条项台辆所处名张套间部块只头�
 COUNT_WORDS = frozenset(("数量", "数目", "总数"))
 #: A question asking a rate or share (「覆盖率达到多少」, 「占比」, "what share"), which a percentage answers (:data:`PERCENT`).
 RATE_ASKED = re.compile(r"(?<![效频])率|占比|比例|比重|百分之|\b(?:rate|share|percentage|proportion)s?\b")
+#: Where a question asks a figure or a share, for :data:`RATE_ASKED` to be read around: 「多少」, 「多大」, "what".
+AMOUNT_ASKED = re.compile(FIGURE_ASKED.pattern + r"|多大|多高|\bwhat\b")
 #: A percentage in a quote: 「95%」, 「提高1.3个百分点」, 「百分之八十」, 「八成」.
 PERCENT = re.compile(r"[%％]|百分点|百分之|[一二三四五六七八九]成(?![本员果立为功])")
 #: A figure in a quote: a digit, or a Chinese numeral with its measure (「十项」, 「三万亩」).

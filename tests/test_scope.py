@@ -546,7 +546,9 @@ def test_a_place_an_english_question_spells_in_pinyin_is_the_contexts_when_it_wr
 def test_the_plan_answers_a_question_jieba_cuts_a_name_out_of(plan_alone):
     """「和平」 of 「小粒和平贝母」 is 和 + 平贝母 (the plan's 平貝母), no name the plan lacks."""
     r = plan_alone
-    for question, unknown in [("在小粒黄豆和平贝母方面有什么举措？", []), ("满意度是多少？", []), ("东京的平贝母产量是多少？", ["东京"]),
+    # 满意度, which jieba tags a name, is none («满意度是多少？» is unknown since the fourteenth session, as a figure of a
+    # thing the plan never names: test_a_figure_of_a_thing_the_library_never_names_is_in_no_quote)
+    for question, unknown in [("在小粒黄豆和平贝母方面有什么举措？", []), ("满意度怎么样？", []), ("东京的平贝母产量是多少？", ["东京"]),
                               ("What stage is the Dashihe molybdenum project at?", []),
                               ("What stage is the Tesla molybdenum project at?", ["tesla"])]:
         q = r.parse(question)
