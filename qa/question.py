@@ -381,15 +381,18 @@ class Question:
                     word = words[j][0]
                     # a measure word jieba glued on (「多少场戏」 as 场戏) is none of the thing
                     return word[1:] if j == i + 1 and word[0] in MEASURE_WORDS else word
-            ends = i + 1
-            while ends < len(words) and (words[ends][0] in MEASURE_WORDS or words[ends][1] in ("q", "m")):
-                ends += 1  # its measure or unit: 「有多少家」, 「有多少公里」, 「有多少万亩」
-            if word in COUNT_WORDS or (word in ("多少", "几") and (ends == len(words) or not has_cjk(words[ends][0]))):
-                k = i - 1  # 「保龄球馆有多少家？」, 「总长度有多少公里？」, 「花店数量」; not 「要新建多少个蹦床公园」
-                while k >= 0 and words[k][0] in {"有", "是", "的", "一共", "共", "要"} | COUNT_WORDS:
-                    k -= 1
-                if noun(k):
-                    return words[k][0]
+                ends = i + 1
+                while ends < len(words) and (words[ends][0] in MEASURE_WORDS or words[ends][1] in ("q", "m")):
+                    ends += 1  # its measure or unit: 「有多少家」, 「有多少公里」, 「有多少万亩」
+                if ends < len(words) and has_cjk(words[ends][0]):
+                    continue  # more follows: 「要新建多少个蹦床公园」 is no 「新建有多少」
+            elif word not in COUNT_WORDS:
+                continue
+            k = i - 1  # before it: 「保龄球馆有多少家？」, 「总长度有多少公里？」, 「花店数量」
+            while k >= 0 and words[k][0] in {"有", "是", "的", "一共", "共", "要"} | COUNT_WORDS:
+                k -= 1
+            if noun(k):
+                return words[k][0]
         return ""
 
     @cached_property

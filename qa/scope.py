@@ -242,8 +242,8 @@ class Scope:
         thing = question.english_thing_meanings
         if thing and all(m.dictionary and not any(map(self.writes, m.dictionary)) for m in thing):
             missing.append(" ".join(w for w in question.english_thing.lower().split() if w not in ENGLISH_STOPWORDS))
-        # A figure of a thing the library never names (「今年要新增多少个修鞋摊？」) is in no quote. Named in part counts:
-        # 就业人数 is 就业 and 人数.
+        # A figure of a thing the library never names (「今年要新增多少个修鞋摊？」: 修鞋) is in no quote. Named in part counts:
+        # 就业人数 is 就业 and 人数. A word jieba does not divide (花店) gives no parts to miss, and is left alone.
         counted = question.counted
         if len(counted) > 1 and not self.library_uses(counted) and not all(map(self.writes, word_parts(counted))):
             missing.append(counted)

@@ -90,12 +90,11 @@ ENGLISH_MENTION_FRAME = frozenset(
 #: (「“萤火计划”」, 「“星河千村”计划」) is a name; one without (「“两只翅膀”」, 「更“聪明”」) may be the asker's own words.
 PROGRAMME_HEADS = ("计划", "工程", "行动", "项目", "品牌", "平台", "基金", "驿站", "中心", "园区", "基地", "专项", "战略",
                    "模式", "体系", "机制", "政策", "活动", "服务", "系统")
-#: The same in English, after a name in quotation marks: "the 'Golden Acorn' scheme", "the "Blue Lantern" night-school
-#: programme" (:attr:`qa.question.Question.english_programmes`).
-#: After capitalised words without quotation marks only the nouns count ("the Granite Swallow scheme"): "does
-#: Heilongjiang plan to…" plans.
+#: The same in English (:attr:`qa.question.Question.english_programmes`). After capitalised words without quotation
+#: marks only these nouns count ("the Granite Swallow scheme"): "does Heilongjiang plan to…" plans.
 ENGLISH_PROGRAMME_NOUNS = ("scheme", "schemes", "programme", "programmes", "program", "programs", "project", "projects",
                            "initiative", "initiatives", "campaign", "campaigns")
+#: After a name in quotation marks, any of these: "the 'Golden Acorn' scheme", "the "Blue Lantern" night-school programme".
 ENGLISH_PROGRAMME_HEADS = (*ENGLISH_PROGRAMME_NOUNS, "plan", "plans", "fund", "funds", "action", "actions")
 
 #: Words that give what follows as examples (:func:`qa.scope.for_example`): 「比如长城、大运河」.
