@@ -27,13 +27,14 @@ reads them to make a choice. ``../compare-18/`` (written at the end of the eleve
 at its end) is tune since the thirteenth (its misses were read), and ``../compare-21/`` (written at the start of the
 thirteenth) judges. ``../compare-22/`` (written at its end) is tune since the fourteenth (its misses were read);
 ``../compare-23/`` (written at the start of the fourteenth, 2026-12-07) judged its first round and is tune for its
-second, which ``../compare-24/`` (written between the two) judges.
+second, which ``../compare-24/`` (written between the two) judged; it is tune since the fifteenth (its misses were
+read), which ``../compare-25/`` (written at the fifteenth's start, before any of its rules was committed) judges.
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
 medians.
 
-    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-24] [--rounds 3]
+    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-25] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -138,7 +139,7 @@ def fmt(x: float | None) -> str:
 
 #: The labelled sets by name: each untouched when written; see the module's docstring for which are tune since.
 SETS = {"tune": SET / "compare-tune.jsonl", "untouched": SET / "compare-untouched.jsonl",
-        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 25)}}
+        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 26)}}
 
 
 def main() -> None:
