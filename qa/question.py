@@ -27,7 +27,7 @@ from .scope import question_year
 from .text import fold_script, has_cjk
 from .words import (
     AMOUNT_ASKED, COUNT_WORDS, ENGLISH_MENTION, ENGLISH_MENTION_FRAME, ENGLISH_PROGRAMME_HEADS, ENGLISH_PROGRAMME_NOUNS, EXAMPLE_MARKERS, FIGURE_ASKED,
-    MEANING, MEASURE_WORDS, MENTION, MENTION_FRAME, NATIONAL, OPENING, PART, PART_LEAD,
+    HOW_MANY, MEANING, MEASURE_WORDS, MENTION, MENTION_FRAME, NATIONAL, OPENING, PART, PART_LEAD,
     PROGRAMME_HEADS, RATE_ASKED,
 )
 
@@ -358,11 +358,14 @@ class Question:
     def counted(self) -> str:
         """For a Chinese question asking a figure, what it is a figure of: the last noun of the nouns after 「多少」 or 「几」
         and a measure word that end the clause (修鞋摊 of 「今年要新增多少个修鞋摊？」), or before 「有多少」 or 「数量」 (花店
-        of 「花店数量」). Empty when it asks none or the words there are no nouns."""
+        of 「花店数量」; 舞蹈室 of 「多少家舞蹈室」, whose last noun is one character). Empty when it asks none, the words
+        there are no nouns, or they name two things (「哪几座山和湖」)."""
         if not self.chinese or not self.asks_figure:
             return ""
         segmenter()
         import jieba.posseg
+
+        from .bilingual import joined_words
 
         words = [(w.word, w.flag) for w in jieba.posseg.cut(self.folded)]
 
@@ -370,17 +373,22 @@ class Question:
             return 0 <= i < len(words) and words[i][1].startswith(("n", "vn")) and has_cjk(words[i][0])
 
         for i, (word, _) in enumerate(words):
-            if word in ("多少", "几"):
-                j = i + 1 + (i + 1 < len(words) and words[i + 1][0] in MEASURE_WORDS)
+            if HOW_MANY.fullmatch(word):  # 「多少」, 「几」, or jieba's 几家 with its measure word
+                bare = word in ("多少", "几")
+                j = i + 1 + (bare and i + 1 < len(words) and words[i + 1][0] in MEASURE_WORDS)
                 j += j < len(words) and words[j][0] == "的"  # 「多少平方米的屋顶花园」
                 if noun(j):
+                    first = j
                     while noun(j + 1):
                         j += 1
-                    if j + 1 < len(words) and has_cjk(words[j + 1][0]) and words[j + 1][0] not in "呢吗了啊":
-                        return ""  # the nouns go on into more words (「多少个寒暑假托管班」): their last noun is no head
-                    word = words[j][0]
+                    if j + 1 < len(words) and re.match(r"\w", words[j + 1][0]) and words[j + 1][0] not in "呢吗了啊":
+                        return ""  # the nouns go on (「多少个寒暑假托管班」, 「多少个投资5000万元以上的项目」): their last is no head
+                    start = j - 1 if len(words[j][0]) == 1 and j > first else j  # 舞蹈 + 室: one character ends a word
+                    word = "".join(w for w, _ in words[start : j + 1])
+                    if joined_words(word):
+                        return ""  # two things: 「哪几座山和湖」
                     # a measure word jieba glued on (「多少场戏」 as 场戏) is none of the thing
-                    return word[1:] if j == i + 1 and word[0] in MEASURE_WORDS else word
+                    return word[1:] if bare and start == i + 1 and word[0] in MEASURE_WORDS else word
                 ends = i + 1
                 while ends < len(words) and (words[ends][0] in MEASURE_WORDS or words[ends][1] in ("q", "m")):
                     ends += 1  # its measure or unit: 「有多少家」, 「有多少公里」, 「有多少万亩」

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .index import UNIT_PARAGRAPH
-from .bilingual import phrases_around
+from .bilingual import phrases_around, synonyms
 from .keywords import tokenize, word_parts
 from .places import romanized_in, written_short
 from .split import Paragraph, glossary_terms, is_glossary
 from .text import fold_script, has_cjk
-from .words import ENGLISH_STOPWORDS, EXAMPLE_MARKERS, LAST_YEAR, STOPWORDS, THIS_YEAR
+from .words import COUNTS_THINGS, ENGLISH_STOPWORDS, EXAMPLE_MARKERS, LAST_YEAR, STOPWORDS, THIS_YEAR
 
 if TYPE_CHECKING:
     from .question import Lexicon, Question
@@ -242,10 +242,14 @@ class Scope:
         thing = question.english_thing_meanings
         if thing and all(m.dictionary and not any(map(self.writes, m.dictionary)) for m in thing):
             missing.append(" ".join(w for w in question.english_thing.lower().split() if w not in ENGLISH_STOPWORDS))
-        # A figure of a thing the library never names (「今年要新增多少个修鞋摊？」: 修鞋) is in no quote. Named in part counts:
-        # 就业人数 is 就业 and 人数. A word jieba does not divide (花店) gives no parts to miss, and is left alone.
+        # A figure of a thing the library never names (「今年要新增多少个修鞋摊？」: 修鞋) is in no quote. Named in part counts
+        # (就业人数 is 就业 and 人数). A word jieba does not divide is unknown only when things are counted (「多少家花店」) and
+        # the library writes no other word for it (马铃薯 for 土豆): an amount's word (「平贝母产量是多少」) may go unsaid.
         counted = question.counted
-        if len(counted) > 1 and not self.library_uses(counted) and not all(map(self.writes, word_parts(counted))):
+        parts = word_parts(counted)
+        if len(counted) > 1 and not self.library_uses(counted) and not self.writes(counted) and (
+                not all(map(self.writes, parts)) if parts else COUNTS_THINGS.search(question.folded)
+                and not any(map(self.writes, synonyms(counted)))):
             missing.append(counted)
         # An English programme in quotation marks ("the 'Golden Acorn' scheme"): a word of its name whose Chinese words
         # (two characters or more) the library never writes (acorn 橡子, 橡实) is no programme of the library's.

@@ -31,11 +31,12 @@ ENGLISH_STOPWORDS = frozenset(
 
 # ---- Follow-ups (:mod:`qa.conversation`).
 #: Words that open or close an ellipsis, in folded script.
-OPENERS = ("如果是", "换成", "换作", "换到", "轮到", "要是", "那么", "那", "还有", "另外", "and what about", "and how about",
-           "what about", "how about", "and")
+OPENERS = ("同样的问题", "如果是", "换成", "换作", "换到", "轮到", "要是", "那么", "那", "还有", "另外", "and what about",
+           "and how about", "the same question for", "same question for", "the same for", "same for", "what about", "how about",
+           "and")
 CLOSER = "呢"
 #: Pronouns and words that point back.
-PRONOUNS = frozenset("它 它们 其 其中 这些 那些 该 此 为此 上述 这个 那个 它的 他们 那里 那边 那儿 当地 该省 "
+PRONOUNS = frozenset("它 它们 其 其中 这 这些 那些 该 此 为此 上述 这个 那个 它的 他们 那里 那边 那儿 当地 该省 "
                      "its it this that these those they their them".split())
 #: Pointing words that stand for things, not for what was done: after 「其中」 the earlier question's
 #: verbs and adverbs (发行, 已, 入选) are not carried, only what they were about (国债, 制造业 集群).
@@ -50,6 +51,11 @@ FIGURE_ASKED = re.compile(r"多少|几(?!乎)|\bhow (?:much|many)\b")
 #: 「数量」 (「花店数量」) (:attr:`qa.question.Question.counted`).
 MEASURE_WORDS = frozenset("个家座条项台辆所处名张套间部块只头艘架批面件本种类棵株户位场次")
 COUNT_WORDS = frozenset(("数量", "数目", "总数"))
+#: A word asking a count, with its measure word or without: 「多少」, 「几家」, 「多少个」 (jieba keeps some as one word).
+HOW_MANY = re.compile(f"(?:几|多少)[{''.join(sorted(MEASURE_WORDS))}]?")
+#: A question counting things, not measuring an amount: a measure word after 「多少」 or 「几」 (「多少家花店」, 「花店有几家」),
+#: or 「数量」 (not 「产量是多少」).
+COUNTS_THINGS = re.compile(f"(?:几|多少)[{''.join(sorted(MEASURE_WORDS))}]|{'|'.join(sorted(COUNT_WORDS))}")
 #: A question asking a rate or share (「覆盖率达到多少」, 「占比」, "what share"), which a percentage answers (:data:`PERCENT`).
 RATE_ASKED = re.compile(r"(?<![效频])率|占比|比例|比重|百分之|\b(?:rate|share|percentage|proportion)s?\b")
 #: Where a question asks a figure or a share, for :data:`RATE_ASKED` to be read around: 「多少」, 「多大」, "what".

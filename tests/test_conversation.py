@@ -23,13 +23,13 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     # in English: the library's places by their pinyin, the words that say what is asked
     (["Which pumped-storage projects will Dunhua start building this year?"],
      "What about the Jiaze zero-carbon energy storage industrial park?",
-     "Dunhua this year the Jiaze zero-carbon energy storage industrial park?"),
+     "Dunhua this year. the Jiaze zero-carbon energy storage industrial park?"),
     (["What is Dunhua's trade target?"], "What about Chengdu?", "What is Chengdu's trade target?"),
     (["What is China's 2025 target for the surveyed urban unemployment rate?"], "And for new urban jobs?",
-     "2025 target rate for new urban jobs?"),
+     "2025 target rate. for new urban jobs?"),
     # what is asked of another term: what it means
     (["云南报告里的“编外校长”是什么意思？"], "“编外院长”呢？", "云南 报告 “编外院长”是什么意思？"),
-    (["What does EFlops mean in Sichuan's report?"], "And 7nm?", "Sichuan 7nm meaning?"),
+    (["What does EFlops mean in Sichuan's report?"], "And 7nm?", "Sichuan. 7nm meaning?"),
     # a chain: each turn read with the one before as it was read
     (["福建2025年地区生产总值增长目标是多少？", "粮食产量呢？"], "那四川呢？", "四川 2025年 目标 粮食产量?"),
     # general words are carried where they end a phrase (收入), not where they narrow the next word (地方, 一般)
@@ -55,23 +55,23 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     # the national report stands for a place: not the province asked before; carried on as a place is
     (["海南去年省控断面地表水优良率是多少？"], "国务院报告里全国的这个比例呢？", "去年 省控 断面 地表水 优良率 国务院报告里全国的这个比例？"),
     (["According to the national report, how fast did equipment purchase investment grow last year?"],
-     "And retail sales of household appliances?", "national report last year retail sales of household appliances?"),
+     "And retail sales of household appliances?", "national report last year. retail sales of household appliances?"),
     # a one-character word (定) is not carried, and does not hide the word before it (目标) from ending the phrase
     (["2025年国内生产总值增长目标定的多少？"], "CPI呢", "2025年 目标 CPI（居民消费价格）"),
     # 「那里」 is a pointing word, not the opener 「那」 before 「里…」; "the province" points back as "there" does
     (["湖北去年粮食总产是多少？"], "那里今年的经济增长目标定了多少？", "湖北 粮食 总产 那里今年的经济增长目标定了多少？"),
     (["What was Sichuan's GDP in 2024?"], "How many advanced manufacturing clusters does the province have?",
-     "Sichuan 2024 gdp How many advanced manufacturing clusters does the province have?"),
+     "Sichuan 2024 gdp. How many advanced manufacturing clusters does the province have?"),
     # "there" points at the place, unless it is the existential one
     (["What is Chongqing's new land-sea corridor?"], "How many trains ran there last year?",
-     "Chongqing new land sea corridor How many trains ran there last year?"),
+     "Chongqing new land sea corridor. How many trains ran there last year?"),
     # a pronoun: the earlier topic is what it points at
     (["河南今年汽车产量目标是多少？"], "其中新能源汽车要达到多少？", "河南 今年 汽车产量 目标 其中新能源汽车要达到多少？"),
     # 「那里面」 points back though jieba cuts it 那 + 里面; "this year" says when, not what about
     (["天津的天开高教科创园去年发展得怎么样？"], "那里面现在注册了多少家科技型企业？",
      "天津 去年 天开 高教 科创园 发展 那里面现在注册了多少家科技型企业？"),
     (["How many tourists did Xinjiang receive in 2024?"], "And what's the target for this year?",
-     "Xinjiang tourists receive what's the target for this year?"),
+     "Xinjiang tourists receive. what's the target for this year?"),
     # 「它」 points back though jieba glues it to the next word (「它运」)
     (["中老铁路累计运了多少旅客？"], "它运的货有多少？", "中老 铁路 累计 运了 旅客 它运的货有多少？"),
     # 「其中」 points at things: the earlier question's verbs and adverbs stay behind; 「为此」 at what was done
@@ -81,6 +81,16 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     (["海南自贸港计划什么时候封关运作？"], "为此今年要做哪些压力测试？", "海南 自贸港 计划 时候 封关 运作 为此今年要做哪些压力测试？"),
     (["敦化有哪些国家级农业产业化龙头企业？"], "除了这些，还有哪些重点涉农企业？",
      "敦化 国家级 农业 产业化 龙头企业 除了这些，还有哪些重点涉农企业？"),
+    # 「这」 alone points back (「这说明了什么？」); a place with a word asking a count (几家) asks the earlier question of it;
+    # "Same question for …" opens an ellipsis; an English question stays a sentence after the words carried ("After it")
+    (["山西哪家企业获评“灯塔工厂”？"], "这说明了什么？", "山西 哪家 企业 获评 灯塔 工厂 这说明了什么？"),
+    (["浙江的全国重点实验室累计有多少家？"], "天津现在有几家？", "实验室 累计 天津现在有几家？"),
+    (["How many gold medals did Hubei's athletes win?"], "Same question for Hebei.", "How many gold medals did Hebei's athletes win?"),
+    (["Which Beijing site was inscribed on the World Heritage List?"], "After it, how many sites does the city have?",
+     "Beijing site inscribed world heritage list. After it, how many sites does the city have?"),
+    # opening with the whole country (then a time or 的) names the national report as a place; 全国重点实验室 is a thing
+    (["敦化今年外贸进出口总额目标是多少？"], "那全国今年的城镇调查失业率目标是多少？", None),
+    (["山东去年新增了多少国家级领军人才？"], "全国重点实验室呢？", "山东 去年 人才 全国重点实验室？"),
     # standing alone: read as asked
     (["2025年赤字率拟按多少安排？"], "敦化的外贸目标是多少？", None),
     (["What is the 2025 deficit ratio?"], "Which railway section will Tibet start building this year?", None),
