@@ -91,10 +91,8 @@ def _lemmas(word: str) -> list[str]:
 
 
 def _inflected(word: str) -> list[str]:
-    """``word`` and the forms it may come from by its ending (:func:`_lemmas`); a possessive's word ("year's" → "year")."""
+    """``word`` and the forms it may come from by its ending (:func:`_lemmas`)."""
     forms = [word]
-    if word.endswith("'s"):
-        forms.append(word[:-2])
     if word.endswith("ies"):
         forms.append(word[:-3] + "y")
     if word.endswith("es"):
@@ -121,11 +119,12 @@ def _spellings(key: str) -> list[str]:
 
 def _phrase_forms(words: list[str]) -> list[str]:
     """The forms a question's phrase is looked up by: as written; its words by their lemmas ("imports and exports" as
-    "import and export"); its last word plural ("fixed-asset" as the dictionary's "fixed assets"); two words closed
+    "import and export"), a possessive as its word ("last year's" as "last year"); its last word plural ("fixed-asset" as the dictionary's "fixed assets"); two words closed
     ("night-time" as "nighttime")."""
     from itertools import product
 
-    forms = [" ".join(ws) for ws in product(*map(_lemmas, words))]
+    # a possessive inside a phrase is its word: "last year's" is "last year" (alone, "country's" stays as written)
+    forms = [" ".join(ws) for ws in product(*(_lemmas(w) + (_lemmas(w[:-2]) if w.endswith("'s") else []) for w in words))]
     forms += [f + "s" for f in forms]  # the dictionary's plural of the last word ("fixed assets")
     if len(words) == 2:
         forms += ["".join(words)]
