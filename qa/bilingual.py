@@ -119,11 +119,11 @@ def _spellings(key: str) -> list[str]:
 
 def _phrase_forms(words: list[str]) -> list[str]:
     """The forms a question's phrase is looked up by: as written; its words by their lemmas ("imports and exports" as
-    "import and export"), a possessive as its word ("last year's" as "last year"); its last word plural ("fixed-asset" as the dictionary's "fixed assets"); two words closed
-    ("night-time" as "nighttime")."""
+    "import and export"), a possessive as its word ("last year's" as "last year"; alone, "country's" stays as written);
+    its last word plural ("fixed-asset" as the dictionary's "fixed assets"); two words closed ("night-time" as
+    "nighttime")."""
     from itertools import product
 
-    # a possessive inside a phrase is its word: "last year's" is "last year" (alone, "country's" stays as written)
     forms = [" ".join(ws) for ws in product(*(_lemmas(w) + (_lemmas(w[:-2]) if w.endswith("'s") else []) for w in words))]
     forms += [f + "s" for f in forms]  # the dictionary's plural of the last word ("fixed assets")
     if len(words) == 2:

@@ -246,11 +246,12 @@ class Scope:
         # (就业人数 is 就业 and 人数). A word jieba does not divide is unknown only when things are counted (「多少家花店」) and
         # the library writes no other word for it (马铃薯 for 土豆): an amount's word (「平贝母产量是多少」) may go unsaid.
         counted = question.counted
-        parts = word_parts(counted)
-        if len(counted) > 1 and not self.library_uses(counted) and not self.writes(counted) and (
-                not all(map(self.writes, parts)) if parts else COUNTS_THINGS.search(question.folded)
-                and not any(map(self.writes, synonyms(counted)))):
-            missing.append(counted)
+        if len(counted) > 1 and not self.library_uses(counted) and not self.writes(counted):
+            parts = word_parts(counted)
+            named = (all(map(self.writes, parts)) if parts
+                     else not COUNTS_THINGS.search(question.folded) or any(map(self.writes, synonyms(counted))))
+            if not named:
+                missing.append(counted)
         # An English programme in quotation marks ("the 'Golden Acorn' scheme"): a word of its name whose Chinese words
         # (two characters or more) the library never writes (acorn 橡子, 橡实) is no programme of the library's.
         glossary = question.lexicon.glossary

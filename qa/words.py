@@ -52,10 +52,11 @@ FIGURE_ASKED = re.compile(r"多少|几(?!乎)|\bhow (?:much|many)\b")
 MEASURE_WORDS = frozenset("个家座条项台辆所处名张套间部块只头艘架批面件本种类棵株户位场次")
 COUNT_WORDS = frozenset(("数量", "数目", "总数"))
 #: A word asking a count, with its measure word or without: 「多少」, 「几家」, 「多少个」 (jieba keeps some as one word).
-HOW_MANY = re.compile(f"(?:几|多少)[{''.join(sorted(MEASURE_WORDS))}]?")
+_MEASURE = "".join(sorted(MEASURE_WORDS))
+HOW_MANY = re.compile(f"(?:几|多少)[{_MEASURE}]?")
 #: A question counting things, not measuring an amount: a measure word after 「多少」 or 「几」 (「多少家花店」, 「花店有几家」),
 #: or 「数量」 (not 「产量是多少」).
-COUNTS_THINGS = re.compile(f"(?:几|多少)[{''.join(sorted(MEASURE_WORDS))}]|{'|'.join(sorted(COUNT_WORDS))}")
+COUNTS_THINGS = re.compile(f"(?:几|多少)[{_MEASURE}]|{'|'.join(sorted(COUNT_WORDS))}")
 #: A question asking a rate or share (「覆盖率达到多少」, 「占比」, "what share"), which a percentage answers (:data:`PERCENT`).
 RATE_ASKED = re.compile(r"(?<![效频])率|占比|比例|比重|百分之|\b(?:rate|share|percentage|proportion)s?\b")
 #: Where a question asks a figure or a share, for :data:`RATE_ASKED` to be read around: 「多少」, 「多大」, "what".
