@@ -28,7 +28,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from .keywords import salience, segmenter, tokenize
+from .keywords import pos_tags, salience, segmenter, tokenize
 from .places import NATIONAL_REPORT, PROVINCES, english_place
 from .question import Lexicon, Question
 from .text import has_cjk
@@ -204,12 +204,9 @@ def _heads(question: Question, topic: list[str]) -> list[str]:
 
 def _things(question: Question, topic: list[str]) -> list[str]:
     """The words of ``topic`` that name things, not actions or manner: those jieba's tagger calls neither verbs nor adverbs."""
-    import jieba.posseg
-
-    segmenter()
     tags = {}
-    for w in jieba.posseg.cut(question.folded):
-        tags.setdefault(w.word, w.flag)
+    for word, flag in pos_tags(question.folded):
+        tags.setdefault(word, flag)
     return [t for t in topic if not tags.get(t, "n").startswith(("v", "d"))]
 
 

@@ -23,6 +23,16 @@ def segmenter():
     return jieba
 
 
+@functools.lru_cache(maxsize=8192)
+def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words of ``text`` with their part-of-speech tags (n, v, ns, nr…), cut once per text: a question's are read
+    for its names, for what it counts, and again when a follow-up leans on it."""
+    segmenter()
+    import jieba.posseg
+
+    return tuple((w.word, w.flag) for w in jieba.posseg.cut(text))
+
+
 def tokenize(text: str) -> list[str]:
     """Keyword tokens: script-folded, jieba-segmented, stopwords and punctuation out."""
     folded = fold_script(text)

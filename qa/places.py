@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Collection
 from functools import lru_cache
 
-from .keywords import segmenter
+from .keywords import pos_tags, segmenter
 from .text import fold_script, has_cjk
 
 #: Provincial-level names, short forms, with the English names questions use.
@@ -120,11 +120,8 @@ def _abbreviated(word: str) -> bool:
 
 def is_place(word: str) -> bool:
     """Whether jieba reads ``word`` as one place name."""
-    segmenter()
-    import jieba.posseg
-
-    tagged = list(jieba.posseg.cut(word))
-    return len(tagged) == 1 and tagged[0].flag == "ns"
+    tagged = pos_tags(word)
+    return len(tagged) == 1 and tagged[0][1] == "ns"
 
 
 def find_names(names: set[str], text: str) -> Counter:

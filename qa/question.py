@@ -21,7 +21,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from .errors import QueryError
-from .keywords import segmenter, tokenize
+from .keywords import pos_tags, tokenize
 from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
@@ -119,41 +119,38 @@ def names_in(question: str) -> tuple[frozenset[str], frozenset[str]]:
         from .bilingual import english_names
 
         return frozenset(places), frozenset(english_names(question))
-    segmenter()
-    import jieba.posseg
-
     from .bilingual import can_be_name, foreign_capital, joined_words, minor_place, ordinary_word
 
     folded = fold_script(question)
     names = {t for t, after in _QUOTED.findall(folded) if has_cjk(t) and any(h in t + after for h in PROGRAMME_HEADS)}
     # a clause that opens with a programme's name, unquoted, of nouns: 「海螺计划什么时候启动？」 (not 「今年计划…」)
     names |= {m.group(1) + m.group(2) for m in _OPENING_PROGRAMME.finditer(folded)
-              if all(w.flag.startswith(_NOUN_TAGS) for w in jieba.posseg.cut(m.group(1)))}
-    for w in jieba.posseg.cut(folded):
-        if w.word in NATIONAL or len(w.word) < 2 or not has_cjk(w.word):
+              if all(flag.startswith(_NOUN_TAGS) for _, flag in pos_tags(m.group(1)))}
+    for word, flag in pos_tags(folded):
+        if word in NATIONAL or len(word) < 2 or not has_cjk(word):
             continue
-        tagged = w.flag.startswith(_NAME_TAGS)
-        place = w.flag == "ns" or (not tagged and foreign_capital(w.word))  # 「基多」, which jieba reads as an adverb
+        tagged = flag.startswith(_NAME_TAGS)
+        place = flag == "ns" or (not tagged and foreign_capital(word))  # 「基多」, which jieba reads as an adverb
         named = tagged or place
-        if named and w.word.startswith(EXAMPLE_MARKERS):
+        if named and word.startswith(EXAMPLE_MARKERS):
             continue  # 「比如县中振兴计划」 is 比如 + 县中…, not the county 比如县
-        if named and ordinary_word(w.word):
+        if named and ordinary_word(word):
             continue  # jieba's tag on a common word (满意度) or on a piece it cut (和平 of 和平贝母)
-        if w.flag == "ns" and minor_place(w.word):
+        if flag == "ns" and minor_place(word):
             continue  # 「要新建提升多少个口袋公园」: 新建 builds, though a county of Nanchang is called so
-        if w.flag == "ns" and joined_words(w.word):
+        if flag == "ns" and joined_words(word):
             continue  # two words joined by 和: 「山和湖」
-        if w.flag == "nr" and len(w.word) == 2 and not can_be_name(w.word[0]):
+        if flag == "nr" and len(word) == 2 and not can_be_name(word[0]):
             continue  # a person's name starts with a surname: not 「迎客」 of 「开门迎客」
-        if w.flag == "nz" and len(w.word) == 2 and all(map(ordinary_word, w.word)):
+        if flag == "nz" and len(word) == 2 and all(map(ordinary_word, word)):
             continue  # jieba's "other name" of two characters CC-CEDICT reads only as ordinary words: 「换灯」
-        if named and len(w.word) > 2 and w.word[-1] == "人" and (w.word[:-1] in PROVINCES or is_place(w.word[:-1])):
-            places.add(place_name(w.word[:-1]))  # a name for its people: 「四川人」 is about Sichuan (「外国人」 is no name)
+        if named and len(word) > 2 and word[-1] == "人" and (word[:-1] in PROVINCES or is_place(word[:-1])):
+            places.add(place_name(word[:-1]))  # a name for its people: 「四川人」 is about Sichuan (「外国人」 is no name)
             continue
         if place:
-            places.add(place_name(w.word))
+            places.add(place_name(word))
         elif tagged:
-            names.add(w.word)
+            names.add(word)
     return frozenset(places), frozenset(names)
 
 
@@ -362,12 +359,9 @@ class Question:
         there are no nouns, or they name two things (「哪几座山和湖」)."""
         if not self.chinese or not self.asks_figure:
             return ""
-        segmenter()
-        import jieba.posseg
-
         from .bilingual import joined_words
 
-        words = [(w.word, w.flag) for w in jieba.posseg.cut(self.folded)]
+        words = pos_tags(self.folded)
 
         def noun(i: int) -> bool:
             return 0 <= i < len(words) and words[i][1].startswith(("n", "vn")) and has_cjk(words[i][0])

@@ -51,8 +51,8 @@ FIGURE_ASKED = re.compile(r"多少|几(?!乎)|\bhow (?:much|many)\b")
 #: 「数量」 (「花店数量」) (:attr:`qa.question.Question.counted`).
 MEASURE_WORDS = frozenset("个家座条项台辆所处名张套间部块只头艘架批面件本种类棵株户位场次")
 COUNT_WORDS = frozenset(("数量", "数目", "总数"))
-#: A word asking a count, with its measure word or without: 「多少」, 「几家」, 「多少个」 (jieba keeps some as one word).
 _MEASURE = "".join(sorted(MEASURE_WORDS))
+#: A word asking a count, with its measure word or without: 「多少」, 「几家」, 「多少个」 (jieba keeps some as one word).
 HOW_MANY = re.compile(f"(?:几|多少)[{_MEASURE}]?")
 #: A question counting things, not measuring an amount: a measure word after 「多少」 or 「几」 (「多少家花店」, 「花店有几家」),
 #: or 「数量」 (not 「产量是多少」).
