@@ -81,12 +81,15 @@ HELD_OUT = [
     # written the same way during the fourteenth session, after its first round and before its second; tune since the
     # fifteenth read its misses (40)
     ("twenty-seventh untouched", ROOT / "benchmarks" / "questions" / "untouched-27" / "conversations.jsonl"),
-    # written the same way at the start of the fifteenth session (2026-12-07), before any of its rules was committed (40)
+    # written the same way at the start of the fifteenth session (2026-12-07), before any of its rules was committed;
+    # tune since the sixteenth read its misses (40)
     ("twenty-eighth untouched", ROOT / "benchmarks" / "questions" / "untouched-28" / "conversations.jsonl"),
+    # written the same way at the start of the sixteenth session (2026-12-07), before any of its rules was committed (40)
+    ("twenty-ninth untouched", ROOT / "benchmarks" / "questions" / "untouched-29" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 #: The rows never used to make a choice: their misses are not listed.
-UNTOUCHED = ("twenty-eighth untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
+UNTOUCHED = ("twenty-ninth untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
 
 
 def main() -> None:
