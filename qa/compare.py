@@ -33,7 +33,7 @@ import numpy as np
 
 from .abstain import EVIDENCE_TOP, GAP_RANK, Logistic, fitted, fitted_features
 from .index import UNIT_PARAGRAPH, UNIT_PIECE
-from .question import Lexicon, Question, check_history
+from .question import Lexicon, Question, check_history, two_word_phrases
 from .quote import Hit
 from .rescore import Learned, prefers_documents, rescore_each
 from .scope import first_year, path_year
@@ -442,8 +442,7 @@ def phrases(q: Question, cover: list[str] | None = None) -> list[tuple[list[str]
     for an English question, whose words are looked for by their meanings."""
     if q.meanings is not None:
         return []
-    words = [w for w in (cover or q.cover_words) if has_cjk(w)]
-    return [([a + b], 1.0) for a, b in dict.fromkeys(zip(words, words[1:])) if a + b in q.folded]
+    return [([p], 1.0) for p in (two_word_phrases(cover, q.folded) if cover else q.phrases)]
 
 
 def parts(asked: list[tuple[list[str], float]]) -> list[tuple[list[str | tuple[str, ...]], float]]:

@@ -145,6 +145,10 @@ def _leans(p: _Parts) -> bool:
 def _put_in(earlier: Question, p: _Parts, e: _Parts) -> str:
     """The earlier question with this one's places and years in place of its own."""
     text = earlier.folded if earlier.chinese else earlier.text
+    if p.national and e.places and not p.places:  # 「宁夏…？」「国务院报告呢？」: the national report in the province's place
+        for old in sorted(e.places):
+            text = text.replace(old, p.national)
+            text = re.sub(re.escape(english_place(old)), p.national, text, flags=re.IGNORECASE)
     if p.places and e.places:
         new_zh = sorted(p.places)
         for old in sorted(e.places):

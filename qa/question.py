@@ -204,6 +204,12 @@ class Lexicon:
 NO_LIBRARY = Lexicon()
 
 
+def two_word_phrases(words: list[str], folded: str) -> list[str]:
+    """The joins of two neighbouring Chinese ``words`` that the text ``folded`` writes as one (:attr:`Question.phrases`)."""
+    words = [w for w in words if has_cjk(w)]
+    return list(dict.fromkeys(a + b for a, b in zip(words, words[1:]) if a + b in folded))
+
+
 @dataclass(frozen=True, eq=False)
 class Question:
     """A question, checked, with everything the stages read of it.
@@ -350,6 +356,13 @@ class Question:
         English beside it ("the 'Tianfu Forest Four Reserves' (天府森林四库)"), nor 「GDP」 (地区生产总值)."""
         words = without_places(self.tokens, self.places)
         return [w for w in words if has_cjk(w)] or words
+
+    @cached_property
+    def phrases(self) -> list[str]:
+        """A Chinese question's two-word phrases as it writes them: two neighbouring :attr:`cover_words` whose join it
+        holds (「东西部协作」 of 东西部 + 协作, 「县域商业」); a quote holding the phrase says more than one holding the
+        words apart. Empty for an English question, whose words are looked for by their meanings."""
+        return two_word_phrases(self.cover_words, self.folded) if self.chinese else []
 
     @cached_property
     def counted(self) -> str:

@@ -53,6 +53,7 @@ RANK_TOP = 30
 RANK_FEATURES = (
     "fused", "dense", "keyword", "lift", "piece", "length", "cover", "paragraph_cover", "quantity_digit", "digit",
     "english_dense", "english_keyword", "paragraph_units", "run", "heading_cover", "lead", "english_cover", "own_cover",
+    "phrase_cover",
 )
 _DIGIT = re.compile(r"\d")
 
@@ -169,7 +170,8 @@ def rank_features(scored: UnitScores, question: "Question", ctx: Context, top: i
     alone and when the question asks for a figure (:data:`qa.words.QUANTITY`); how many of the candidates
     are its paragraph's; the English question's dense, keyword and cover scores apart, since its cosine
     runs lower and its keywords are the glossary's guesses; and how much of a follow-up's own words the
-    sentence holds (:attr:`~qa.question.Question.own`; for any other question, its cover again).
+    sentence holds (:attr:`~qa.question.Question.own`; for any other question, its cover again); and how many of
+    the question's two-word phrases it writes as the question does (:attr:`~qa.question.Question.phrases`).
 
     Returns:
         The positions in ``scored`` of those units, best first, and their inputs, one row each.
@@ -203,6 +205,7 @@ def rank_features_each(
         own_cover = functools.partial(meanings_found, glossary.meanings(" ".join(own))) if glossary else coverage_of(list(own))
     else:
         own_cover = cover
+    phrases = question.phrases
     folded = ctx.scope.folded
     # Units of one paragraph share its text and headings: each measured once.
     paragraph_cover = functools.cache(lambda pi: cover(folded(pi)))
@@ -223,6 +226,7 @@ def rank_features_each(
         [math.log1p(per_paragraph[gp]) for gp in zip(group.tolist(), paragraphs)], first != last,
         [heading_cover(pi) for pi in paragraphs], first == 0, english * unit_cover,
         [own_cover(t) for t in texts] if own else unit_cover,
+        [sum(p in t for p in phrases) / len(phrases) for t in texts] if phrases else np.zeros(len(texts)),
     ]
     return orders, np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])
 

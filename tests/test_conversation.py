@@ -54,6 +54,8 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     (["河南今年公办园在园幼儿的比例要超过多少？"], "山东定的是多少？", "今年 公办 园在园 幼儿 比例 山东定的是多少？"),
     # the national report stands for a place: not the province asked before; carried on as a place is
     (["海南去年省控断面地表水优良率是多少？"], "国务院报告里全国的这个比例呢？", "去年 省控 断面 地表水 优良率 国务院报告里全国的这个比例？"),
+    # the national report alone takes the province's place in the earlier question
+    (["宁夏今年要健全什么样的消费激励机制？"], "国务院报告呢？", "国务院报告今年要健全什么样的消费激励机制?"),
     (["According to the national report, how fast did equipment purchase investment grow last year?"],
      "And retail sales of household appliances?", "national report last year. retail sales of household appliances?"),
     # a one-character word (定) is not carried, and does not hide the word before it (目标) from ending the phrase

@@ -9,6 +9,7 @@ import pytest
 from qa import Retriever, abstain
 from qa.abstain import Logistic
 from qa.rescore import RANK_FEATURES, RANK_TOP, Ranking, rank_features, ranking_model
+from qa.text import fold_script
 
 QUESTION = "敦化的工业发展有什么安排？"
 
@@ -100,3 +101,20 @@ def test_a_fit_round_trips_through_its_dictionary():
     again = Ranking.from_dict(model.to_dict())
     x = np.random.default_rng(0).normal(size=(4, len(RANK_FEATURES)))
     assert again.top == 12 and np.allclose(again.model.logit(x), model.model.logit(x))
+
+
+def test_a_phrase_of_the_question_written_as_one_is_an_input(fake_plan_index):
+    """How many of the question's two-word phrases a unit writes as the question does (「消费品零售总额」, not only
+    消费品 and 零售总额 apart); none for an English question."""
+    r = Retriever(fake_plan_index / "index")
+    q = r.parse("敦化社会消费品零售总额目标是多少？")
+    assert "消费品零售总额" in q.phrases
+    scored = r.score(q)
+    order, x = rank_features(scored, q, r.context())
+    phrase = x[:, RANK_FEATURES.index("phrase_cover")]
+    assert ((0 <= phrase) & (phrase <= 1)).all() and phrase.max() > 0
+    units = r.index.units[scored.ids[order]]
+    for (pi, s0, s1, _), value in zip(units.tolist(), phrase):
+        text = fold_script(r.index.paragraphs[pi].sentence(s0, s1))
+        assert value == sum(p in text for p in q.phrases) / len(q.phrases)
+    assert r.parse("What is Dunhua's retail sales target?").phrases == []
