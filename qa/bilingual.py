@@ -288,7 +288,8 @@ class Glossary:
         Phrases are tried longest first ("research and development" → 研发). A
         word the dictionary lacks has no Chinese words and weighs the most.
         Question words and names (a capitalised word inside the sentence:
-        "Fujian", "Dunhua") are left out; places are found by :mod:`qa.scope`.
+        "Fujian", "Dunhua") are left out, but not the ordinary words of a longer name
+        (:meth:`ordinary_in_name`: "Canal" of "Pinglu Canal"); places are found by :mod:`qa.scope`.
         A question with Chinese in it gets nothing.
         """
         if has_cjk(question):
@@ -298,7 +299,8 @@ class Glossary:
         for m in _WORD.finditer(text):
             w = m.group()
             inside = m.start() > 0 and not re.search(r"[.?!:;\"“(]\s*$", text[: m.start()])
-            if not (inside and w[0].isupper() and w[1:].islower()):
+            # a name's ordinary words are read as words: the "Private Economy Promotion Law" is 民营经济促进法
+            if not (inside and w[0].isupper() and w[1:].islower()) or self.ordinary_in_name(w, text):
                 words.append(w.lower())
         out: list[Meaning] = []
         i = 0

@@ -82,6 +82,9 @@ def test_ordinary_words_are_told_from_names(glossary):
     assert not glossary.ordinary_in_name("zealand", "How big is New Zealand's deer farming?")  # no word
     assert not glossary.ordinary_in_name("jersey", "What is New Jersey's GDP target?")  # a name the dictionary has
     assert not glossary.ordinary_in_name("us", "What will the US Federal Reserve do?")  # an acronym as written
+    # and its ordinary words are read for their meanings, the name's own words not: "Canal" 运河 of "Pinglu Canal"
+    assert words(glossary.meanings("How far along is the Pinglu Canal?"))[-1] == ["运河"]
+    assert words(glossary.meanings("Where is New Jersey's port?")) == [["港口"]]  # a name the dictionary has
 
 
 def test_an_english_name_is_found_by_the_library_s_chinese_for_it(glossary):
