@@ -40,7 +40,7 @@ from .scope import first_year, path_year
 from .keywords import salience, word_parts
 from .places import without_every_place
 from .search import UnitScores, fuse_each, split_scores
-from .text import fold_script, has_cjk
+from .text import fold_script
 from .words import FIGURE, PERCENT
 
 if TYPE_CHECKING:
