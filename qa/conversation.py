@@ -145,15 +145,13 @@ def _leans(p: _Parts) -> bool:
 def _put_in(earlier: Question, p: _Parts, e: _Parts) -> str:
     """The earlier question with this one's places and years in place of its own."""
     text = earlier.folded if earlier.chinese else earlier.text
-    if p.national and e.places and not p.places:  # 「宁夏…？」「国务院报告呢？」: the national report in the province's place
+    # one place for another (福建 → 四川), or the national report in the province's place (「宁夏…？」「国务院报告呢？」)
+    new = min(p.places) if p.places else p.national
+    if new and e.places:
+        english = english_place(new) if p.places else new
         for old in sorted(e.places):
-            text = text.replace(old, p.national)
-            text = re.sub(re.escape(english_place(old)), p.national, text, flags=re.IGNORECASE)
-    if p.places and e.places:
-        new_zh = sorted(p.places)
-        for old in sorted(e.places):
-            text = text.replace(old, new_zh[0])  # one place for another: 福建 → 四川
-            text = re.sub(re.escape(english_place(old)), english_place(new_zh[0]), text, flags=re.IGNORECASE)
+            text = text.replace(old, new)
+            text = re.sub(re.escape(english_place(old)), english, text, flags=re.IGNORECASE)
     if p.places and not any(x in text or english_place(x).lower() in text.lower() for x in p.places):
         # the earlier question's place was the conversation's, not its own words (「养老方面…？」「换到安徽呢？」)
         text = " ".join(sorted(p.places)) + " " + text
