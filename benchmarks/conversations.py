@@ -84,12 +84,15 @@ HELD_OUT = [
     # written the same way at the start of the fifteenth session (2026-12-07), before any of its rules was committed;
     # tune since the sixteenth read its misses (40)
     ("twenty-eighth untouched", ROOT / "benchmarks" / "questions" / "untouched-28" / "conversations.jsonl"),
-    # written the same way at the start of the sixteenth session (2026-12-07), before any of its rules was committed (40)
+    # written the same way at the start of the sixteenth session (2026-12-07), before any of its rules was committed;
+    # tune since the seventeenth read its misses (40)
     ("twenty-ninth untouched", ROOT / "benchmarks" / "questions" / "untouched-29" / "conversations.jsonl"),
+    # written the same way at the start of the seventeenth session (2026-12-07), before any of its rules was committed (40)
+    ("thirtieth untouched", ROOT / "benchmarks" / "questions" / "untouched-30" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 #: The rows never used to make a choice: their misses are not listed.
-UNTOUCHED = ("twenty-ninth untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
+UNTOUCHED = ("thirtieth untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
 
 
 def main() -> None:
