@@ -17,7 +17,11 @@ words for things); after an ellipsis with a topic of its own, the earlier
 question's general words (目标, 增长, 安排) that end a phrase, which say what is
 asked, and "what does it mean" when that was asked; after an ellipsis whose
 own words are all general (「今年的目标呢？」), the earlier question's topic. A
-pronoun after the question's own place points at that place, not back.
+pronoun after the question's own place points at that place, not back. 「那里」 and "there"
+point at the conversation's place, and what was asked of it stays behind, unless the
+earlier question names a spot (「科创园」) or asks where; 「该省」 and "the province" point at
+the province. An ellipsis naming a place within (「福建…？」「厦门呢？」) asks the earlier
+question of it.
 A report term's short form (社零) is read with its full form beside it.
 A question that stands alone (a complete question, an off-topic one) is read
 as it is, so it gets exactly the answer it gets when asked first.
@@ -32,7 +36,7 @@ from .keywords import pos_tags, salience, segmenter, tokenize
 from .places import NATIONAL_REPORT, PROVINCES, english_place
 from .question import Lexicon, Question
 from .text import has_cjk
-from .words import CLOSER, ENGLISH_FRAME, HOW_MANY, OPENERS, POINTING_AT_THINGS, PRONOUNS, SHORT_FORMS
+from .words import CLOSER, ENGLISH_FRAME, FILLERS, HOW_MANY, OPENERS, POINTING_AT_THINGS, PRONOUNS, SHORT_FORMS
 
 #: "this year" points at the report's year, not back at the conversation.
 _NOT_POINTING = re.compile(r"\b(this|that)\s+(year|month|week|time)\b", re.IGNORECASE)
@@ -52,6 +56,16 @@ _AGAIN = "又"
 _PRONOUNS_WRITTEN = tuple(p for p in PRONOUNS if len(p) > 1 and has_cjk(p))
 #: 「这」, 「那」, 「该」 or 「此」 with a measure word points back: 「这项改革」, 「这笔钱」, 「该类企业」.
 _THIS_ONE = re.compile(r"[这那该此]一?[项笔类种件条批位家座套款]")
+#: Chinese words pointing at the conversation's province: 「该省」, 「同一个省」 (jieba: 同一个 + 省), as "the province" does.
+_AT_PROVINCE = re.compile(r"该省|该市|这个省|同一个?省|本省")
+#: Chinese words pointing at a place: the conversation's, unless the earlier question names a spot (:func:`_spot`).
+_THERE_ZH = re.compile(r"那里(?!面)|那边|那儿|当地")
+#: An earlier question asking where (「贵州的大数据科创城在哪个城市？」) makes its answer the place 「那里」 points at.
+_WHERE = re.compile(r"哪里|哪儿|在哪|哪个(?:城市|地方|市|县|区)|哪座城|\bwhere\b", re.IGNORECASE)
+#: An earlier question's word naming a spot that 「那里」, "there" may point at: 「科创园」, 「冷湖」, 「发射场」 (not 「市场」),
+#: "the new land-sea corridor", "the city sub-centre".
+_SPOT = re.compile(r"^(?:.+[园城港区站岛湖]|.{2,}场|基地|口岸|走廊)$|^(?:park|zone|port|corridor|base|site|centre|center|area|"
+                   r"airport|station|island|lake|district|town|county|village|city|sub)$")
 #: 「它」 is only ever "it", but jieba glues it to the word after it (「它运的货」 → 它运): a word it begins points back.
 _IT = "它"
 #: Characters that make 「那」 a word of its own (那里, 那边, 那些, 那个, 那时), not an opener.
@@ -91,6 +105,7 @@ class _Parts:
     elliptic: bool
     at_things: bool
     national: str  # how it names the national report, which stands for a place; "" for not
+    at_place: str  # "province" (「该省」), "there" (「那里」) when it points back at a place alone; "" for not
 
 
 def _parts(q: Question) -> _Parts:
@@ -108,15 +123,18 @@ def _parts(q: Question) -> _Parts:
     named_at = [i for i in (folded.find(w) for w in place_words if w) if i >= 0]
     before = folded[: min(named_at)] if named_at else folded
     words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", before))}
-    pointing = bool(words & PRONOUNS) or any(w.startswith(_IT) for w in words) or any(
-        p in before for p in _PRONOUNS_WRITTEN) or bool(_THE_PLACE.search(before) or _THIS_ONE.search(before)) or any(
-        not _EXISTENTIAL_BEFORE.search(before[: m.start()]) for m in _THERE.finditer(before))
+    # "the province", 「该省」 point at the conversation's place, and 「那里」, "there" at a place, not at what was asked of it
+    rest = _AT_PROVINCE.sub(" ", _THE_PLACE.sub(" ", before))
+    there = _THERE_ZH.sub(" ", _THERE.sub(lambda m: m.group() if _EXISTENTIAL_BEFORE.search(m.string[: m.start()]) else " ", rest))
+    at_thing = _points_back(there)
+    pointing = at_thing or there != before
+    at_place = "" if at_thing else "province" if rest != before else "there" if there != rest else ""
     # 「呢」 ends a clause anywhere: 「四川呢，有多少个？」 as 「四川呢？」
     elliptic = (any(c.endswith(CLOSER) for c in bare.split()) or any(bare == o or _opens(bare, o) for o in OPENERS)
                 or (_AGAIN in folded and _AGAIN in segmenter().lcut(folded)))
     # names the national report, or opens with the whole country (「那全国今年的赤字规模…」), as a place: what it is about is the rest
     national = NATIONAL_REPORT.search(folded) or _WHOLE_COUNTRY.match(_bare(folded))
-    skip = PRONOUNS | set(OPENERS) | {CLOSER, _AGAIN} | (set(segmenter().lcut(national.group())) if national else set())
+    skip = PRONOUNS | set(OPENERS) | FILLERS | {CLOSER, _AGAIN} | (set(segmenter().lcut(national.group())) if national else set())
     # the words after an opener: 「换到安徽呢？」 has no topic, though jieba cuts 换到 into 换 + 到
     topic = [
         t for t in (tokenize(_bare(q.text)) if elliptic else q.tokens)
@@ -124,7 +142,16 @@ def _parts(q: Question) -> _Parts:
         and not (t.isascii() and len(t) < 2) and t not in ("年", "year", "years")  # when, not what about
         and not (years and t in ("last", "next"))
     ]
-    return _Parts(places, years, topic, pointing, elliptic, bool(words & POINTING_AT_THINGS), national.group() if national else "")
+    return _Parts(places, years, topic, pointing, elliptic, bool(words & POINTING_AT_THINGS), national.group() if national else "",
+                  at_place)
+
+
+def _points_back(text: str) -> bool:
+    """Whether ``text`` holds a pronoun or pointing word (:data:`qa.words.PRONOUNS`, 「这项」, "there", "the province")."""
+    words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", text))}
+    return bool(words & PRONOUNS) or any(w.startswith(_IT) for w in words) or any(
+        p in text for p in _PRONOUNS_WRITTEN) or bool(_THE_PLACE.search(text) or _THIS_ONE.search(text)) or any(
+        not _EXISTENTIAL_BEFORE.search(text[: m.start()]) for m in _THERE.finditer(text))
 
 
 def leans(question: str | Question, known: Collection[str] = ()) -> bool:
@@ -173,13 +200,17 @@ def _resolve(q: Question, p: _Parts, earlier: Question | None, places: frozenset
         e = replace(e, places=set(places))
     if not p.topic:  # 「那四川呢？」: the earlier question, about Sichuan
         return _put_in(earlier, p, e)
+    if p.elliptic and set(p.topic) <= q.named_places:  # 「福建…？」「厦门呢？」: a place within, asked the earlier question
+        return " ".join(p.topic) + " " + _put_in(earlier, p, e)
     carried = []
     if not p.places and not p.national:  # in the question's language: 「四川」, "Sichuan"; 「国务院报告里呢？」 is about no province
         carried += sorted(e.places) if q.chinese else [english_place(x) for x in sorted(e.places)]
         carried += [e.national] if e.national else []
     if not p.years:
         carried += e.years[:1]
-    if p.pointing:  # 「其中多少用于以旧换新？」: what 其 points at is the earlier topic
+    if p.at_place == "province" or (p.at_place == "there" and not _spot(earlier, e)):
+        pass  # 「内蒙古…？」「那里今年铁路方面有啥安排？」: the place (and year) alone
+    elif p.pointing:  # 「其中多少用于以旧换新？」: what 其 points at is the earlier topic
         carried += _things(earlier, e.topic) if p.at_things else e.topic
     elif all(_frame(t) for t in p.topic):  # 「今年的目标呢？」 asks another thing of the same topic
         carried += [t for t in e.topic if not _frame(t)]
@@ -190,8 +221,15 @@ def _resolve(q: Question, p: _Parts, earlier: Question | None, places: frozenset
             question = re.sub(r"([?？]*)$", lambda m: tail + m.group(1), _bare(question).rstrip(), count=1)
     if not carried:
         return question
+    carried = list(dict.fromkeys(carried))  # a word the earlier question says twice is carried once
     # an English question stays a sentence after the words carried: its first word is no name ("After it, …")
     return " ".join(carried) + (" " if q.chinese else ". ") + _bare(question)
+
+
+def _spot(earlier: Question, e: _Parts) -> bool:
+    """Whether the earlier question names a spot or asks where, which 「那里」, "there" then point at, not at its province."""
+    return bool(_WHERE.search(earlier.folded) or earlier.named_places - e.places
+                or any(_SPOT.match(t.lower()) for t in e.topic))
 
 
 def _heads(question: Question, topic: list[str]) -> list[str]:

@@ -173,8 +173,9 @@ def question_places(question: str, known: set[str]) -> set[str]:
     named |= {ABBREVIATIONS[w[0]] for w in words if w in ABBREVIATIONS or _abbreviated(w)}
     named |= {ALIASES[w] for w in words if w in ALIASES}  # words: 「中原子」 is not 中原
     named |= {p for en, p in ENGLISH_NAMES.items() if re.search(rf"(?<![a-z]){en}(?![a-z])", folded)}
-    if not has_cjk(folded):  # the other places by their pinyin: "Dunhua" is 敦化
-        named |= {p for p in known if has_cjk(p) and re.search(rf"(?<![a-z]){pinyin_of(p)}(?![a-z])", folded)}
+    if not has_cjk(folded):  # the other places by their pinyin: "Dunhua" is 敦化; "Shanxi" is 山西's English name, not 陕西
+        named |= {p for p in known if has_cjk(p) and ENGLISH_NAMES.get(pinyin_of(p), p) == p
+                  and re.search(rf"(?<![a-z]){pinyin_of(p)}(?![a-z])", folded)}
     return named
 
 

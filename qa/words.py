@@ -31,10 +31,12 @@ ENGLISH_STOPWORDS = frozenset(
 
 # ---- Follow-ups (:mod:`qa.conversation`).
 #: Words that open or close an ellipsis, in folded script.
-OPENERS = ("同样的问题", "如果是", "换成", "换作", "换到", "轮到", "要是", "那么", "那", "还有", "另外", "and what about",
+OPENERS = ("同样的问题", "如果是", "换成", "换作", "换到", "轮到", "要是", "那么", "那", "还有", "还要", "还将", "还会", "另外", "此外", "and what about",
            "and how about", "the same question for", "same question for", "the same for", "same for", "what about", "how about",
            "and")
 CLOSER = "呢"
+#: English words that only pace an ellipsis ("How about Sichuan, then?"), not what it is about.
+FILLERS = frozenset("then instead too also".split())
 #: Pronouns and words that point back.
 PRONOUNS = frozenset("它 它们 其 其中 这 这些 那些 该 此 为此 上述 这个 那个 它的 他们 那里 那边 那儿 当地 该省 "
                      "its it this that these those they their them".split())

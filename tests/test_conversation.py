@@ -60,10 +60,19 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
      "And retail sales of household appliances?", "national report last year. retail sales of household appliances?"),
     # a one-character word (定) is not carried, and does not hide the word before it (目标) from ending the phrase
     (["2025年国内生产总值增长目标定的多少？"], "CPI呢", "2025年 目标 CPI（居民消费价格）"),
-    # 「那里」 is a pointing word, not the opener 「那」 before 「里…」; "the province" points back as "there" does
-    (["湖北去年粮食总产是多少？"], "那里今年的经济增长目标定了多少？", "湖北 粮食 总产 那里今年的经济增长目标定了多少？"),
+    # 「那里」 is a pointing word, not the opener 「那」 before 「里…」; it points at the place, and what was asked of it
+    # stays behind, unless the earlier question names a spot or asks where; "the province", 「同一个省」 point at the place
+    (["湖北去年粮食总产是多少？"], "那里今年的经济增长目标定了多少？", "湖北 那里今年的经济增长目标定了多少？"),
+    (["青海去年在冷湖落地了什么望远镜？"], "那里现在一共有几台望远镜在观测？", "青海 去年 冷湖 落地 望远镜 那里现在一共有几台望远镜在观测？"),
+    (["贵州的大数据科创城在哪个城市？"], "那里聚集了多少家企业？", "贵州 大 数据 科创城 城市 那里聚集了多少家企业？"),
     (["What was Sichuan's GDP in 2024?"], "How many advanced manufacturing clusters does the province have?",
-     "Sichuan 2024 gdp. How many advanced manufacturing clusters does the province have?"),
+     "Sichuan 2024. How many advanced manufacturing clusters does the province have?"),
+    (["浙江去年有哪些高铁建成投用？"], "同一个省今年机场方面要建成哪一个？", "浙江 同一个省今年机场方面要建成哪一个？"),
+    # a place within the province: the earlier question asked of it; "then" only paces an ellipsis; 「还要…」 opens one
+    (["福建今年要推动哪个机场综保区项目封关验收？"], "厦门呢？", "厦门 福建今年要推动哪个机场综保区项目封关验收?"),
+    (["Which major forums and fairs will Shaanxi host this year?"], "How about Sichuan, then?",
+     "Which major forums and fairs will Sichuan host this year?"),
+    (["山东今年海洋科技要依托哪个实验室实施重大科技任务？"], "还要承办什么会议？", "山东 今年 科技 任务 承办什么会议？"),
     # "there" points at the place, unless it is the existential one
     (["What is Chongqing's new land-sea corridor?"], "How many trains ran there last year?",
      "Chongqing new land sea corridor. How many trains ran there last year?"),

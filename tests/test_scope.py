@@ -54,6 +54,9 @@ def test_question_places_in_either_script_and_in_english():
     # the other places a library is about, by their pinyin, in English questions only
     assert question_places("How will Dunhua support its pharmaceutical industry?", known) == {"敦化"}
     assert question_places("Chengdu's metro lines?", known) == {"成都"}
+    # a library about 陕西 (pinyin shanxi): "Shanxi" is 山西's English name, "Shaanxi" 陕西's
+    assert question_places("What is Shanxi's GDP growth target?", known | {"陕西", "山西"}) == {"山西"}
+    assert question_places("What is Shaanxi's GDP growth target?", known | {"陕西", "山西"}) == {"陕西"}
     assert question_places("dunhua的目标", known) == set()
 
 
