@@ -118,3 +118,5 @@ def test_a_phrase_of_the_question_written_as_one_is_an_input(fake_plan_index):
         text = fold_script(r.index.paragraphs[pi].sentence(s0, s1))
         assert value == sum(p in text for p in q.phrases) / len(q.phrases)
     assert r.parse("What is Dunhua's retail sales target?").phrases == []
+    # a bracketed word is another name for the one before it: both are written with the word after the brackets
+    assert {"服务业增加值", "第三产业增加值"} <= set(r.parse("去年服务业（第三产业）增加值增长了多少？").phrases)
