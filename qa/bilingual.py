@@ -32,9 +32,16 @@ PER_WORD = 3
 MAX_PHRASE = 3
 #: At most this many characters between the Chinese words of two English words joined in one word (:meth:`Glossary._joined`).
 JOIN_GAP = 2
-#: Abbreviations the dictionary does not list, spelled out.
-ABBREVIATION = {"r&d": "research and development"}
-ABBREVIATIONS = re.compile("|".join(map(re.escape, ABBREVIATION)), re.IGNORECASE)
+#: Abbreviations the dictionary does not list, spelled out: units and terms of the reports' fields, which an English
+#: question writes as letters (750 kV, TEUs, EV charging points) and the reports in words (千伏, 标箱, 电动汽车). They are
+#: no names (:func:`english_names`); a plural "s" is read too.
+ABBREVIATION = {
+    "r&d": "research and development", "kv": "kilovolt", "kw": "kilowatt", "kwh": "kilowatt hour", "mw": "megawatt",
+    "gw": "gigawatt", "teu": "container", "ev": "electric vehicle", "nev": "new energy vehicle",
+    "soe": "state-owned enterprise", "sme": "small and medium enterprise", "fdi": "foreign investment",
+    "iot": "internet of things",
+}
+ABBREVIATIONS = re.compile(r"(?<![\w&])(" + "|".join(map(re.escape, ABBREVIATION)) + r")s?(?![\w&])", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z&]*(?:'[A-Za-z]+)*")  # "pumped-storage" is two words
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
@@ -294,7 +301,7 @@ class Glossary:
         """
         if has_cjk(question):
             return []
-        text = ABBREVIATIONS.sub(lambda m: ABBREVIATION[m.group().lower()], question)
+        text = ABBREVIATIONS.sub(lambda m: ABBREVIATION[m.group(1).lower()], question)
         words = []
         for m in _WORD.finditer(text):
             w = m.group()
@@ -338,7 +345,8 @@ def english_names(question: str) -> set[str]:
     names = set()
     for m in _EN_NAME.finditer(question):
         word = re.sub(r"['’]", "", m.group().lower())  # "chang'e" is 嫦娥's change
-        if word not in provinces and word not in NATIONAL and word != "i" and not _SENTENCE_START.search(question[: m.start()]):
+        if (word not in provinces and word not in NATIONAL and word != "i" and not ABBREVIATIONS.fullmatch(word)
+                and not _SENTENCE_START.search(question[: m.start()])):
             names.add(word)
     return names
 

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from qa import Fusion, Retriever, build_index
-from qa.bilingual import Glossary, Meaning, meanings_found
+from qa.bilingual import Glossary, Meaning, english_names, meanings_found
 
 from conftest import ROOT
 
@@ -15,7 +15,7 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
 USAGE = {"赤字": 12, "研发": 40, "强度": 9, "粮食": 170, "谷物": 3, "游客": 20, "人次": 30, "目标": 300, "指标": 50,
          "法国": 1, "四川": 80, "发展": 900, "动态": 4, "运河": 2, "港口": 7, "月球": 1, "国务院": 5, "哈尔滨": 2,
          "东北": 3, "进出口": 40, "固定资产": 30, "夜间": 6, "航天": 5, "免签": 3,
-         "城镇化": 20, "使用": 30, "美国": 2}
+         "城镇化": 20, "使用": 30, "美国": 2, "千伏": 3, "电动车": 2}
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,10 @@ def test_english_words_get_the_library_s_chinese_words(glossary):
     assert words(glossary.meanings("What grain output is targeted?"))[0] == ["谷物"]  # only 谷物 means "grain" to CC-CEDICT
     assert words(glossary.meanings("Which targets?")) == [["目标", "指标"]]
     assert words(glossary.meanings("pumped-storage")) == [[], []]  # two words
+    # units and terms written as letters, a plural too, are spelled out, and are no names; not inside a word ("every")
+    assert ["千伏"] in words(glossary.meanings("How many 750 kV lines?"))
+    assert ["电动车"] in words(glossary.meanings("How many EVs were sold?"))
+    assert english_names("How many 750 kV lines and EV chargers in Every City?") == {"every", "city"}
 
 
 def test_a_phrase_is_found_however_the_question_spells_it(glossary):
