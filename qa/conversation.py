@@ -4,7 +4,8 @@
 question leans on the first for its place and for what it asks (a target).
 A question leans on the earlier ones when it has
 
-- an ellipsis: 「那…呢？」, 「…呢？」, 「还有…」, "And …?", "What about …?";
+- an ellipsis: 「那…呢？」, 「…呢？」, 「还有…」, "And …?", "What about …?"; an opening 「…方面」
+  naming no place (「碳汇方面要启动什么试点？」);
 - a pronoun: 它, 其, 其中, 这些, 该, 为此, "it", "its", "this", "these";
 - too little to stand alone: no topic of its own (「浙江呢？」, "And Henan's?").
 
@@ -66,6 +67,8 @@ _WHERE = re.compile(r"哪里|哪儿|在哪|哪个(?:城市|地方|市|县|区)|�
 #: "the new land-sea corridor", "the city sub-centre".
 _SPOT = re.compile(r"^(?:.+[园城港区站岛湖]|.{2,}场|基地|口岸|走廊)$|^(?:park|zone|port|corridor|base|site|centre|center|area|"
                    r"airport|station|island|lake|district|town|county|village|city|sub)$")
+#: A question opening with what it turns to (「碳汇方面要启动什么试点？」) and naming no place goes on with the conversation's.
+_ASPECT = re.compile(r"(?:今年|去年|明年)?[^，,？?。\s]{1,10}?方面(?!呢)")
 #: 「它」 is only ever "it", but jieba glues it to the word after it (「它运的货」 → 它运): a word it begins points back.
 _IT = "它"
 #: Characters that make 「那」 a word of its own (那里, 那边, 那些, 那个, 那时), not an opener.
@@ -131,7 +134,8 @@ def _parts(q: Question) -> _Parts:
     at_place = "" if at_thing else "province" if rest != before else "there" if there != rest else ""
     # 「呢」 ends a clause anywhere: 「四川呢，有多少个？」 as 「四川呢？」
     elliptic = (any(c.endswith(CLOSER) for c in bare.split()) or any(bare == o or _opens(bare, o) for o in OPENERS)
-                or (_AGAIN in folded and _AGAIN in segmenter().lcut(folded)))
+                or (_AGAIN in folded and _AGAIN in segmenter().lcut(folded))
+                or bool(not places and _ASPECT.match(folded)))
     # names the national report, or opens with the whole country (「那全国今年的赤字规模…」), as a place: what it is about is the rest
     national = NATIONAL_REPORT.search(folded) or _WHOLE_COUNTRY.match(_bare(folded))
     skip = PRONOUNS | set(OPENERS) | FILLERS | {CLOSER, _AGAIN} | (set(segmenter().lcut(national.group())) if national else set())

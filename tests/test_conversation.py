@@ -50,7 +50,7 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     # opener jieba cuts (换到 as 换 + 到) is no topic, and the conversation's place is replaced even where the earlier
     # question did not say it; a place and only words saying what is asked (定, 多少) ask the earlier question of it
     (["宁夏今年的人才资金要提高到多少？"], "这笔钱主要用来培育引进哪些人才？", "宁夏 今年 人才 资金 提高 到 这笔钱主要用来培育引进哪些人才？"),
-    (["青海今年要新增多少个普惠托位？", "养老方面，农村互助幸福院要改造多少个？"], "换到安徽呢？", "安徽 养老方面,农村互助幸福院要改造多少个?"),
+    (["青海今年要新增多少个普惠托位？", "养老方面，农村互助幸福院要改造多少个？"], "换到安徽呢？", "安徽 今年 养老方面,农村互助幸福院要改造多少个?"),
     (["河南今年公办园在园幼儿的比例要超过多少？"], "山东定的是多少？", "今年 公办 园在园 幼儿 比例 山东定的是多少？"),
     # the national report stands for a place: not the province asked before; carried on as a place is
     (["海南去年省控断面地表水优良率是多少？"], "国务院报告里全国的这个比例呢？", "去年 省控 断面 地表水 优良率 国务院报告里全国的这个比例？"),
@@ -73,6 +73,9 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     (["Which major forums and fairs will Shaanxi host this year?"], "How about Sichuan, then?",
      "Which major forums and fairs will Sichuan host this year?"),
     (["山东今年海洋科技要依托哪个实验室实施重大科技任务？"], "还要承办什么会议？", "山东 今年 科技 任务 承办什么会议？"),
+    # opening with what it turns to (「…方面」) and naming no place, a question goes on with the conversation's place
+    (["西藏今年在绿电和光伏方面要开展哪些试点？"], "碳汇方面要启动什么试点？", "西藏 今年 碳汇方面要启动什么试点？"),
+    (["敦化医药产业方面要推动哪些项目开复工？"], "敦化在维护稳定方面还要统筹抓好哪些工作？", None),
     # "there" points at the place, unless it is the existential one
     (["What is Chongqing's new land-sea corridor?"], "How many trains ran there last year?",
      "Chongqing new land sea corridor. How many trains ran there last year?"),
