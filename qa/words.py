@@ -31,9 +31,9 @@ ENGLISH_STOPWORDS = frozenset(
 
 # ---- Follow-ups (:mod:`qa.conversation`).
 #: Words that open or close an ellipsis, in folded script.
-OPENERS = ("同样的问题", "如果是", "换成", "换作", "换到", "轮到", "要是", "那么", "那", "还有", "还要", "还将", "还会", "另外", "此外", "and what about",
-           "and how about", "the same question for", "same question for", "the same for", "same for", "what about", "how about",
-           "and")
+OPENERS = ("同样的问题", "如果是", "换成", "换作", "换到", "轮到", "要是", "那么", "那", "还有", "还要", "还将", "还会", "另外", "此外",
+           "and what about", "and how about", "the same question for", "same question for", "the same for", "same for",
+           "what about", "how about", "and")
 CLOSER = "呢"
 #: English words that only pace an ellipsis ("How about Sichuan, then?"), not what it is about.
 FILLERS = frozenset("then instead too also".split())
