@@ -151,11 +151,11 @@ def _parts(q: Question) -> _Parts:
 
 
 def _points_back(text: str) -> bool:
-    """Whether ``text`` holds a pronoun or pointing word (:data:`qa.words.PRONOUNS`, 「这项」, "there", "the province")."""
+    """Whether ``text``, without the words pointing at a place (:func:`_parts` takes them out), holds a pronoun or
+    pointing word (:data:`qa.words.PRONOUNS`, 「这项」)."""
     words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", text))}
     return bool(words & PRONOUNS) or any(w.startswith(_IT) for w in words) or any(
-        p in text for p in _PRONOUNS_WRITTEN) or bool(_THE_PLACE.search(text) or _THIS_ONE.search(text)) or any(
-        not _EXISTENTIAL_BEFORE.search(text[: m.start()]) for m in _THERE.finditer(text))
+        p in text for p in _PRONOUNS_WRITTEN) or bool(_THIS_ONE.search(text))
 
 
 def leans(question: str | Question, known: Collection[str] = ()) -> bool:

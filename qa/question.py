@@ -213,8 +213,9 @@ def two_word_phrases(words: list[str], folded: str) -> list[str]:
     """The joins of two neighbouring Chinese ``words`` that the text ``folded`` writes as one (:attr:`Question.phrases`);
     a bracketed word is another name for the one before it: 「服务业（第三产业）增加值」 writes 服务业增加值 and 第三产业增加值."""
     words = [w for w in words if has_cjk(w)]
-    texts, aside = (folded, _CLOSING.sub("", folded)), _BRACKETED.sub("", folded)
-    pairs = [a + b for a, b in zip(words, words[1:]) if any(a + b in t for t in texts)]
+    # without its closing brackets the text still holds every join it held (Chinese words hold no bracket)
+    joined, aside = _CLOSING.sub("", folded), _BRACKETED.sub("", folded)
+    pairs = [a + b for a, b in zip(words, words[1:]) if a + b in joined]
     pairs += [a + b for a, b in zip(words, words[2:]) if a + b in aside]  # the word between was in brackets
     return list(dict.fromkeys(pairs))
 
