@@ -31,13 +31,14 @@ second, which ``../compare-24/`` (written between the two) judged; it is tune si
 read), which ``../compare-25/`` (written at the fifteenth's start, before any of its rules was committed) judged; it
 is tune since the sixteenth (its misses were read), which ``../compare-26/`` (written at its start, before any of its
 rules was committed) judged; it is tune since the seventeenth (its misses were read), which ``../compare-27/`` (written
-at its start, before any of its rules was committed) judges.
+at its start, before any of its rules was committed) judged; it is tune since the eighteenth (its misses were read),
+which ``../compare-28/`` (written at its start, before any of its rules was committed) judges.
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
 medians.
 
-    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-27] [--rounds 3]
+    python benchmarks/compare.py [--index PATH] [--sets tune untouched untouched-2 ... untouched-28] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -142,7 +143,7 @@ def fmt(x: float | None) -> str:
 
 #: The labelled sets by name: each untouched when written; see the module's docstring for which are tune since.
 SETS = {"tune": SET / "compare-tune.jsonl", "untouched": SET / "compare-untouched.jsonl",
-        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 28)}}
+        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 29)}}
 
 
 def main() -> None:
