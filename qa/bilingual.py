@@ -97,6 +97,13 @@ def _lemmas(word: str) -> list[str]:
     return list(dict.fromkeys(f for w in (word, *american) for f in _inflected(w)))
 
 
+def _demonym_places(word: str) -> list[str]:
+    """The places an adjective of a people may come from: Asian → asia, European → europe, Tibetan → tibet."""
+    if not word.endswith("an") or len(word) < 5:
+        return []
+    return [word[:-1], word[:-2], word[:-2] + "e"]
+
+
 def _inflected(word: str) -> list[str]:
     """``word`` and the forms it may come from by its ending (:func:`_lemmas`)."""
     forms = [word]
@@ -213,6 +220,8 @@ class Glossary:
         self._ordinary = ordinary
         #: English words the dictionary writes in lower case somewhere ("three", "preeminent"; not "Zealand").
         self._english = english
+        #: The first words of the dictionary's lower-case hyphened words: "anti" of "anti-dumping", "five" of "five-star".
+        self._hyphen_heads = {w.split("-")[0] for w in english if "-" in w.strip("-")}
         #: What the dictionary's names are called in English, in lower case: "new jersey", "papua new guinea".
         self._proper = proper
         #: A name's head as the dictionary writes it → its Chinese words in the library: "harbin" 哈尔滨 (of "Harbin,
@@ -278,6 +287,8 @@ class Glossary:
             return False
         if any(phrase in self._proper for phrase in phrases_around(question, word)):
             return False
+        if re.search(rf"\b{re.escape(word)}[-–][A-Za-z]", question, re.IGNORECASE) and word.lower() in self._hyphen_heads:
+            return True  # "Anti" of "Anti-Fascist War", as the dictionary's "anti-dumping" is written
         return self.uses_word(word) or any(form in self._english for form in _lemmas(word.lower()))
 
     def name_words(self, word: str, question: str) -> list[str]:
@@ -285,7 +296,7 @@ class Glossary:
         the library's words as the dictionary writes them ("the Northeast" 东北, "the State Council" 国务院, "Harbin"
         哈尔滨), then the dictionary's other names for it, which the library may write inside a longer word
         ("Paralympics" 残奥, of 残奥会; "Pfizer" 辉瑞). Empty for a name the dictionary lacks ("Bebinca")."""
-        keys = [*phrases_around(question, word), *_lemmas(word.lower())]
+        keys = [*phrases_around(question, word), *_lemmas(word.lower()), *_demonym_places(word.lower())]
         return list(dict.fromkeys(w for k in keys for w in (
             *self.words.get(k, ()), *self._named.get(k, ()), *self._names.get(k, ()))))
 
@@ -365,7 +376,8 @@ def phrases_around(question: str, word: str) -> list[str]:
 def in_longer_name(question: str, word: str) -> bool:
     """Whether ``word`` is capitalised in ``question`` as part of a longer name: "Pinglu Canal", "Port of Shanghai"; not "the Moon"."""
     w = re.escape(word)
-    return bool(re.search(rf"(?i:\b{w}\b)\s+(?:of\s+(?:the\s+)?)?[A-Z]|[A-Z][\w’'-]*\s+(?i:\b{w}\b)", question))
+    join = r"(?:\s+(?:of\s+(?:the\s+)?)?|[-–])"  # "Port of Shanghai", "War of Resistance", "Five-Year Plan"
+    return bool(re.search(rf"(?i:\b{w}\b){join}[A-Z]|[A-Z][\w’'-]*?{join}(?i:\b{w}\b)", question))
 
 
 #: How CC-CEDICT defines a country's capital: "Quito, capital of Ecuador"; not a Chinese city, capital of its

@@ -86,6 +86,11 @@ def test_ordinary_words_are_told_from_names(glossary):
     assert not glossary.ordinary_in_name("zealand", "How big is New Zealand's deer farming?")  # no word
     assert not glossary.ordinary_in_name("jersey", "What is New Jersey's GDP target?")  # a name the dictionary has
     assert not glossary.ordinary_in_name("us", "What will the US Federal Reserve do?")  # an acronym as written
+    # joined by a hyphen, or after "of": "Five" of the "14th Five-Year Plan", "Resistance" of the "War of Resistance",
+    # "Anti" of "Anti-Fascist" (the dictionary's "anti-dumping"); tune misses of the eighteenth session
+    assert glossary.ordinary_in_name("five", "How will Shanghai draft its 15th Five-Year Plan?")
+    assert glossary.ordinary_in_name("resistance", "How will the victory in the War of Resistance be marked?")
+    assert glossary.ordinary_in_name("anti", "How will the World Anti-Fascist War be commemorated?")
     # and its ordinary words are read for their meanings, the name's own words not: "Canal" 运河 of "Pinglu Canal"
     assert words(glossary.meanings("How far along is the Pinglu Canal?"))[-1] == ["运河"]
     assert words(glossary.meanings("Where is New Jersey's port?")) == [["港口"]]  # a name the dictionary has
@@ -101,6 +106,9 @@ def test_an_english_name_is_found_by_the_library_s_chinese_for_it(glossary):
     # a name the library never writes: none of its words, only the dictionary's own name, which no best match holds
     assert glossary.name_words("pfizer", "Where is Pfizer's biggest plant?") == []
     assert glossary.name_words("chesapeake", "How was the Chesapeake Bay cleaned up?") == ["契沙比克湾"]
+    # a people's adjective is its place's name: "Asian" 亚洲 (of 亚洲象), "European" 欧洲
+    assert "亚洲" in glossary.name_words("asian", "Has Yunnan set up a warning system for wild Asian elephants?")
+    assert "欧洲" in glossary.name_words("european", "How many European cities?")
     # the dictionary's name, which a report writes inside a longer word (残奥会): a tune miss of the twelfth session
     assert "残奥" in glossary.name_words("paralympics", "How many medals did Shandong win at the Paralympics?")
 
