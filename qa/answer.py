@@ -173,12 +173,13 @@ class Retriever:
     def encode(self, questions: list[str | Question]) -> np.ndarray:
         """The questions' vectors, embedded in batches with the model's query prompt.
 
-        An English question is embedded with its Chinese words (:attr:`Question.english_terms`) after it.
+        What is embedded is :attr:`Question.embedded`: an English question with its Chinese words after it, a
+        question without the clause naming the part it asks of.
         """
         from .embed import encode_queries
 
         read = [q if isinstance(q, Question) else self.lexicon.read(q) for q in questions]
-        return encode_queries(self.model, [" ".join([q.text, *q.english_terms]) for q in read])
+        return encode_queries(self.model, [q.embedded for q in read])
 
     def sources_named(self, names: list[str] | None) -> list[str] | None:
         """The indexed files that ``names`` (file names or titles) pick, as :func:`qa.library.match_sources` reads them; None for None.

@@ -53,6 +53,8 @@ _ENGLISH_QUOTED = re.compile(r"[\"“‘']([A-Za-z][^\"“”‘’]{1,40}?)[\"�
                              % "|".join(ENGLISH_PROGRAMME_HEADS), re.IGNORECASE)
 #: Capitalised words inside an English sentence just before a programme noun: "the Granite Swallow scheme".
 _ENGLISH_CAPITALISED = re.compile(r"(?<=[a-z,] )((?:[A-Z][a-z]+(?:['’-][a-z]+)* ){1,3})(?:%s)\b" % "|".join(ENGLISH_PROGRAMME_NOUNS))
+#: How many characters may follow the words naming a part at the end of a clause that names only it: 「…那段说，」, 「…这部分里提到，」.
+PART_TAIL = 3
 #: Any term in quotation marks, without what follows (:attr:`Question.part` blanks them: 「“一核心四板块”」 is a name).
 _QUOTED_TERM = re.compile(r"[“「『\"‘][^“”「」『』\"‘’]*[”」』\"’]")
 
@@ -220,6 +222,14 @@ def two_word_phrases(words: list[str], folded: str) -> list[str]:
     return list(dict.fromkeys(pairs))
 
 
+def _names_part_only(clause: str) -> bool:
+    """Whether a clause (script-folded) ends naming a part of a document and says nothing after it (「讲服务业的那部分，」,
+    「开篇那段说，」, "According to the opening paragraph,"); not 「西藏报告开头提到的地震发生在哪里，」."""
+    clause = clause.rstrip("，,：: ")
+    ends = [m.end() for pattern in (PART, OPENING) for m in pattern.finditer(clause)]
+    return bool(ends) and len(clause) - max(ends) <= PART_TAIL
+
+
 @dataclass(frozen=True, eq=False)
 class Question:
     """A question, checked, with everything the stages read of it.
@@ -328,6 +338,19 @@ class Question:
     def asks_opening(self) -> bool:
         """Whether it asks what a document says first (:data:`qa.words.OPENING`): 「文章开头说…」."""
         return bool(OPENING.search(self.folded))
+
+    @cached_property
+    def embedded(self) -> str:
+        """The text its vector is made of: without a clause that only names the part of a document it asks of
+        (「讲服务业的那部分，」, 「开篇那段说，」), since the part lifts its paragraphs (:meth:`qa.scope.Scope.lift`) and its
+        words would pull the answer towards any sentence that says them; then an English question's Chinese words."""
+        text = self.text
+        if self.part or self.asks_opening:
+            clauses = re.split(r"(?<=[，,：:])", text)
+            rest = [c for c in clauses if not _names_part_only(fold_script(c))]
+            if rest and len(rest) < len(clauses):
+                text = "".join(rest).strip()
+        return " ".join([text, *self.english_terms])
 
     @cached_property
     def english_terms(self) -> list[str]:
