@@ -226,7 +226,7 @@ class Retriever:
         # The document preference also draws its documents' own best units in, and leaves the place out of the keywords.
         prefer = prefers_documents(rescorers)
         tokens = q.keywords if prefer else q.tokens
-        also = self.scope.preferred_units(q) if prefer else None
+        also = self.scope.preferred_units(q) if prefer else None  # documents and the end of one it names
         scored = score_units(self.index.store, vector, tokens, fusion, allowed, also)
         return rescore(scored, q, self.context(fusion), rescorers)
 

@@ -59,8 +59,9 @@ _PRONOUNS_WRITTEN = tuple(p for p in PRONOUNS if len(p) > 1 and has_cjk(p))
 _THIS_ONE = re.compile(r"[这那该此]一?[项笔类种件条批位家座套款]")
 #: Chinese words pointing at the conversation's province: 「该省」, 「同一个省」 (jieba: 同一个 + 省), as "the province" does.
 _AT_PROVINCE = re.compile(r"该省|该市|这个省|同一个?省|本省")
-#: Chinese words pointing at a place: the conversation's, unless the earlier question names a spot (:func:`_spot`).
-_THERE_ZH = re.compile(r"那里(?!面)|那边|那儿|当地")
+#: Chinese words pointing at a place: the conversation's, unless the earlier question names a spot (:func:`_spot`); after a
+#: place, the place itself (「那贵州这边呢？」 asks the earlier question of 贵州).
+_THERE_ZH = re.compile(r"[那这]里(?!面)|[那这]边|[那这]儿|当地")
 #: An earlier question asking where (「贵州的大数据科创城在哪个城市？」) makes its answer the place 「那里」 points at.
 _WHERE = re.compile(r"哪里|哪儿|在哪|哪个(?:城市|地方|市|县|区)|哪座城|\bwhere\b", re.IGNORECASE)
 #: An earlier question's word naming a spot that 「那里」, "there" may point at: 「科创园」, 「冷湖」, 「发射场」 (not 「市场」),

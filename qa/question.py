@@ -27,7 +27,7 @@ from .scope import question_year
 from .text import fold_script, has_cjk
 from .words import (
     AMOUNT_ASKED, COUNT_WORDS, ENGLISH_MENTION, ENGLISH_MENTION_FRAME, ENGLISH_PROGRAMME_HEADS, ENGLISH_PROGRAMME_NOUNS, EXAMPLE_MARKERS, FIGURE_ASKED,
-    HOW_MANY, MEANING, MEASURE_WORDS, MENTION, MENTION_FRAME, NATIONAL, OPENING, PART, PART_LEAD,
+    CLOSING, HOW_MANY, MEANING, MEASURE_WORDS, MENTION, MENTION_FRAME, NATIONAL, OPENING, OPENS, PART, PART_LEAD,
     PROGRAMME_HEADS, RATE_ASKED,
 )
 
@@ -226,8 +226,15 @@ def _names_part_only(clause: str) -> bool:
     """Whether a clause (script-folded) ends naming a part of a document and says nothing after it (「讲服务业的那部分，」,
     「开篇那段说，」, "According to the opening paragraph,"); not 「西藏报告开头提到的地震发生在哪里，」."""
     clause = clause.rstrip("，,：: ")
-    ends = [m.end() for pattern in (PART, OPENING) for m in pattern.finditer(clause)]
+    ends = [m.end() for pattern in (PART, OPENING, CLOSING) for m in pattern.finditer(clause)]
     return bool(ends) and len(clause) - max(ends) <= PART_TAIL
+
+
+def end_named(folded: str) -> str:
+    """Which end of a document a question (script-folded) asks of: "opening", "closing" or "". The first named is the
+    paragraph: 「结尾那段开头说了什么」 asks how the closing paragraph opens, 「开篇那一段最后一句」 the opening's last sentence."""
+    found = [(m.start(), end) for end, pattern in (("opening", OPENING), ("closing", CLOSING)) if (m := pattern.search(folded))]
+    return min(found)[1] if found else ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -326,6 +333,9 @@ class Question:
         if not m:
             return ()
         about = re.split(r"[，,。？?！!；;：:、]", self.folded[: m.start()])[-1].strip(" “”\"「」")
+        # 「结尾那段」, "the closing section": an end of the document, not a theme
+        if end_named(about + ("" if self.chinese else " ") + m.group()):
+            return ()
         if not self.chinese:  # "the livelihood section": a word or two after its last "the"
             named = re.search(r"(?:^|\b(?:the|its|this|that)\s+)([a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)\s*$", about)
             glossary = self.lexicon.glossary
@@ -337,7 +347,19 @@ class Question:
     @cached_property
     def asks_opening(self) -> bool:
         """Whether it asks what a document says first (:data:`qa.words.OPENING`): 「文章开头说…」."""
-        return bool(OPENING.search(self.folded))
+        return end_named(self.folded) == "opening"
+
+    @cached_property
+    def asks_closing(self) -> bool:
+        """Whether it asks what a document says last (:data:`qa.words.CLOSING`): 「报告结尾说…」, "the closing paragraph";
+        not the end of a part it names (「农村那一部分的结尾」), which the part lifts."""
+        return end_named(self.folded) == "closing" and not self.part
+
+    @cached_property
+    def asks_how_closing_opens(self) -> bool:
+        """Whether it asks how a document's closing paragraph opens (:data:`qa.words.OPENS`):
+        「最后一段是用哪句话开头的」, "Which slogan opens the closing paragraph"; that sentence is the answer."""
+        return self.asks_closing and bool(OPENS.search(self.folded))
 
     @cached_property
     def embedded(self) -> str:
@@ -345,7 +367,7 @@ class Question:
         (「讲服务业的那部分，」, 「开篇那段说，」), since the part lifts its paragraphs (:meth:`qa.scope.Scope.lift`) and its
         words would pull the answer towards any sentence that says them; then an English question's Chinese words."""
         text = self.text
-        if self.part or self.asks_opening:
+        if self.part or self.asks_opening or self.asks_closing:
             clauses = re.split(r"(?<=[，,：:])", text)
             rest = [c for c in clauses if not _names_part_only(fold_script(c))]
             if rest and len(rest) < len(clauses):

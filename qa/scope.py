@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .index import UNIT_PARAGRAPH
+from .index import UNIT_FIRST, UNIT_PARAGRAPH
 from .bilingual import phrases_around, synonyms
 from .keywords import tokenize, word_parts
 from .places import romanized_in, written_short
-from .split import Paragraph, glossary_terms, is_glossary
+from .split import Paragraph, glossary_terms, is_appendix, is_glossary, is_salutation
 from .text import fold_script, has_cjk
 from .words import COUNTS_THINGS, ENGLISH_STOPWORDS, EXAMPLE_MARKERS, LAST_YEAR, STOPWORDS, THIS_YEAR
 
@@ -103,6 +103,7 @@ class Scope:
         self._doc_year = np.array([first_year(titles.get(name, name)) for name in places], dtype=np.int64)
         para_year = np.array([path_year(p.path, self._doc_year[doc_id[p.source]]) for p in paragraphs], dtype=np.int64)
         self._para_doc, self._para_year = para_doc, para_year
+        self._unit_first = units[:, UNIT_FIRST]
         self._unit_paragraph = units[:, UNIT_PARAGRAPH]
         self._unit_doc = para_doc[self._unit_paragraph]
         self._unit_year = para_year[self._unit_paragraph]
@@ -112,6 +113,12 @@ class Scope:
             if len(p.text) >= OPENING_CHARS:
                 opening.setdefault(p.source, i)
         self._opening = np.array(sorted(opening.values()), dtype=np.int64)
+        #: Each document's closing: its last such paragraph before any appendix or glossary (「各位代表！…」 of a report).
+        closing = {p.source: i for i, p in enumerate(paragraphs) if len(p.text) >= OPENING_CHARS and not is_appendix(p.path)}
+        self._closing = np.array(sorted(closing.values()), dtype=np.int64)
+        #: The sentence each closing paragraph opens with: after its salutation (「各位代表！」 is a sentence of its own).
+        self._closing_opener = {i: int(len(paragraphs[i].sentences) > 1 and is_salutation(paragraphs[i].sentence(0)))
+                                for i in closing.values()}
         #: What each glossary entry defines, by paragraph: 「12.“编外院长”：…」 → 编外院长.
         self._glossary = {i: glossary_terms(p.text) for i, p in enumerate(paragraphs) if is_glossary(p.path)}
         self._uses: dict[str, bool] = {}  # names the library uses (:meth:`library_uses`)
@@ -140,11 +147,17 @@ class Scope:
         """Each indexed document's places."""
         return self.lexicon.places
 
-    def preferred_units(self, question: "Question") -> np.ndarray | None:
-        """The ids of the units of the documents a question is about; None when none are."""
-        if not question.documents:
-            return None
-        return np.flatnonzero(np.isin(self._unit_doc, [self._doc_id[d] for d in question.documents]))
+    def preferred_units(self, question: "Question") -> list[np.ndarray]:
+        """Pools of units whose own best units are candidates too (:func:`qa.search.score_units`): those of the documents
+        a question is about, and those of the end of a document it asks of (「报告结尾说…」), which a cosine to the
+        question's other words may leave out. Empty when it is about none."""
+        docs = np.isin(self._unit_doc, [self._doc_id[d] for d in question.documents]) if question.documents else None
+        pools = [] if docs is None else [np.flatnonzero(docs)]
+        ends = self._closing if question.asks_closing else self._opening if question.asks_opening else None
+        if ends is not None:
+            at_end = np.isin(self._unit_paragraph, ends)
+            pools.append(np.flatnonzero(at_end if docs is None else at_end & docs))
+        return pools
 
     def inside(self, question: "Question", ids: np.ndarray) -> np.ndarray | None:
         """For units ``ids``: whether each is in a document the question is about; None when none are."""
@@ -153,8 +166,8 @@ class Scope:
 
     def lift(self, question: "Question", ids: np.ndarray) -> np.ndarray:
         """For units ``ids``: 1 for each of "in a document the question is about", "under the year it asks
-        about", for a question about a document's opening, "its opening paragraph" and, for a question asking
-        what a term means, "the glossary's entry for a term it names"."""
+        about", for a question about a document's opening or closing, "its opening (closing) paragraph" and, for a
+        question asking what a term means, "the glossary's entry for a term it names"."""
         lift = np.zeros(len(ids))
         inside = self.inside(question, ids)
         if inside is not None:
@@ -178,6 +191,13 @@ class Scope:
             lift += np.array([most > 0 and about[pi] == most for pi in paragraphs.tolist()], dtype=bool)
         if question.asks_opening:  # 「文章开头说…」: what the document says first
             lift += np.isin(self._unit_paragraph[ids], self._opening) & inside
+        if question.asks_closing:  # 「报告结尾说…」: what the document says last
+            paragraphs = self._unit_paragraph[ids]
+            closing = np.isin(paragraphs, self._closing) & inside
+            lift += closing
+            if question.asks_how_closing_opens:  # 「最后一段是用哪句话开头的」: its first sentence
+                opener = np.array([self._closing_opener.get(pi, -1) for pi in paragraphs.tolist()])
+                lift += closing & (self._unit_first[ids] == opener)
         if question.asks_meaning:  # the glossary's entry for the term, not a sentence that only uses it
             entries = [i for i, terms in self._glossary.items() if any(t in question.folded for t in terms)]
             lift += np.isin(self._unit_paragraph[ids], entries) & inside

@@ -153,7 +153,7 @@ def score_units(
     tokens: list[str],
     fusion: Fusion = Fusion(),
     allowed: np.ndarray | None = None,
-    also: np.ndarray | None = None,
+    also: list[np.ndarray] | None = None,
 ) -> UnitScores:
     """Score the candidate units for one question.
 
@@ -166,16 +166,15 @@ def score_units(
         tokens: The question's keyword tokens.
         fusion: How the two sides are combined.
         allowed: Only these units (ids) are candidates; None for all.
-        also: Units (ids) whose own top units are candidates too: those of the
-            documents a question is about, which the whole library's top units
-            may leave out when many documents say the same.
+        also: Pools of units (ids) whose own top units are candidates too: those
+            of the documents a question is about, which the whole library's top
+            units may leave out when many documents say the same.
     """
     total = store.size
     known = store.known(tokens)
-    if allowed is not None:
-        also = None if also is None else np.intersect1d(also, allowed)
+    pools = [pool if allowed is None else np.intersect1d(pool, allowed) for pool in also or []]
     dense: dict[int, float | None] = {}
-    for pool in [allowed] + ([also] if also is not None and len(also) else []):
+    for pool in [allowed] + [pool for pool in pools if len(pool)]:
         take = min(fusion.candidates, total if pool is None else len(pool))
         if take == 0:
             continue

@@ -229,6 +229,11 @@ def is_glossary(path: list[str]) -> bool:
     return any(_marker(h) == "名词解释" for h in path)
 
 
+def is_appendix(path: list[str]) -> bool:
+    """Whether a paragraph with these headings above it is after a document's body: under 「附件」 or 「名词解释」."""
+    return any(_marker(h) in ("附件", "名词解释") for h in path)
+
+
 _ENTRY_TERM = re.compile(r"^\s*(?:\d{1,3}\s*[.．、]\s*)?([^：:]{1,40})[：:]")
 _QUOTED = re.compile(r"[“「『\"]([^”」』\"]{1,20})[”」』\"]")
 

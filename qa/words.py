@@ -38,7 +38,7 @@ CLOSER = "呢"
 #: English words that only pace an ellipsis ("How about Sichuan, then?"), not what it is about.
 FILLERS = frozenset("then instead too also".split())
 #: Pronouns and words that point back.
-PRONOUNS = frozenset("它 它们 其 其中 这 这些 那些 该 此 为此 上述 这个 那个 它的 他们 那里 那边 那儿 当地 该省 "
+PRONOUNS = frozenset("它 它们 其 其中 这 这些 那些 该 此 为此 上述 这个 那个 它的 他们 那里 那边 那儿 这里 这边 这儿 当地 该省 "
                      "its it this that these those they their them".split())
 #: Pointing words that stand for things, not for what was done: after 「其中」 the earlier question's
 #: verbs and adverbs (发行, 已, 入选) are not carried, only what they were about (国债, 制造业 集群).
@@ -132,6 +132,13 @@ PART_LEAD = re.compile(r"^(?:讲到?|谈到?|说到?|关于|在|有关|最后|�
 #: A question about what a document says first: 「文章开头说…」, "According to the opening paragraph, …" (script-folded).
 OPENING = re.compile(r"开头|开篇|一开始|\bopening (?:paragraph|section|part|lines?|words)\b|\b(?:at|in) the (?:very )?(?:beginning|start)\b(?!\s+of\b)"
                      r"|\bfirst paragraph\b")
+#: A question about what a document says last: 「报告结尾说…」, 「最后一段是怎么开头的」, 「最后一部分」, "the closing
+#: paragraph" (script-folded); not 「最后要实现什么目标」, whose 最后 is "in the end", nor "at the end of last year".
+CLOSING = re.compile(r"结尾|收尾|末尾|最后(?:一|那)(?:段|部分|节|章)|(?:文章|报告|全文)的?最后(?!一年|一次)"
+                     r"|\b(?:closing|final|last|concluding) (?:paragraph|section|part|lines|words)\b"
+                     r"|\b(?:at|in) (?:its|the) (?:very )?(?:close|end|conclusion)\b(?!\s+of\b)|\b(?:ends|closes|concludes) with\b")
+#: Asking how a paragraph opens: 「结尾那段开头说了什么」, "Which line opens the closing paragraph".
+OPENS = re.compile(r"开头|起头|\b(?:opens|begins|starts)\b|\b(?:open|begin|start)s? with\b")
 
 #: Short forms of report terms that questions use and reports mostly spell out (社零: 0 times in the 30
 #: documents, 社会消费品零售总额 39), each with the full form put beside it when a Chinese question uses

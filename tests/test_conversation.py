@@ -46,6 +46,9 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
      "河北 去年 专精特新“小巨人”企业又新增了多少？"),
     (["辽宁有哪些县上榜全国百强县？"], "四川呢，有多少个？", "上榜 百强县 四川，有多少个？"),
     (["甘肃去年人均地区生产总值达到多少？"], "换成重庆呢？", "重庆去年人均地区生产总值达到多少?"),
+    # 「这边」 after a place is the place (an untouched-31 follow-up, tune since the nineteenth session)
+    (["福建今年依托新能源汽车、电动船舶等优势，要全面推进什么建设？"], "那贵州这边呢？",
+     "贵州今年依托新能源汽车、电动船舶等优势,要全面推进什么建设?"),
     # untouched-26's follow-ups (tune since the fourteenth session): 「这」 with a measure word points back; an
     # opener jieba cuts (换到 as 换 + 到) is no topic, and the conversation's place is replaced even where the earlier
     # question did not say it; a place and only words saying what is asked (定, 多少) ask the earlier question of it

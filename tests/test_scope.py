@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from qa import Retriever, build_index
-from qa.index import UNIT_PARAGRAPH
+from qa.index import UNIT_FIRST, UNIT_PARAGRAPH
 from qa.places import document_places, place_name, preferred, question_places, without_names
 from qa.question import asks_meaning
 from qa.rescore import PieceHandicap, PlaceNeutral, Prefer
@@ -15,7 +15,7 @@ from qa.scope import first_year, path_year, question_year
 from qa.search import fuse
 from qa.text import fold_script
 from qa.read import read_source
-from qa.split import LONG_SENTENCE_CHARS, PIECE_CHARS, glossary_terms, is_glossary, make_units, sentence_pieces, split_document
+from qa.split import LONG_SENTENCE_CHARS, PIECE_CHARS, glossary_terms, is_appendix, is_glossary, make_units, sentence_pieces, split_document
 
 from conftest import PLAN, ROOT
 
@@ -607,6 +607,44 @@ def test_a_question_about_the_opening_lifts_the_first_paragraph_alone(plan_alone
     lift = r.scope.lift(q, ids)
     assert q.asks_opening is opening
     assert bool((lift[paragraph == first] > lift[paragraph != first].max()).all()) is opening
+
+
+@pytest.mark.parametrize("question, closing", [
+    ("文章结尾说要打造一个什么样的城市形象？", True),
+    ("結尾那段，文章最後說要全力打造什麼？", True),  # 「结尾那段」 is the document's end, no part about 结尾
+    ("报告最后引用了哪句话？", True),
+    ("最后一部分说要用什么来优化生态？", True),
+    ("Which anniversary does the report look forward to at its close?", True),
+    ("What does the closing paragraph call for?", True),
+    ("最后要巩固一个什么样的局面？", False),  # 最后 is "in the end"
+    ("农村那一部分的结尾，提出要加快实现什么目标？", False),  # the end of a part, which the part lifts
+    ("开篇那一段最后落在开创一个什么局面上？", False),  # the opening's last words
+    ("How large were the reserves at the end of last year?", False),  # a time
+])
+def test_a_question_about_the_closing_lifts_the_last_paragraph_alone(plan_alone, question, closing):
+    """untouched-31's library misses (tune since the nineteenth session) asked what a report says at its close."""
+    r = plan_alone
+    q = r.parse(question)
+    ids = np.arange(len(r.index.units))
+    paragraph = r.index.units[:, UNIT_PARAGRAPH]
+    last = max(i for i, p in enumerate(r.index.paragraphs) if len(p.text) >= 50)
+    assert q.asks_closing is closing
+    assert bool((r.scope.lift(q, ids)[paragraph == last] > 0).all()) is closing
+
+
+def test_a_report_closes_before_its_glossary_and_its_closing_opens_after_the_salutation(library):
+    """Sichuan's report ends with a glossary (名词解释); its closing paragraph is 「各位代表！迎接风险挑战…」, whose first
+    sentence after the salutation is what 「最后一段是用哪句话开头的」 asks."""
+    r = library
+    ids = np.arange(len(r.index.units))
+    paragraphs = r.index.paragraphs
+    lift = r.scope.lift(r.parse("四川的报告最后一段是用哪句话开头的？"), ids)
+    best = r.index.units[lift == lift.max()]  # the sentence, and the run of sentences it opens
+    assert len({*best[:, UNIT_PARAGRAPH].tolist()}) == 1 and len({*best[:, UNIT_FIRST].tolist()}) == 1
+    pi, first = int(best[0, UNIT_PARAGRAPH]), int(best[0, UNIT_FIRST])
+    assert paragraphs[pi].text.startswith("各位代表！迎接风险挑战") and not is_appendix(paragraphs[pi].path)
+    assert paragraphs[pi].sentence(first).startswith("迎接风险挑战")
+    assert is_appendix(["附件", "主办单位：省生态环境厅"]) and is_appendix(["名词解释"]) and not is_appendix(["三、2025年工作安排"])
 
 
 @pytest.mark.parametrize("question, part", [
