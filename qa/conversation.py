@@ -37,7 +37,7 @@ from .keywords import pos_tags, salience, segmenter, tokenize
 from .places import NATIONAL_REPORT, PROVINCES, english_place
 from .question import Lexicon, Question
 from .text import has_cjk
-from .words import CLOSER, ENGLISH_FRAME, FILLERS, HOW_MANY, OPENERS, POINTING_AT_THINGS, PRONOUNS, SHORT_FORMS
+from .words import CLOSER, DOING_ASKED, ENGLISH_FRAME, FILLERS, HOW_MANY, OPENERS, POINTING_AT_THINGS, PRONOUNS, SHORT_FORMS
 
 #: "this year" points at the report's year, not back at the conversation.
 _NOT_POINTING = re.compile(r"\b(this|that)\s+(year|month|week|time)\b", re.IGNORECASE)
@@ -139,7 +139,7 @@ def _parts(q: Question) -> _Parts:
                 or bool(not places and _ASPECT.match(folded)))
     # names the national report, or opens with the whole country (「那全国今年的赤字规模…」), as a place: what it is about is the rest
     national = NATIONAL_REPORT.search(folded) or _WHOLE_COUNTRY.match(_bare(folded))
-    skip = PRONOUNS | set(OPENERS) | FILLERS | {CLOSER, _AGAIN} | (set(segmenter().lcut(national.group())) if national else set())
+    skip = PRONOUNS | set(OPENERS) | FILLERS | DOING_ASKED | {CLOSER, _AGAIN} | (set(segmenter().lcut(national.group())) if national else set())
     # the words after an opener: 「换到安徽呢？」 has no topic, though jieba cuts 换到 into 换 + 到
     topic = [
         t for t in (tokenize(_bare(q.text)) if elliptic else q.tokens)

@@ -37,6 +37,9 @@ OPENERS = ("同样的问题", "如果是", "换成", "换作", "换到", "轮到
 CLOSER = "呢"
 #: English words that only pace an ellipsis ("How about Sichuan, then?"), not what it is about.
 FILLERS = frozenset("then instead too also".split())
+#: Chinese words that only ask what is done, of the thing the conversation is about: 「换成江西，又打算怎么做？」,
+#: 「那福建准备怎么办？」 ask the earlier question of another place.
+DOING_ASKED = frozenset("打算 准备 做 办 干 搞 怎么办 干什么 做什么".split())
 #: Pronouns and words that point back.
 PRONOUNS = frozenset("它 它们 其 其中 这 这些 那些 该 此 为此 上述 这个 那个 它的 他们 那里 那边 那儿 这里 这边 这儿 当地 该省 "
                      "its it this that these those they their them".split())

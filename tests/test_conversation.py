@@ -46,7 +46,9 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
      "河北 去年 专精特新“小巨人”企业又新增了多少？"),
     (["辽宁有哪些县上榜全国百强县？"], "四川呢，有多少个？", "上榜 百强县 四川，有多少个？"),
     (["甘肃去年人均地区生产总值达到多少？"], "换成重庆呢？", "重庆去年人均地区生产总值达到多少?"),
-    # 「这边」 after a place is the place (an untouched-31 follow-up, tune since the nineteenth session)
+    # 「这边」 after a place is the place, and words that only ask what is done (打算, 做) are no topic: both ask the
+    # earlier question of the place (untouched-31 follow-ups, tune since the nineteenth session)
+    (["寧夏今年中心鎮方面要啟動什麼？"], "換成江西，又打算怎麼做？", "江西今年中心镇方面要启动什么?"),
     (["福建今年依托新能源汽车、电动船舶等优势，要全面推进什么建设？"], "那贵州这边呢？",
      "贵州今年依托新能源汽车、电动船舶等优势,要全面推进什么建设?"),
     # untouched-26's follow-ups (tune since the fourteenth session): 「这」 with a measure word points back; an
