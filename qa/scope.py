@@ -150,7 +150,7 @@ class Scope:
     def preferred_units(self, question: "Question") -> list[np.ndarray]:
         """Pools of units whose own best units are candidates too (:func:`qa.search.score_units`): those of the documents
         a question is about, and those of the end of a document it asks of (「报告结尾说…」), which a cosine to the
-        question's other words may leave out. Empty when it is about none."""
+        question's other words may leave out. Empty when it names neither."""
         docs = np.isin(self._unit_doc, [self._doc_id[d] for d in question.documents]) if question.documents else None
         pools = [] if docs is None else [np.flatnonzero(docs)]
         ends = self._closing if question.asks_closing else self._opening if question.asks_opening else None
