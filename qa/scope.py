@@ -108,17 +108,21 @@ class Scope:
         self._unit_doc = para_doc[self._unit_paragraph]
         self._unit_year = para_year[self._unit_paragraph]
         #: Each document's opening: its first paragraph of :data:`OPENING_CHARS` characters or more (not its title or byline).
+        #: Each document's closing: its last such paragraph before any appendix or glossary (「各位代表！…」 of a report).
         opening: dict[str, int] = {}
+        closing: dict[str, int] = {}
         for i, p in enumerate(paragraphs):
             if len(p.text) >= OPENING_CHARS:
                 opening.setdefault(p.source, i)
+                if not is_appendix(p.path):
+                    closing[p.source] = i
         self._opening = np.array(sorted(opening.values()), dtype=np.int64)
-        #: Each document's closing: its last such paragraph before any appendix or glossary (「各位代表！…」 of a report).
-        closing = {p.source: i for i, p in enumerate(paragraphs) if len(p.text) >= OPENING_CHARS and not is_appendix(p.path)}
         self._closing = np.array(sorted(closing.values()), dtype=np.int64)
-        #: The sentence each closing paragraph opens with: after its salutation (「各位代表！」 is a sentence of its own).
-        self._closing_opener = {i: int(len(paragraphs[i].sentences) > 1 and is_salutation(paragraphs[i].sentence(0)))
-                                for i in closing.values()}
+        #: By paragraph, the sentence a closing paragraph opens with, after its salutation (「各位代表！」 is a sentence of
+        #: its own); -1 for any other paragraph.
+        self._closing_opener = np.full(len(paragraphs), -1, dtype=np.int64)
+        for i in self._closing.tolist():
+            self._closing_opener[i] = int(len(paragraphs[i].sentences) > 1 and is_salutation(paragraphs[i].sentence(0)))
         #: What each glossary entry defines, by paragraph: 「12.“编外院长”：…」 → 编外院长.
         self._glossary = {i: glossary_terms(p.text) for i, p in enumerate(paragraphs) if is_glossary(p.path)}
         self._uses: dict[str, bool] = {}  # names the library uses (:meth:`library_uses`)
@@ -169,6 +173,7 @@ class Scope:
         about", for a question about a document's opening or closing, "its opening (closing) paragraph" and, for a
         question asking what a term means, "the glossary's entry for a term it names"."""
         lift = np.zeros(len(ids))
+        paragraphs = self._unit_paragraph[ids]
         inside = self.inside(question, ids)
         if inside is not None:
             lift += inside
@@ -185,22 +190,19 @@ class Scope:
         # documents a question without a place prefers (national ones) need not be the one it asks about. Those saying
         # most of its words: 「城市建设和环境」 is the section on 城市建設, not the one on 黨的建設.
         if question.part:
-            paragraphs = self._unit_paragraph[ids]
             about = {pi: self._about(pi, question.part) for pi in np.unique(paragraphs).tolist()}
             most = max(about.values(), default=0)
             lift += np.array([most > 0 and about[pi] == most for pi in paragraphs.tolist()], dtype=bool)
         if question.asks_opening:  # 「文章开头说…」: what the document says first
-            lift += np.isin(self._unit_paragraph[ids], self._opening) & inside
+            lift += np.isin(paragraphs, self._opening) & inside
         if question.asks_closing:  # 「报告结尾说…」: what the document says last
-            paragraphs = self._unit_paragraph[ids]
             closing = np.isin(paragraphs, self._closing) & inside
             lift += closing
             if question.asks_how_closing_opens:  # 「最后一段是用哪句话开头的」: its first sentence
-                opener = np.array([self._closing_opener.get(pi, -1) for pi in paragraphs.tolist()])
-                lift += closing & (self._unit_first[ids] == opener)
+                lift += closing & (self._unit_first[ids] == self._closing_opener[paragraphs])
         if question.asks_meaning:  # the glossary's entry for the term, not a sentence that only uses it
             entries = [i for i, terms in self._glossary.items() if any(t in question.folded for t in terms)]
-            lift += np.isin(self._unit_paragraph[ids], entries) & inside
+            lift += np.isin(paragraphs, entries) & inside
         return lift
 
     def _about(self, paragraph: int, words: Collection[str]) -> int:
