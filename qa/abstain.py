@@ -147,7 +147,7 @@ def gather(
         glossary = question.lexicon.glossary
         meanings = glossary.meanings(" ".join(cover)) if glossary else []
     said = sum(m.weight for m in meanings) if meanings is not None else sum(salience(t) for t in tokens)
-    found_in = partial(meanings_found, meanings) if meanings is not None else coverage_of(tokens)
+    found_in = partial(meanings_found, meanings) if meanings is not None else coverage_of(tokens, question.alternatives)
     share, first = 0.0, None
     for uid in scored.ids[np.argsort(-scored.fused)[:EVIDENCE_TOP]].tolist():
         pi, s0, s1, _ = (int(x) for x in units[uid])

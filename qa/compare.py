@@ -366,7 +366,8 @@ class Comparer:
         # A word every compared document uses somewhere (发展, 经济) tells none of them apart.
         words = terms(q, cover)
         share, phrase_share, part_share = (
-            agreement([(alike, weight * (1 - self.share_holding(alike, documents))) for alike, weight in asked], said)
+            agreement([(alike, weight * (1 - self.share_holding(alike, documents))) for alike, weight in asked], said,
+                      q.alternatives)
             for asked in (words, phrases(q, cover), parts(words)))
         best = _log_odds(max(row.probability for row in rows if row.hit is not None))
         english = 0.0 if q.chinese else 1.0
@@ -461,15 +462,32 @@ def _log_odds(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def agreement(asked: list[tuple[list[str], float]], answers: list[str]):
+def agreement(asked: list[tuple[list[str], float]], answers: list[str], alternatives: tuple[frozenset[str], ...] = ()):
     """How much of what the answers hold a text holds: each term weighs its salience times the share of
     ``answers`` (script-folded) that hold it, so the words every answer uses count most and a word of
-    the question no answer uses (「实际」, 「情况」) not at all. Returns a function of a folded text, 0 to 1."""
+    the question no answer uses (「实际」, 「情况」) not at all. Returns a function of a folded text, 0 to 1.
+
+    With ``alternatives`` (:attr:`qa.question.Question.alternatives`), the best of the question read whole and read
+    without each set's terms (a term is left out when its first word holds a word of the set): a report that says
+    首发经济 answers 「首发经济，或者引进首店」 whatever the answers say of 首店."""
     weights = [(words, weight * sum(any(held_in(w, a) for w in words) for a in answers) / len(answers))
                for words, weight in asked]
     total = sum(w for _, w in weights)
+    readings = []  # each reading without a set: the weight it keeps, and which terms it leaves out
+    for drop in alternatives:
+        left_out = [isinstance(words[0], str) and any(d in words[0] for d in drop) for words, _ in weights]
+        kept = total - sum(w for (_, w), out in zip(weights, left_out) if out)
+        if any(left_out) and kept > 0:
+            readings.append((kept, left_out))
 
     def share(text: str) -> float:
-        return sum(w for words, w in weights if any(held_in(x, text) for x in words)) / total if total else 1.0
+        if not total:
+            return 1.0
+        held = [any(held_in(x, text) for x in words) for words, _ in weights]
+        found = sum(w for (_, w), h in zip(weights, held) if h)
+        best = found / total
+        for kept, left_out in readings:
+            best = max(best, (found - sum(w for (_, w), h, out in zip(weights, held, left_out) if h and out)) / kept)
+        return best
 
     return share

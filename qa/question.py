@@ -21,12 +21,13 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from .errors import QueryError
-from .keywords import pos_tags, tokenize
+from .keywords import pos_tags, segmenter, tokenize
 from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
 from .words import (
     AMOUNT_ASKED, COUNT_WORDS, ENGLISH_MENTION, ENGLISH_MENTION_FRAME, ENGLISH_PROGRAMME_HEADS, ENGLISH_PROGRAMME_NOUNS, EXAMPLE_MARKERS, FIGURE_ASKED,
+    ALTERNATIVE_MARKERS,
     CLOSING, HOW_MANY, MEANING, MEASURE_WORDS, MENTION, MENTION_FRAME, NATIONAL, OPENING, OPENS, PART, PART_LEAD,
     PROGRAMME_HEADS, RATE_ASKED,
 )
@@ -237,6 +238,30 @@ def end_named(folded: str) -> str:
     return min(found)[1] if found else ""
 
 
+#: What ends a clause (「、」 does not: it lists).
+_CLAUSE_END = frozenset("，,；;：:？?。！!")
+
+
+def alternatives_in(words: list[str], cover: frozenset[str]) -> tuple[frozenset[str], ...]:
+    """The sets of ``cover`` words a question (its jieba ``words``, punctuation kept) asks of only as another way to
+    say what it asks: the rest of a clause after examples (:data:`qa.words.EXAMPLE_MARKERS`, 「比如高额彩礼」) or after an
+    alternative that opens a clause (:data:`qa.words.ALTERNATIVE_MARKERS`, 「，或者引进首店」), without the words the
+    question has elsewhere.
+
+    The clause before the alternative is not a set: it holds what the question is about, which the alternative often
+    leaves out (「低保标准提高了多少，或者提高到每月多少元」). Nor are alternatives inside a clause (「原油或天然气」):
+    their words are jieba's pieces (工业 of 「工业投资或制造业投资」), and over the tune comparisons (2026-12-07) reading
+    either alone told more reports that say neither "mentioned" than it found."""
+    out = []
+    for i, word in enumerate(words):
+        if word in EXAMPLE_MARKERS or (word in ALTERNATIVE_MARKERS and i and words[i - 1] in _CLAUSE_END):
+            end = i + 1
+            while end < len(words) and words[end] not in _CLAUSE_END:
+                end += 1
+            out.append(frozenset(set(words[i + 1 : end]) & cover - set(words[:i]) - set(words[end:])))
+    return tuple(dict.fromkeys(s for s in out if s and s != cover))
+
+
 @dataclass(frozen=True, eq=False)
 class Question:
     """A question, checked, with everything the stages read of it.
@@ -346,8 +371,14 @@ class Question:
 
     @cached_property
     def asks_opening(self) -> bool:
-        """Whether it asks what a document says first (:data:`qa.words.OPENING`): 「文章开头说…」."""
-        return end_named(self.folded) == "opening"
+        """Whether it asks what a document says first (:data:`qa.words.OPENING`): 「文章开头说…」; not the start of a part
+        it names (「讲工业的那部分一开头」), which the part lifts."""
+        return end_named(self.folded) == "opening" and not self.part
+
+    @cached_property
+    def asks_part_opening(self) -> bool:
+        """Whether it asks how a part it names opens: 「讲党建的那部分，开头说…」 (:attr:`part`, :data:`qa.words.OPENING`)."""
+        return bool(self.part) and end_named(self.folded) == "opening"
 
     @cached_property
     def asks_closing(self) -> bool:
@@ -411,6 +442,18 @@ class Question:
         English beside it ("the 'Tianfu Forest Four Reserves' (天府森林四库)"), nor 「GDP」 (地区生产总值)."""
         words = without_places(self.tokens, self.places)
         return [w for w in words if has_cjk(w)] or words
+
+    @cached_property
+    def alternatives(self) -> tuple[frozenset[str], ...]:
+        """For a question asking whether or where the documents mention a thing (:attr:`thing`), the sets of its words a
+        quote may lack and still answer (:func:`alternatives_in`): the alternative of 「首发经济，或者引进首店」, the examples
+        after 「比如」. Abstaining's cover and a comparison's share are the best of the question read whole and read
+        without one set. None for other questions: the examples of 「数字经济定了什么目标，比如数字经济规模…」 say which
+        target, and the alternative of 「新增了多少个托位，或者每千人口托位数…」 another figure (tune comparisons,
+        2026-12-07: more cells right only where the question asks for a thing)."""
+        if not self.thing:
+            return ()
+        return alternatives_in(segmenter().lcut(self.folded), frozenset(self.cover_words))
 
     @cached_property
     def phrases(self) -> list[str]:

@@ -192,7 +192,10 @@ class Scope:
         if question.part:
             about = {pi: self._about(pi, question.part) for pi in np.unique(paragraphs).tolist()}
             most = max(about.values(), default=0)
-            lift += np.array([most > 0 and about[pi] == most for pi in paragraphs.tolist()], dtype=bool)
+            part = np.array([most > 0 and about[pi] == most for pi in paragraphs.tolist()], dtype=bool)
+            lift += part
+            if question.asks_part_opening:  # 「讲党建的那部分，开头说…」: the part's first sentence
+                lift += part & (self._unit_first[ids] == 0)
         if question.asks_opening:  # 「文章开头说…」: what the document says first
             lift += np.isin(paragraphs, self._opening) & inside
         if question.asks_closing:  # 「报告结尾说…」: what the document says last

@@ -651,3 +651,17 @@ def test_compare_tab_shows_the_table_sorts_it_and_downloads_it(browser, compare_
     assert "粮食产量" in page.locator("#qa-compare-head").inner_text()
     page.screenshot(path=str(tmp_path / "compare.png"))
     page.close()
+
+
+def test_agreement_with_alternatives_is_the_best_reading():
+    """A report that says 首发经济 answers 「首发经济，或者引进首店」, though the sure rows hold 首店 (compare-28, tune
+    since 2026-12-07: 7 → 28 of 30 cells right); a phrase holding a word left out is left out with it."""
+    from qa.compare import agreement
+
+    asked = [(["首发"], 5.0), (["经济"], 2.0), (["首店"], 10.0), (["首发经济"], 1.0)]
+    answers = ["首发经济首店", "引进首店"]
+    whole = agreement(asked, answers)
+    either = agreement(asked, answers, (frozenset({"首发", "经济"}), frozenset({"首店"})))
+    assert whole("积极发展首发经济") == pytest.approx((2.5 + 1 + 0.5) / 14)
+    assert either("积极发展首发经济") == pytest.approx(1.0) and either("引进首店") == pytest.approx(1.0)
+    assert either("发展银发经济") == pytest.approx(1 / 4)

@@ -674,6 +674,22 @@ def test_a_question_naming_a_part_lifts_the_paragraphs_that_part_is(plan_alone):
     assert (lift[paragraph == party] > lift[paragraph != party].max()).all()
 
 
+def test_a_question_about_how_a_part_opens_lifts_its_first_sentence(plan_alone):
+    """「讲党建的那部分，开头说要坚持以什么为统领？」 and 「讲工业的那部分一开头…」 (untouched-32's plan misses, tune since the
+    twentieth session) quoted the plan's opening paragraph: the opening asked is the part's, its first sentence."""
+    r = plan_alone
+    ids = np.arange(len(r.index.units))
+    units = r.index.units
+    party = next(i for i, p in enumerate(r.index.paragraphs) if p.sentence(0).startswith("堅持以黨的建設"))
+    q = r.parse("讲党建的那部分，开头说要坚持以什么为统领？")
+    assert q.part and q.asks_part_opening and not q.asks_opening
+    lift = r.scope.lift(q, ids)
+    best = units[lift == lift.max()]
+    assert set(best[:, UNIT_PARAGRAPH].tolist()) == {party} and set(best[:, UNIT_FIRST].tolist()) == {0}
+    assert not r.parse("党建那一部分对政治生态怎么说？").asks_part_opening  # no opening asked
+    assert not r.parse("文章开头说要坚持以什么为统领？").asks_part_opening  # the document's opening, no part
+
+
 def test_the_words_naming_a_part_pick_no_sentence(plan_alone):
     """「讲民生的那一部分，对学校的教学提了什么要求？」 (an untouched-25 miss, tune since the fourteenth session) quoted the
     part's lead sentence, 「堅持以改善民生為宗旨…」, which holds 民生 and nothing asked: the part's words lift its paragraphs
@@ -781,3 +797,39 @@ def test_an_english_name_of_several_words_is_the_library_s_by_their_joined_pinyi
     # with no best matches to read a name in (Scope.unknown's context): only the library's words decide
     assert "jinping" not in r.scope.unknown(r.parse("What did Xi Jinping say about cities?"), "")
     assert "mingze" in r.scope.unknown(r.parse("What did Xi Mingze say about cities?"), "")
+
+
+@pytest.mark.parametrize("question, alternatives", [
+    # an alternative opening a clause: the rest of the clause, without what the question says elsewhere (首发)
+    ("哪些地方提到了首发经济，或者引进首店？", [{"引进", "首店"}]),
+    ("有没有报告讲到首发经济，或者首发经济的首店？", [{"首店"}]),
+    # examples, to the end of the clause
+    ("哪些地方提到了移风易俗，比如治理高额彩礼、大操大办？", [{"治理", "高额", "彩礼", "大操大办"}]),
+    # not the clause before, which says what is asked, nor alternatives inside a clause (jieba's pieces)
+    ("哪些地方提到了工业投资或制造业投资？", []),
+    # only where a thing is asked for: these examples say which target, this alternative asks another figure
+    ("各地2025年数字经济定了什么目标，比如数字经济规模？", []),
+    ("各地新增了多少个托位，或者每千人口托位数达到了多少？", []),
+    ("Which regions mention the debut economy, or first stores?", []),  # English: its words are read by their meanings
+])
+def test_alternatives_a_quote_may_lack(question, alternatives):
+    """A question asking where a thing is mentioned, with an alternative (「，或者」) or examples (「比如」): the sets of its
+    words a quote may lack (:attr:`qa.question.Question.alternatives`)."""
+    from qa.question import Question
+
+    assert [set(s) for s in Question.parse(question).alternatives] == alternatives
+
+
+def test_cover_is_the_best_reading_without_an_alternative():
+    """「首发经济，或者引进首店」 is covered by 首发经济 alone: compare-28's 「…首发经济，或者引进首店？」 told 21 of the 25
+    reports that name 首发经济 "not mentioned" (tune since 2026-12-07)."""
+    from qa.keywords import coverage_of, salience
+
+    tokens = ["首发", "经济", "引进", "首店"]
+    whole = coverage_of(tokens)
+    either = coverage_of(tokens, (frozenset({"首发", "经济"}), frozenset({"引进", "首店"})))
+    both = sum(map(salience, ["首发", "经济"])) / sum(map(salience, tokens))
+    assert whole("积极发展首发经济") == pytest.approx(both) and either("积极发展首发经济") == pytest.approx(1.0)
+    assert either("引进首店100家") == pytest.approx(1.0) and either("发展银发经济") < 1.0
+    assert either("引进首店，发展首发经济") == whole("引进首店，发展首发经济") == pytest.approx(1.0)
+    assert coverage_of(tokens, (frozenset(tokens),))("无关") == 0.0  # a set of every word leaves no reading
