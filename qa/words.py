@@ -111,8 +111,8 @@ ENGLISH_PROGRAMME_HEADS = (*ENGLISH_PROGRAMME_NOUNS, "plan", "plans", "fund", "f
 
 #: Words that give what follows as examples (:func:`qa.scope.for_example`): 「比如长城、大运河」.
 EXAMPLE_MARKERS = ("比如", "例如", "诸如", "譬如")
-#: Words that join alternatives (:attr:`qa.question.Question.alternatives`): 「首发经济，或者引进首店」 asks of either.
-#: Not 还是, which is as often "still" (「今年还是要…」).
+#: Words that join alternatives: after a clause's end, the clause they open is another way to say what is asked
+#: (「首发经济，或者引进首店」; :func:`qa.question.alternatives_in`). Not 还是, which is as often "still" (「今年还是要…」).
 ALTERNATIVE_MARKERS = ("或者", "或是", "抑或", "或")
 
 # ---- Places (:mod:`qa.places`, :func:`qa.question.names_in`).
