@@ -370,21 +370,26 @@ class Question:
         return tuple(t for t in tokenize(about) if len(t) > 1)
 
     @cached_property
+    def end(self) -> str:
+        """Which end of a document it asks of (:func:`end_named`): "opening", "closing" or ""."""
+        return end_named(self.folded)
+
+    @cached_property
     def asks_opening(self) -> bool:
         """Whether it asks what a document says first (:data:`qa.words.OPENING`): 「文章开头说…」; not the start of a part
         it names (「讲工业的那部分一开头」), which the part lifts."""
-        return end_named(self.folded) == "opening" and not self.part
+        return self.end == "opening" and not self.part
 
     @cached_property
     def asks_part_opening(self) -> bool:
         """Whether it asks how a part it names opens: 「讲党建的那部分，开头说…」 (:attr:`part`, :data:`qa.words.OPENING`)."""
-        return bool(self.part) and end_named(self.folded) == "opening"
+        return bool(self.part) and self.end == "opening"
 
     @cached_property
     def asks_closing(self) -> bool:
         """Whether it asks what a document says last (:data:`qa.words.CLOSING`): 「报告结尾说…」, "the closing paragraph";
         not the end of a part it names (「农村那一部分的结尾」), which the part lifts."""
-        return end_named(self.folded) == "closing" and not self.part
+        return self.end == "closing" and not self.part
 
     @cached_property
     def asks_how_closing_opens(self) -> bool:

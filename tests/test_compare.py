@@ -655,7 +655,7 @@ def test_compare_tab_shows_the_table_sorts_it_and_downloads_it(browser, compare_
 
 def test_agreement_with_alternatives_is_the_best_reading():
     """A report that says 首发经济 answers 「首发经济，或者引进首店」, though the sure rows hold 首店 (compare-28, tune
-    since 2026-12-07: 7 → 28 of 30 cells right); a phrase holding a word left out is left out with it."""
+    since 2026-12-07: 7 → 26 of 30 cells right); a phrase holding a word left out is left out with it."""
     from qa.compare import agreement
 
     asked = [(["首发"], 5.0), (["经济"], 2.0), (["首店"], 10.0), (["首发经济"], 1.0)]

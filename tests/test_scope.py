@@ -590,6 +590,11 @@ def test_a_question_asking_where_a_thing_is_mentioned_is_read_for_the_thing(plan
         assert r.parse(question).thing == thing, question
 
 
+def lifted(r, q):
+    """Every unit's lift for a question read by ``r`` (:meth:`qa.scope.Scope.lift`), and each unit's paragraph."""
+    return r.scope.lift(q, np.arange(len(r.index.units))), r.index.units[:, UNIT_PARAGRAPH]
+
+
 @pytest.mark.parametrize("question, opening", [
     ("文章开头说要积极争创一个什么新区？", True),
     ("According to the opening paragraph, what did the 20th Party Congress lay out?", True),
@@ -601,10 +606,8 @@ def test_a_question_about_the_opening_lifts_the_first_paragraph_alone(plan_alone
     """The plan's tune misses of the thirteenth session (「文章一开头说…」, "the opening paragraph") quoted a later section."""
     r = plan_alone
     q = r.parse(question)
-    ids = np.arange(len(r.index.units))
-    paragraph = r.index.units[:, UNIT_PARAGRAPH]
+    lift, paragraph = lifted(r, q)
     first = next(i for i, p in enumerate(r.index.paragraphs) if len(p.text) >= 50)
-    lift = r.scope.lift(q, ids)
     assert q.asks_opening is opening
     assert bool((lift[paragraph == first] > lift[paragraph != first].max()).all()) is opening
 
@@ -625,20 +628,18 @@ def test_a_question_about_the_closing_lifts_the_last_paragraph_alone(plan_alone,
     """untouched-31's library misses (tune since the nineteenth session) asked what a report says at its close."""
     r = plan_alone
     q = r.parse(question)
-    ids = np.arange(len(r.index.units))
-    paragraph = r.index.units[:, UNIT_PARAGRAPH]
+    lift, paragraph = lifted(r, q)
     last = max(i for i, p in enumerate(r.index.paragraphs) if len(p.text) >= 50)
     assert q.asks_closing is closing
-    assert bool((r.scope.lift(q, ids)[paragraph == last] > 0).all()) is closing
+    assert bool((lift[paragraph == last] > 0).all()) is closing
 
 
 def test_a_report_closes_before_its_glossary_and_its_closing_opens_after_the_salutation(library):
     """Sichuan's report ends with a glossary (名词解释); its closing paragraph is 「各位代表！迎接风险挑战…」, whose first
     sentence after the salutation is what 「最后一段是用哪句话开头的」 asks."""
     r = library
-    ids = np.arange(len(r.index.units))
     paragraphs = r.index.paragraphs
-    lift = r.scope.lift(r.parse("四川的报告最后一段是用哪句话开头的？"), ids)
+    lift, _ = lifted(r, r.parse("四川的报告最后一段是用哪句话开头的？"))
     best = r.index.units[lift == lift.max()]  # the sentence, and the run of sentences it opens
     assert len({*best[:, UNIT_PARAGRAPH].tolist()}) == 1 and len({*best[:, UNIT_FIRST].tolist()}) == 1
     pi, first = int(best[0, UNIT_PARAGRAPH]), int(best[0, UNIT_FIRST])
@@ -667,10 +668,8 @@ def test_a_question_naming_a_part_lifts_the_paragraphs_that_part_is(plan_alone):
     """「党建那一部分」: the plan's paragraph led by 「堅持以黨的建設為統領」 (党建 shortens 党的建设), a tune miss of the
     thirteenth session that quoted another section's 「五賽五比爭五星」."""
     r = plan_alone
-    ids = np.arange(len(r.index.units))
-    paragraph = r.index.units[:, UNIT_PARAGRAPH]
     party = next(i for i, p in enumerate(r.index.paragraphs) if p.sentence(0).startswith("堅持以黨的建設"))
-    lift = r.scope.lift(r.parse("黨建部分對「五賽五比爭五星」活動怎麼說？"), ids)
+    lift, paragraph = lifted(r, r.parse("黨建部分對「五賽五比爭五星」活動怎麼說？"))
     assert (lift[paragraph == party] > lift[paragraph != party].max()).all()
 
 
@@ -678,13 +677,11 @@ def test_a_question_about_how_a_part_opens_lifts_its_first_sentence(plan_alone):
     """「讲党建的那部分，开头说要坚持以什么为统领？」 and 「讲工业的那部分一开头…」 (untouched-32's plan misses, tune since the
     twentieth session) quoted the plan's opening paragraph: the opening asked is the part's, its first sentence."""
     r = plan_alone
-    ids = np.arange(len(r.index.units))
-    units = r.index.units
     party = next(i for i, p in enumerate(r.index.paragraphs) if p.sentence(0).startswith("堅持以黨的建設"))
     q = r.parse("讲党建的那部分，开头说要坚持以什么为统领？")
     assert q.part and q.asks_part_opening and not q.asks_opening
-    lift = r.scope.lift(q, ids)
-    best = units[lift == lift.max()]
+    lift, _ = lifted(r, q)
+    best = r.index.units[lift == lift.max()]
     assert set(best[:, UNIT_PARAGRAPH].tolist()) == {party} and set(best[:, UNIT_FIRST].tolist()) == {0}
     assert not r.parse("党建那一部分对政治生态怎么说？").asks_part_opening  # no opening asked
     assert not r.parse("文章开头说要坚持以什么为统领？").asks_part_opening  # the document's opening, no part
@@ -781,11 +778,9 @@ def test_a_part_is_the_paragraph_saying_most_of_its_words(plan_alone):
     section, whose first sentence says 黨的建設: the section on the city says 城市建設 in its second sentence. The
     paragraphs saying most of the part's words, in their first two sentences, are lifted."""
     r = plan_alone
-    ids = np.arange(len(r.index.units))
-    paragraph = r.index.units[:, UNIT_PARAGRAPH]
     city, party = (next(i for i, p in enumerate(r.index.paragraphs) if p.sentence(0).startswith(lead))
                    for lead in ("堅持以生態宜居", "堅持以黨的建設"))
-    lift = r.scope.lift(r.parse("讲城市建设和环境的那一段，目标是什么？"), ids)
+    lift, paragraph = lifted(r, r.parse("讲城市建设和环境的那一段，目标是什么？"))
     assert (lift[paragraph == city] > 0).all() and (lift[paragraph == party] == 0).all()
 
 
