@@ -35,7 +35,8 @@ at its start, before any of its rules was committed) judged; it is tune since th
 which ``../compare-28/`` (written at its start, before any of its rules was committed) judged; it is tune since the
 nineteenth (its misses were read), which ``../compare-29/`` (written at its start, before any of its rules was
 committed) judged; it is tune since the twentieth (its misses were read), which ``../compare-30/`` (written at its
-start, before any of its rules was committed) judges.
+start, before any of its rules was committed) judged; it is tune since the twenty-first (its misses were read), which
+``../compare-31/`` (written at its start, before any of its rules was committed) judges.
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
@@ -146,7 +147,7 @@ def fmt(x: float | None) -> str:
 
 #: The labelled sets by name: each untouched when written; see the module's docstring for which are tune since.
 SETS = {"tune": SET / "compare-tune.jsonl", "untouched": SET / "compare-untouched.jsonl",
-        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 31)}}
+        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 32)}}
 
 
 def main() -> None:

@@ -98,12 +98,15 @@ HELD_OUT = [
     # written the same way at the start of the nineteenth session (2026-12-07), before any of its rules was committed;
     # tune since the twentieth read its misses (40)
     ("thirty-second untouched", ROOT / "benchmarks" / "questions" / "untouched-32" / "conversations.jsonl"),
-    # written the same way at the start of the twentieth session (2026-12-07), before any of its rules was committed (40)
+    # written the same way at the start of the twentieth session (2026-12-07), before any of its rules was committed;
+    # tune since the twenty-first read its misses (40)
     ("thirty-third untouched", ROOT / "benchmarks" / "questions" / "untouched-33" / "conversations.jsonl"),
+    # written the same way at the start of the twenty-first session (2026-12-07), before any of its rules was committed (40)
+    ("thirty-fourth untouched", ROOT / "benchmarks" / "questions" / "untouched-34" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 #: The rows never used to make a choice: their misses are not listed.
-UNTOUCHED = ("thirty-third untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
+UNTOUCHED = ("thirty-fourth untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
 
 
 def main() -> None:
