@@ -457,6 +457,12 @@ def held_in(word: str | tuple[str, ...], text: str) -> bool:
     return word in text if isinstance(word, str) else all(w in text for w in word)
 
 
+def _made_of(term: str, words: frozenset[str]) -> bool:
+    """Whether a term is one of ``words`` or a two-word phrase of them (「公益慈善」): not a longer word that holds one
+    (「慈善事业」 is said besides the examples 「比如公益慈善」)."""
+    return term in words or any(term[:i] in words and term[i:] in words for i in range(1, len(term)))
+
+
 def _log_odds(p: float) -> float:
     p = min(max(p, 1e-4), 1 - 1e-4)
     return float(np.log(p / (1 - p)))
@@ -468,14 +474,14 @@ def agreement(asked: list[tuple[list[str], float]], answers: list[str], alternat
     the question no answer uses (「实际」, 「情况」) not at all. Returns a function of a folded text, 0 to 1.
 
     With ``alternatives`` (:attr:`qa.question.Question.alternatives`), the best of the question read whole and read
-    without each set's terms (a term is left out when its first word holds a word of the set): a report that says
-    首发经济 answers 「首发经济，或者引进首店」 whatever the answers say of 首店."""
+    without each set's terms (a term is left out when its first word is a word of the set or a phrase of them): a
+    report that says 首发经济 answers 「首发经济，或者引进首店」 whatever the answers say of 首店."""
     weights = [(words, weight * sum(any(held_in(w, a) for w in words) for a in answers) / len(answers))
                for words, weight in asked]
     total = sum(w for _, w in weights)
     readings = []  # each reading without a set: the weight it keeps, and which terms it leaves out
     for drop in alternatives:
-        left_out = [isinstance(words[0], str) and any(d in words[0] for d in drop) for words, _ in weights]
+        left_out = [isinstance(words[0], str) and _made_of(words[0], drop) for words, _ in weights]
         kept = total - sum(w for (_, w), out in zip(weights, left_out) if out)
         if any(left_out) and kept > 0:
             readings.append((kept, left_out))

@@ -41,8 +41,20 @@ def tokenize(text: str) -> list[str]:
 
 def word_parts(word: str) -> list[str]:
     """The shorter words jieba finds in a word, two characters or more (就业 and 人数 of 就业人数); none for a word it
-    does not divide."""
-    return [p for p in segmenter().lcut_for_search(word) if 1 < len(p) < len(word)]
+    does not divide. Those that make it up end to end when some do: 慈善 and 事业 of 慈善事业, not 善事 across them,
+    which 「慈善、…等事业」 does not say."""
+    found = [p for p in segmenter().lcut_for_search(word) if 1 < len(p) < len(word)]
+    return _end_to_end(word, sorted(set(found), key=len, reverse=True)) or found
+
+
+def _end_to_end(word: str, pieces: list[str]) -> list[str]:
+    """Pieces (longest first) that make up ``word`` end to end, or [] when none do."""
+    for p in pieces:
+        if word == p:
+            return [p]
+        if word.startswith(p) and (rest := _end_to_end(word[len(p):], pieces)):
+            return [p, *rest]
+    return []
 
 
 @functools.lru_cache(maxsize=8192)

@@ -221,8 +221,10 @@ class Scope:
 
     @cached_property
     def text(self) -> str:
-        """The whole library's text, script-folded: whether a name is in any document (a few ms a question)."""
-        return fold_script("\n".join(p.text for p in self._paragraphs))
+        """The whole library's text and headings, script-folded: whether a name is in any document (a few ms a
+        question). A name a report says only in a heading (「（五）着力发展壮大高精尖产业…」) is the library's too."""
+        headings = dict.fromkeys(h for p in self._paragraphs for h in p.path)
+        return fold_script("\n".join([*(p.text for p in self._paragraphs), *headings]))
 
     def unknown(self, question: "Question", context: str, paragraphs: Collection[int] = ()) -> list[str]:
         """What the question names that neither the library nor its best matches are about.

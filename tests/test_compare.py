@@ -393,6 +393,19 @@ def test_codes_and_two_word_phrases_are_what_a_comparison_looks_for(retriever):
 
 
 
+@pytest.mark.parametrize("word, pieces", [
+    ("慈善事业", ["慈善", "事业"]),  # not 善事, which jieba also finds, across the two
+    ("就业人数", ["就业", "人数"]),
+    ("中华人民共和国", ["中华", "人民", "共和国"]),
+    ("校园餐", ["校园"]),  # none make it up end to end: every piece jieba finds
+    ("粮食", []),  # not divided
+])
+def test_a_words_parts_make_it_up_end_to_end(word, pieces):
+    from qa.keywords import word_parts
+
+    assert word_parts(word) == pieces
+
+
 def test_a_word_is_held_by_all_its_parts_as_well():
     """「居民收入」 is in 「城乡居民人均可支配收入增长5%」 by its parts 居民 and 收入 (compare-5's misses)."""
     from qa.compare import agreement, held_in, parts
@@ -665,3 +678,17 @@ def test_agreement_with_alternatives_is_the_best_reading():
     assert whole("积极发展首发经济") == pytest.approx((2.5 + 1 + 0.5) / 14)
     assert either("积极发展首发经济") == pytest.approx(1.0) and either("引进首店") == pytest.approx(1.0)
     assert either("发展银发经济") == pytest.approx(1 / 4)
+
+
+def test_examples_leave_out_their_words_not_a_longer_word_holding_one():
+    """「慈善事业，比如公益慈善、慈善组织或者慈善帮扶」 (compare-30's charity topic, tune since 2026-12-07: 18 → 24 of 30
+    cells): read without the examples, 慈善事业 stays, though 慈善 is among them, and is held by its parts end to end
+    (「着力发展老龄、慈善、残疾人…等事业」); the phrase 「公益慈善」 of two example words goes with them."""
+    from qa.compare import agreement, parts
+
+    examples = frozenset({"公益", "慈善", "组织", "帮扶"})
+    asked = parts([(["慈善事业"], 16.0), (["公益"], 4.0), (["慈善"], 3.0), (["公益慈善"], 1.0)])
+    share = agreement(asked, ["促进公益慈善事业发展", "支持发展公益慈善事业"], (examples,))
+    assert share("着力发展老龄、慈善、残疾人、红十字等事业") == pytest.approx(1.0)
+    assert share("推动社会组织参与基层治理") == 0.0
+    assert agreement(asked, ["促进公益慈善事业发展"])("着力发展老龄、慈善、残疾人、红十字等事业") == pytest.approx(19 / 24)

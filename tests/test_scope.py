@@ -434,6 +434,21 @@ def test_a_name_the_library_writes_only_in_full_is_not_unknown(library):
     assert library.scope.unknown(library.parse("世贸组织的事报告怎么说？"), "", []) == []
 
 
+def test_a_name_the_library_says_only_in_a_heading_is_not_unknown(tmp_path, small_model):
+    """Beijing's report says 高精尖 only in a heading (「（五）着力发展壮大高精尖产业…」): 「北京说要把高精尖产业打造成…」
+    was told "none" on that name (untouched-33, tune since 2026-12-07). A name in no heading and no text stays unknown."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "beijing.md").write_text(
+        "# 北京市政府工作报告\n\n## （五）着力发展壮大高精尖产业，努力打造新质生产力的重要发动机\n\n"
+        "推动科技创新和产业创新融合发展，加快数字化转型，建设更具国际竞争力的现代化产业体系。\n\n"
+        "## （六）持续扩大内需\n\n大力提振消费，扩大有效投资，推动消费和投资相互促进。\n", encoding="utf-8")
+    build_index(tmp_path / "data", tmp_path / "index", small_model)
+    r = Retriever(tmp_path / "index", small_model)
+    assert "高精尖" not in r.scope.unknown(r.parse("北京说要把高精尖产业打造成新质生产力的什么？"), "", [])
+    assert r.scope.writes("高精尖") and not r.scope.writes("特斯拉")
+    assert r.scope.unknown(r.parse("特斯拉今年要建什么工厂？"), "", []) == ["特斯拉"]
+
+
 def test_pinyin_an_apostrophe_joins_is_one_name():
     """"Chang'e" is 嫦娥 (change), "Yixin'ou" 义新欧; a possessive is no part of a name."""
     from qa.bilingual import english_names
