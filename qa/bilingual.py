@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from bisect import bisect_left
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from .keywords import salience, segmenter
@@ -30,6 +31,10 @@ from .words import ENGLISH_STOPWORDS, NATIONAL
 PER_WORD = 3
 #: Longest English phrase looked up as one ("research and development").
 MAX_PHRASE = 3
+#: Shortest stem a word is looked up by when the dictionary lacks it (:meth:`Glossary._derived`): "social" (soci) is not.
+MIN_STEM = 5
+#: Endings that make a word of the same stem another thing: "socialism" and "socialize" are no "social".
+OTHER_THING = ("ism", "ist", "ists", "ize", "ise")
 #: At most this many characters between the Chinese words of two English words joined in one word (:meth:`Glossary._joined`).
 JOIN_GAP = 2
 #: Abbreviations the dictionary does not list, spelled out: units and terms of the reports' fields, which an English
@@ -55,6 +60,13 @@ _LOWER_WORD = re.compile(r"(?<![\w-])[a-z][a-z-]+(?![\w-])")
 _SENTENCE_START = re.compile(r"(^|[.?!:;]\s*|[\"“(]\s*)$")
 #: Definitions that give no translation of their own.
 _NOT_A_MEANING = ("CL:", "variant of", "old variant", "surname ", "see ", "also written", "used in", "Taiwan pr.", "abbr. for")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
 
 
 def _keys(definition: str) -> list[str]:
@@ -245,6 +257,8 @@ class Glossary:
     def _lookup(self, words: list[str]) -> Meaning | None:
         forms = _phrase_forms(words) if len(words) > 1 else _lemmas(words[0])
         known = [f for f in forms if f in self._general]
+        if len(words) == 1 and not any(f in self.words for f in known):
+            known += self._derived(words[0])  # none of its forms is the library's: the words of its stem
         if not known:
             return None
         found: list[str] = []
@@ -252,6 +266,29 @@ class Glossary:
             found += [w for w in self.words.get(form, []) if w not in found]
         return Meaning(found[:PER_WORD], salience(self._general[known[0]]),
                        tuple(dict.fromkeys(w for form in known for w in self._written.get(form, ()))))
+
+    def _derived(self, word: str) -> list[str]:
+        """The dictionary's words of one stem (the Snowball English stemmer) for a word it lacks in every form: the
+        dictionary keys nouns and verbs, a question also says adjectives and other nouns: "ecological" as "ecology"
+        生态, "vocational" as "vocation" 职业, "industrial" as "industry". Empty when none shares its stem.
+        (Asked only when none of the word's own forms is a word of the library's.)"""
+        stem = _stemmer().stemWord(word)
+        if len(stem) < MIN_STEM:
+            return []
+        start = stem[:-1] if stem.endswith("i") else stem  # "industri" is the stem of "industry"
+        keys = self._single_keys
+        at = bisect_left(keys, start)
+        found = []
+        while at < len(keys) and keys[at].startswith(start):
+            if keys[at] != word and not keys[at].endswith(OTHER_THING) and _stemmer().stemWord(keys[at]) == stem:
+                found.append(keys[at])
+            at += 1
+        return found
+
+    @cached_property
+    def _single_keys(self) -> list[str]:
+        """The dictionary's one-word English keys, sorted: where :meth:`_derived` looks for a stem."""
+        return sorted(k for k in self._general if k.isalpha())
 
     def _joined(self, words: list[str]) -> Meaning | None:
         """Two English words the dictionary has no phrase for, as one word of the library's made of their Chinese
