@@ -272,6 +272,8 @@ class Glossary:
         dictionary keys nouns and verbs, a question also says adjectives and other nouns: "ecological" as "ecology"
         生态, "vocational" as "vocation" 职业, "industrial" as "industry". Empty when none shares its stem.
         (Asked only when none of the word's own forms is a word of the library's.)"""
+        if not word.isalpha() or word.endswith("ly"):  # a possessive is left as written; an adverb says how, not what
+            return []
         stem = _stemmer().stemWord(word)
         if len(stem) < MIN_STEM:
             return []
@@ -280,7 +282,8 @@ class Glossary:
         at = bisect_left(keys, start)
         found = []
         while at < len(keys) and keys[at].startswith(start):
-            if keys[at] != word and not keys[at].endswith(OTHER_THING) and _stemmer().stemWord(keys[at]) == stem:
+            # a shorter word: the one it is made from ("ecology" of "ecological"), not one made from it ("carbonate")
+            if len(keys[at]) < len(word) and not keys[at].endswith(OTHER_THING) and _stemmer().stemWord(keys[at]) == stem:
                 found.append(keys[at])
             at += 1
         return found
