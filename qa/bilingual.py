@@ -16,8 +16,8 @@ in the background as soon as it loads an index).
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Mapping
 from functools import cached_property, lru_cache
 from typing import NamedTuple
@@ -31,7 +31,8 @@ from .words import ENGLISH_STOPWORDS, NATIONAL
 PER_WORD = 3
 #: Longest English phrase looked up as one ("research and development").
 MAX_PHRASE = 3
-#: Shortest stem a word is looked up by when the dictionary lacks it (:meth:`Glossary._derived`): "social" (soci) is not.
+#: Shortest stem a word the dictionary lacks is looked up by (:meth:`Glossary._derived`): a guard, not tuned, against
+#: short stems that many unrelated words share.
 MIN_STEM = 5
 #: Endings that make a word of the same stem another thing: "socialism" and "socialize" are no "social".
 OTHER_THING = ("ism", "ist", "ists", "ize", "ise")
@@ -268,10 +269,11 @@ class Glossary:
                        tuple(dict.fromkeys(w for form in known for w in self._written.get(form, ()))))
 
     def _derived(self, word: str) -> list[str]:
-        """The dictionary's words of one stem (the Snowball English stemmer) for a word it lacks in every form: the
-        dictionary keys nouns and verbs, a question also says adjectives and other nouns: "ecological" as "ecology"
-        生态, "vocational" as "vocation" 职业, "industrial" as "industry". Empty when none shares its stem.
-        (Asked only when none of the word's own forms is a word of the library's.)"""
+        """The dictionary's shorter words of the same stem (the Snowball English stemmer), the words a word is made from,
+        for a word none of whose forms gives a word of the library's: the dictionary keys nouns and verbs, a question
+        also says adjectives and other nouns: "ecological" as "ecology" 生态, "vocational" as "vocation" 职业. Not a
+        word made from it ("carbonization" of "carbon") nor another thing (:data:`OTHER_THING`); nothing for a
+        possessive (left as written, :func:`_phrase_forms`) or an adverb in -ly."""
         if not word.isalpha() or word.endswith("ly"):  # a possessive is left as written; an adverb says how, not what
             return []
         stem = _stemmer().stemWord(word)
