@@ -21,7 +21,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from .errors import QueryError
-from .keywords import pos_tags, segmenter, tokenize
+from .keywords import pos_tags, segmenter, tokenize, word_parts
 from .places import PROVINCES, is_place, place_name, preferred, question_places, romanized, without_names
 from .scope import question_year
 from .text import fold_script, has_cjk
@@ -426,7 +426,8 @@ class Question:
 
     @cached_property
     def keywords(self) -> list[str]:
-        """The keyword tokens searched: its tokens and English terms, without the places that pick its documents.
+        """The keyword tokens searched: its tokens (:attr:`searched_tokens`) and English terms, without the places that
+        pick its documents.
 
         When a question's place picks the documents it prefers, the other words
         pick the sentence; with the place left in, 「敦化的外贸目标是多少？」 finds
@@ -434,11 +435,27 @@ class Question:
         measured on 30 reports, taking it out there lost more than it won.) So do
         the words of a part it names (「讲民生的那一部分，对教学…」): the part's lead sentence says them.
         """
-        tokens = self.tokens + self.english_terms
+        tokens = self.searched_tokens + self.english_terms
         for word in self.part:  # the part lifts its paragraphs (Scope.lift): the words naming it pick no sentence,
             if word in tokens:  # but the same word asked again does (「制造板块…还讲到了哪一类制造？」)
                 tokens.remove(word)
         return without_places(tokens, self.places) if self.documents else tokens
+
+    @cached_property
+    def searched_tokens(self) -> list[str]:
+        """Its tokens as the keyword side can find them: a Chinese word the library never uses is searched by its
+        shorter words that it does use (:func:`qa.keywords.word_parts`): 旅游业 by 旅游, which 「全域旅游」 holds, where
+        旅游业 would match nothing. A question read against no library keeps its tokens."""
+        vocabulary = self.lexicon.vocabulary
+        if not vocabulary:
+            return self.tokens
+        out = []
+        for t in self.tokens:
+            if t in vocabulary or len(t) < 3 or not has_cjk(t):
+                out.append(t)
+            else:
+                out += [p for p in word_parts(t) if p in vocabulary] or [t]
+        return out
 
     @cached_property
     def cover_words(self) -> list[str]:

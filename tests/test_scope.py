@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from qa import Retriever, build_index
+from qa import Question, Retriever, build_index
 from qa.index import UNIT_FIRST, UNIT_PARAGRAPH
 from qa.places import document_places, place_name, preferred, question_places, without_names
 from qa.question import asks_meaning
@@ -843,3 +843,18 @@ def test_cover_is_the_best_reading_without_an_alternative():
     assert either("引进首店100家") == pytest.approx(1.0) and either("发展银发经济") < 1.0
     assert either("引进首店，发展首发经济") == whole("引进首店，发展首发经济") == pytest.approx(1.0)
     assert coverage_of(tokens, (frozenset(tokens),))("无关") == 0.0  # a set of every word leaves no reading
+
+
+def test_a_word_the_library_never_uses_is_searched_by_its_words_it_does(plan_alone):
+    """「旅游业」 is no token of the plan, which says 「全域旅游」: searched whole it matched nothing, and 「准备新建哪些大型
+    购物中心？」 ranked the shopping centres second (a tune miss of the twenty-third session). A word the library uses,
+    a two-character word and a word none of whose parts it uses are searched as asked."""
+    vocabulary = plan_alone.lexicon.vocabulary
+    assert "旅游业" not in vocabulary and "旅游" in vocabulary
+    q = plan_alone.parse("敦化的旅游业有什么发展目标？")
+    assert "旅游" in q.keywords and "旅游业" not in q.keywords
+    assert "旅游业" in q.tokens and "旅游业" in q.cover_words  # only the keyword search reads it by its parts
+    assert "购物中心" not in vocabulary and "中心" in plan_alone.parse("准备新建哪些大型购物中心？").keywords
+    assert "服务业" in vocabulary and "服务业" in plan_alone.parse("服务业有什么打算？").keywords
+    assert "腐竹" in plan_alone.parse("干腐竹要泡多久？").keywords  # nothing of it in the plan: kept, and matches nothing
+    assert "旅游业" in Question.parse("敦化的旅游业有什么发展目标？").keywords  # read against no library
