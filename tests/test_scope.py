@@ -8,6 +8,7 @@ import pytest
 
 from qa import Question, Retriever, build_index
 from qa.index import UNIT_FIRST, UNIT_PARAGRAPH
+from qa.keywords import word_parts
 from qa.places import document_places, place_name, preferred, question_places, without_names
 from qa.question import asks_meaning
 from qa.rescore import PieceHandicap, PlaceNeutral, Prefer
@@ -856,5 +857,7 @@ def test_a_word_the_library_never_uses_is_searched_by_its_words_it_does(plan_alo
     assert "旅游业" in q.tokens and "旅游业" in q.cover_words  # only the keyword search reads it by its parts
     assert "购物中心" not in vocabulary and "中心" in plan_alone.parse("准备新建哪些大型购物中心？").keywords
     assert "服务业" in vocabulary and "服务业" in plan_alone.parse("服务业有什么打算？").keywords
-    assert "腐竹" in plan_alone.parse("干腐竹要泡多久？").keywords  # nothing of it in the plan: kept, and matches nothing
+    assert "腐竹" in plan_alone.parse("干腐竹要泡多久？").keywords  # two characters: no shorter word, kept as asked
+    assert "炸酱" in word_parts("炸酱面") and "炸酱" not in vocabulary
+    assert "炸酱面" in plan_alone.parse("炸酱面怎么做？").keywords  # no part of it in the plan: kept, and matches nothing
     assert "旅游业" in Question.parse("敦化的旅游业有什么发展目标？").keywords  # read against no library
