@@ -59,6 +59,8 @@ _AND = "和与及"
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'-]*)+")
 _LOWER_WORD = re.compile(r"(?<![\w-])[a-z][a-z-]+(?![\w-])")
 _SENTENCE_START = re.compile(r"(^|[.?!:;]\s*|[\"“(]\s*)$")
+#: Numbers, which a one-character translation (四, 百) would look for in every figure: a figure is no thing.
+_NUMBERS = frozenset("zero one two three four five six seven eight nine ten hundred thousand million billion".split())
 #: Definitions that give no translation of their own.
 _NOT_A_MEANING = ("CL:", "variant of", "old variant", "surname ", "see ", "also written", "used in", "Taiwan pr.", "abbr. for")
 
@@ -197,13 +199,20 @@ class Glossary:
         names: dict[str, list[str]] = defaultdict(list)
         written: dict[str, list[str]] = defaultdict(list)
         defined: dict[str, set[str]] = defaultdict(set)
+        characters: dict[str, set[str]] = defaultdict(set)
         for entry in CcCedict().get_entries():
             word = entry["simplified"]
             if not _CJK_WORD.fullmatch(word):
-                if _CJK_CHAR.fullmatch(word):  # one character: searched for only as a thing's word ("water" 水)
+                # one character: a thing's word ("water" 水), and a word's reading when it has no longer one ("magnesium" 镁)
+                if _CJK_CHAR.fullmatch(word):
+                    first = True
                     for d in entry["definitions"]:
-                        for key in _keys(d):
+                        keys = _keys(d)
+                        for key in keys:
                             written[key].append(word)
+                            if first and word in usage and key not in _NUMBERS:
+                                characters[key].add(word)  # its first sense only: "magnesium" 镁, not "raw" 生
+                        first = first and not keys
                 continue
             count = common.get(word, 0)
             name = not entry["pinyin"][:1].islower()  # 新泽西 Xin1 ze2 xi1: "New Jersey"
@@ -247,6 +256,9 @@ class Glossary:
         #: The library's words the dictionary defines → the English words of their definitions: a word two English
         #: words make when joined must be defined by one of them (:meth:`_joined`).
         self._defined = {w: frozenset(v) for w, v in defined.items() if w in usage}
+        #: English word → the one-character words the dictionary gives it that the library uses as words: "magnesium" 镁
+        #: (「铜、铅、锌、镍、锡、锑、铝、镁、硅、钛」), for a word with no longer translation (:meth:`_lookup`).
+        self._characters = {k: sorted(v, key=lambda w: (-usage[w], w)) for k, v in characters.items()}
         #: English phrase → its commonest Chinese word anywhere, which weighs it.
         self._general = {k: w for k, (_, w) in general.items()}
         #: The library's words by their first character, the most used first: where a phrase's words, joined, are one.
@@ -261,7 +273,13 @@ class Glossary:
         if len(words) == 1 and not any(f in self.words for f in known):
             known += self._derived(words[0])  # none of its forms is the library's: the words of its stem
         if not known:
-            return None
+            # A word whose only translations are one character ("magnesium" 镁, "vanadium" 钒): a report names such a
+            # thing by that character, and without it the question would reach the library by no word at all.
+            single = next((f for f in forms if f in self._characters), None) if len(words) == 1 else None
+            if single is None:
+                return None
+            return Meaning(self._characters[single][:PER_WORD], salience(self._characters[single][0]),
+                           tuple(self._written[single]))
         found: list[str] = []
         for form in known:
             found += [w for w in self.words.get(form, []) if w not in found]

@@ -171,3 +171,18 @@ def test_a_word_the_dictionary_lacks_is_read_by_a_word_of_its_stem():
     # a possessive is left as written, and an adverb says how, not what ("ecologically")
     assert glossary.chinese("the ecology's") == glossary.chinese("ecologically") == []
     assert glossary.chinese("the deficit") == ["赤字"]
+
+
+def test_a_word_translated_only_by_one_character_is_read_by_that_character():
+    """"magnesium" is 镁 to CC-CEDICT and nothing longer: the reports list it among metals (「铜、铅、锌、镍、锡、锑、铝、镁」),
+    and without the character "Which reports mention magnesium?" reached the library by no word (tune untouched-29 and
+    -30's magnesium and vanadium questions, ranked nowhere). A character the library does not use as a word is not
+    given, and a word with a longer translation keeps it ("water" 水 never, where the library writes 水利)."""
+    glossary = Glossary({"镁": 2, "钒": 1, "水": 40, "水利": 30, "赤字": 12})
+    magnesium, = glossary.meanings("magnesium")
+    assert magnesium.words == ["镁"] and magnesium.dictionary == ("镁",)
+    assert glossary.chinese("Which reports mention vanadium?") == ["钒"]
+    assert glossary.chinese("lithium") == []  # 锂: the library does not use it
+    assert "水" not in glossary.chinese("water conservancy")
+    plan, = glossary.meanings("plan")
+    assert magnesium.weight > plan.weight  # a rare character says much
