@@ -47,6 +47,9 @@ ABBREVIATION = {
     "soe": "state-owned enterprise", "sme": "small and medium enterprise", "fdi": "foreign investment",
     "iot": "internet of things",
 }
+#: Chinese units an English question writes in pinyin, which the dictionary keys only by what they measure ("unit of
+#: area equal to one fifteenth of a hectare"): "mu" 亩, "jin" 斤.
+PINYIN_UNITS = {"mu": "亩", "jin": "斤"}
 ABBREVIATIONS = re.compile(r"(?<![\w&])(" + "|".join(map(re.escape, ABBREVIATION)) + r")s?(?![\w&])", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z&]*(?:'[A-Za-z]+)*")  # "pumped-storage" is two words
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -259,6 +262,8 @@ class Glossary:
         #: English word → the one-character words the dictionary gives it that the library uses as words: "magnesium" 镁
         #: (「铜、铅、锌、镍、锡、锑、铝、镁、硅、钛」), for a word with no longer translation (:meth:`_lookup`).
         self._characters = {k: sorted(v, key=lambda w: (-usage[w], w)) for k, v in characters.items()}
+        #: The units of :data:`PINYIN_UNITS` that the library uses as words.
+        self._units = frozenset(u for u in PINYIN_UNITS.values() if u in usage)
         #: English phrase → its commonest Chinese word anywhere, which weighs it.
         self._general = {k: w for k, (_, w) in general.items()}
         #: The library's words by their first character, the most used first: where a phrase's words, joined, are one.
@@ -268,6 +273,9 @@ class Glossary:
                 self._by_first[word[0]].append(word)
 
     def _lookup(self, words: list[str]) -> Meaning | None:
+        if len(words) == 1 and words[0] in PINYIN_UNITS:
+            unit = PINYIN_UNITS[words[0]]
+            return Meaning([unit] if unit in self._units else [], salience(unit), (unit,))
         forms = _phrase_forms(words) if len(words) > 1 else _lemmas(words[0])
         known = [f for f in forms if f in self._general]
         if len(words) == 1 and not any(f in self.words for f in known):

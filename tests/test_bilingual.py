@@ -186,3 +186,15 @@ def test_a_word_translated_only_by_one_character_is_read_by_that_character():
     assert "水" not in glossary.chinese("water conservancy")
     plan, = glossary.meanings("plan")
     assert magnesium.weight > plan.weight  # a rare character says much
+
+
+def test_chinese_units_written_in_pinyin_are_read_as_their_characters():
+    """"mu" and "jin" are 亩 and 斤: CC-CEDICT keys 亩 only by what it measures ("unit of area equal to one fifteenth of
+    a hectare"), so "How high was Xinjiang's grain yield per mu in 2024?" (tune) weighed "mu" as an unknown word, the
+    heaviest of all, and matched none of 「粮食单产1050斤」."""
+    glossary = Glossary({"亩": 5, "斤": 3, "农田": 9})
+    assert glossary.chinese("How many mu of farmland?") == ["亩", "农田"]
+    assert glossary.chinese("1,050 jin per mu") == ["斤", "亩"]
+    assert Glossary({"农田": 9}).chinese("How many mu of farmland?") == ["农田"]  # a library that does not write 亩
+    mu, = glossary.meanings("mu")
+    assert mu.weight < glossary.meanings("sourdough")[0].weight  # a known word now, not the heaviest unknown one
