@@ -109,10 +109,12 @@ HELD_OUT = [
     ("thirty-sixth untouched", ROOT / "benchmarks" / "questions" / "untouched-36" / "conversations.jsonl"),
     # written the same way at the start of the twenty-fourth session (2026-12-07), before any of its rules was committed (40)
     ("thirty-seventh untouched", ROOT / "benchmarks" / "questions" / "untouched-37" / "conversations.jsonl"),
+    # written the same way at the start of the twenty-fifth session (2026-12-07), before any of its rules was committed (40)
+    ("thirty-eighth untouched", ROOT / "benchmarks" / "questions" / "untouched-38" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 #: The rows never used to make a choice: their misses are not listed.
-UNTOUCHED = ("thirty-seventh untouched", "thirty-sixth untouched", "thirty-fifth untouched", "thirty-fourth untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
+UNTOUCHED = ("thirty-eighth untouched", "thirty-seventh untouched", "thirty-sixth untouched", "thirty-fifth untouched", "thirty-fourth untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
 
 
 def main() -> None:
