@@ -286,8 +286,7 @@ class Glossary:
             single = next((f for f in forms if f in self._characters), None) if len(words) == 1 else None
             if single is None:
                 return None
-            return Meaning(self._characters[single][:PER_WORD], salience(self._characters[single][0]),
-                           tuple(self._written[single]))
+            return Meaning(self._characters[single][:PER_WORD], salience(self._characters[single][0]), self._written[single])
         found: list[str] = []
         for form in known:
             found += [w for w in self.words.get(form, []) if w not in found]
