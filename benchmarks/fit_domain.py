@@ -35,7 +35,11 @@ the tune probe ``questions/mention-probe/tune.jsonl``). From the
 chosen probability of relevance up, an "uncertain" reply stays "uncertain"; at most :data:`MAX_YIELDED` of each real
 library's hand-written tune off-topic questions reach it.
 
-    python benchmarks/fit_domain.py [--index PATH] [--no-write]
+``--unwritten-only`` chooses one more point and nothing else (:func:`unwritten_only`): the probability of relevance under
+which a question naming a thing the library never writes (:meth:`qa.scope.Scope.unwritten`) is told "none" rather than
+given quotes that "may answer" (:attr:`qa.abstain.Confidence.unwritten`).
+
+    python benchmarks/fit_domain.py [--index PATH] [--no-write] [--yields-only | --unwritten-only]
 """
 from __future__ import annotations
 
@@ -66,6 +70,13 @@ MAX_NONE = 0.01
 #: Share of each real library's hand-written tune off-topic questions that the evidence may rescue from the model
 #: (:attr:`qa.abstain.Domain.yields`): given quotes that "may answer" rather than "none".
 MAX_YIELDED = 0.005
+#: Share of a large library's hand-written tune answerable questions that the ``unwritten`` point
+#: (:attr:`qa.abstain.Confidence.unwritten`) may turn from "uncertain" to "none".
+MAX_UNWRITTEN = 0.001
+#: The library parts (``abstain.py``'s ``QUESTIONS``) that choose it: the tune part and the untouched sets whose misses
+#: were read (tune since); the judges (untouched-10, -13, -18, -20, -22, -24, -34 and later) are never read here.
+UNWRITTEN_TUNE = ("tune", "untouched-16", "untouched-17", "untouched-19", "untouched-21", "untouched-23",
+                  *(f"untouched-{n}" for n in range(25, 34)))
 
 
 def labelled() -> list[dict]:
@@ -188,10 +199,70 @@ def yields_only(index: Path, write: bool) -> None:
     write_results(f"domain-yields-{space.replace('/', '_')}", {"point": yields, "yielded": yielded}, line)
 
 
+def unwritten_only(index: Path, write: bool) -> None:
+    """Choose :attr:`qa.abstain.Confidence.unwritten` for the shipped models, leaving the rest of the fit as it is: the
+    highest probability of relevance on a grid of 0.05 under which at most :data:`MAX_UNWRITTEN` of each large library's
+    hand-written tune answerable questions fall, among those that name a thing it never writes
+    (:meth:`qa.scope.Scope.unwritten`) and would otherwise be given quotes that "may answer"."""
+    from fit_confidence import REAL
+
+    from qa import Retriever
+    from qa.abstain import Confidence, Domain, calibration, features
+    from qa.embed import vector_space
+    from qa.index import current_manifest
+    from qa.scope import UNWRITTEN_LIBRARY
+
+    manifest = current_manifest(index)
+    space = vector_space(manifest.model, manifest.backend)
+    shipped = calibration()[space]
+    confidence, domain = Confidence.from_dict(shipped["confidence"]), Domain.from_dict(shipped["domain"])
+    found = {}  # per library where the rule fires (a large one): its answerable and off-topic counts, and the rows
+    for name in REAL:
+        data, path = index_for(name, ROOT / "benchmarks" / ".work" / "abstain", 0)
+        r = Retriever(path)
+        if len(r.scope.text) < UNWRITTEN_LIBRARY:
+            continue  # the plan alone: the rule never fires
+        items = [item for part in UNWRITTEN_TUNE for item in load(QUESTIONS[name].get(part, []), data)]
+        rows = []
+        for item in items:
+            q = r.parse(item["q"])
+            vector = r.encode([q])[0]
+            evidence = r.evidence(q, r.score(q, vector=vector), cover=list(q.thing) or None)
+            if evidence.unknown or not evidence.unwritten:
+                continue
+            sure = confidence.tier(features(evidence, r.chance(q.language), q.language))
+            kind = sure.relevant if q.thing else domain.probability(vector)
+            if sure.tier == "uncertain" and domain.of_the_kind(kind, sure.relevant, bool(q.thing)):
+                rows.append((bool(item["answers"]), sure.relevant))
+        if rows:
+            answerable = sum(bool(i["answers"]) for i in items)
+            found[name] = (answerable, len(items) - answerable, rows)
+    grid = np.round(np.arange(0.0, 1.0001, 0.05), 2)
+    point = max(float(g) for g in grid if all(sum(a and p < g for a, p in rows) <= MAX_UNWRITTEN * n
+                                               for n, _, rows in found.values()))
+    caught = {k: (n, off, sum(a and p < point for a, p in rows), sum(not a and p < point for a, p in rows))
+              for k, (n, off, rows) in found.items()}
+    entry = {**shipped["confidence"], "unwritten": point}
+    entry["on"] = entry["on"].split("; unwritten")[0] + (
+        f"; unwritten {point:g} chosen {time.strftime('%Y-%m-%d')} on the tune parts (fit_domain.py --unwritten-only)")
+    if write:
+        write_fit(manifest, "confidence", entry)
+    line = (f"For {space}: a question naming a thing the library never writes is told \"none\" under P(relevant) {point:g}, "
+            f"the highest on a grid of 0.05 that turns at most {MAX_UNWRITTEN} of each large library's hand-written tune "
+            "answerable questions from \"uncertain\" to \"none\" ("
+            + ", ".join(f"{k}: {a} of {n} answerable, {o} of {off} off-topic turned" for k, (n, off, a, o) in caught.items())
+            + ").")
+    print(line)
+    write_results(f"unwritten-{space.replace('/', '_')}", {"point": point, "turned": caught}, line)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, default=ROOT / "benchmarks" / ".work" / "documents" / "index")
     ap.add_argument("--no-write", action="store_true", help="report only; leave qa/calibration.json as it is")
+    ap.add_argument("--unwritten-only", action="store_true",
+                    help="keep every fitted part; choose only the confidence's point for questions naming a thing the "
+                         "library never writes (Confidence.unwritten)")
     ap.add_argument("--yields-only", action="store_true",
                     help="keep the shipped model, its point and the confidence's none point; choose only where the "
                          "evidence outweighs the model (Domain.yields)")
@@ -204,6 +275,8 @@ def main() -> None:
 
     if args.yields_only:
         return yields_only(args.index, write=not args.no_write)
+    if args.unwritten_only:
+        return unwritten_only(args.index, write=not args.no_write)
     rows = labelled()
     retriever = Retriever(args.index)
     # In chunks of 256, as the shipped fit was made: the int8 model's vectors move a little with what shares their

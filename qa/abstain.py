@@ -80,6 +80,7 @@ class Evidence(NamedTuple):
         said: How much the question says: the salience of the words the cover is of
             (of their meanings for an English question). 「你是谁？」 says 「谁」 alone, and a
             quote holding it covers the whole question.
+        unwritten: The question's common nouns that a large library never writes (:meth:`qa.scope.Scope.unwritten`).
     """
 
     dense: float
@@ -92,6 +93,7 @@ class Evidence(NamedTuple):
     first_dense: float = 0.0
     first_cover: float = 0.0
     said: float = 0.0
+    unwritten: tuple[str, ...] = ()
 
 
 class Chance(NamedTuple):
@@ -178,7 +180,8 @@ def gather(
         unknown = [n for n in unknown if has_cjk(n) or n.isdigit() or glossary is None or n not in question.names or not (
             glossary.ordinary_in_name(n, question.text) or any(w in context for w in glossary.name_words(n, question.text)))]
     return Evidence(dense, share, unknown, keyword, float(gap), agree, float(margin),
-                    float(scored.dense[np.argmax(scored.fused)]), float(first or 0.0), float(said))
+                    float(scored.dense[np.argmax(scored.fused)]), float(first or 0.0), float(said),
+                    tuple(scope.unwritten(question)))
 
 
 def chance_of(found: list[Evidence]) -> Chance:
@@ -258,6 +261,8 @@ class Confidence(NamedTuple):
         answer: From this ``right`` probability up, the first quote is given as the answer.
         none: Under this ``relevant`` probability, nothing is given; otherwise the quotes
             are given as "may answer".
+        unwritten: Under this ``relevant`` probability, nothing is given to a question naming a thing the library never
+            writes (:attr:`Evidence.unwritten`); 0 for a fit without it (``benchmarks/fit_domain.py --unwritten-only``).
     """
 
     features: tuple[str, ...]
@@ -265,21 +270,23 @@ class Confidence(NamedTuple):
     right: Logistic
     answer: float
     none: float
+    unwritten: float = 0.0
 
     @classmethod
     def from_dict(cls, d: dict) -> "Confidence":
         features = fitted_features(d, FEATURES, "model", "benchmarks/fit_confidence.py --refeature")
         return cls(features, Logistic.from_dict(d["relevant"]), Logistic.from_dict(d["right"]),
-                   float(d["answer"]), float(d["none"]))
+                   float(d["answer"]), float(d["none"]), float(d.get("unwritten", 0.0)))
 
     def to_dict(self) -> dict:
         return {"features": list(self.features), "relevant": self.relevant.to_dict(), "right": self.right.to_dict(),
-                "answer": self.answer, "none": self.none}
+                "answer": self.answer, "none": self.none, "unwritten": self.unwritten}
 
-    def tier(self, x: np.ndarray) -> Sureness:
-        """The reply for one question's inputs, the probability it was decided on, and P(relevant)."""
+    def tier(self, x: np.ndarray, unwritten: bool = False) -> Sureness:
+        """The reply for one question's inputs, the probability it was decided on, and P(relevant); ``unwritten``: the
+        question names a thing the library never writes (:attr:`Evidence.unwritten`), and the bar is higher."""
         relevant = float(self.relevant.probability(x))
-        if relevant < self.none:
+        if relevant < (max(self.none, self.unwritten) if unwritten else self.none):
             return Sureness("none", relevant, relevant)
         right = float(self.right.probability(x))
         return Sureness("answer" if right >= self.answer else "uncertain", right, relevant)
@@ -396,7 +403,7 @@ def tier(
         return Sureness("none", 0.0, 0.0)
     if model is None:
         return Sureness("answer", 1.0, 1.0)
-    sure = model.tier(features(evidence, chance(), language))
+    sure = model.tier(features(evidence, chance(), language), bool(evidence.unwritten))
     if sure.tier == "uncertain" and domain is not None:
         kind = sure.relevant if thing else domain.probability(vector())  # not read for a thing: the evidence decides
         if not domain.of_the_kind(kind, sure.relevant, thing):

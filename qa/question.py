@@ -41,6 +41,8 @@ MAX_QUESTION_CHARS = 500
 MAX_HISTORY = 10
 #: jieba's tags of proper names other than places: people, organisations, other names.
 _NAME_TAGS = ("nr", "nt", "nz")
+#: jieba's tags of people, places and organisations, which :attr:`Question.nouns` leaves to the names.
+_PROPER_TAGS = ("nr", "nrt", "ns", "nt")
 #: A term in quotation marks (script-folded), two to sixteen characters, and the four after: 「“萤火计划”今年扶持…」.
 _QUOTED = re.compile(r"[“「『\"‘]([^“”「」『』\"‘’]{2,16})[”」』\"’](.{0,4})")
 #: Two Chinese characters or more opening a clause and a programme word after them: 「海螺计划什么时候启动？」 names 海螺计划
@@ -464,6 +466,17 @@ class Question:
         English beside it ("the 'Tianfu Forest Four Reserves' (天府森林四库)"), nor 「GDP」 (地区生产总值)."""
         words = without_places(self.tokens, self.places)
         return [w for w in words if has_cjk(w)] or words
+
+    @cached_property
+    def nouns(self) -> tuple[str, ...]:
+        """A Chinese question's common nouns (卡丁车, 钟表, 暖气): its :attr:`cover_words` of two characters or more that
+        jieba's dictionary holds and tags as nouns, not names of people, places or organisations (:func:`names_in` reads
+        those). What :meth:`qa.scope.Scope.unwritten` looks for in the library. Empty for an English question."""
+        if not self.chinese:
+            return ()
+        known, tags = segmenter().dt.FREQ, dict(pos_tags(self.folded))
+        return tuple(w for w in dict.fromkeys(self.cover_words) if len(w) > 1 and known.get(w, 0) > 0
+                     and tags.get(w, "x").startswith(("n", "vn")) and tags[w] not in _PROPER_TAGS)
 
     @cached_property
     def alternatives(self) -> tuple[frozenset[str], ...]:

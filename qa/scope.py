@@ -79,6 +79,11 @@ PART_SENTENCES = 2
 #: The fewest characters of a document's opening paragraph: fewer is a title, a byline or a date.
 OPENING_CHARS = 50
 
+#: A library this large (characters, script-folded) writes most of the everyday words plans are asked in, so a noun it
+#: never writes is evidence that a question is not about it (:meth:`Scope.unwritten`). The tune plan questions whose
+#: nouns the text never writes (2026-12-08, the twenty-sixth session): the plan alone (2,762) 0.213, with one report
+#: (~25,000) 0.102, six (~100,000) 0.070, all 29 (509,766) 0.050; the off-topic ones 0.685, 0.561, 0.482, 0.400.
+UNWRITTEN_LIBRARY = 100_000
 #: Folded texts a :class:`Scope` keeps (:meth:`Scope.folded`): a few MB.
 FOLDED_KEPT = 50_000
 
@@ -127,6 +132,7 @@ class Scope:
         self._glossary = {i: glossary_terms(p.text) for i, p in enumerate(paragraphs) if is_glossary(p.path)}
         self._uses: dict[str, bool] = {}  # names the library uses (:meth:`library_uses`)
         self._written: dict[str, bool] = {}  # words its text holds (:meth:`writes`)
+        self._unwritten: dict[str, bool] = {}  # nouns it never writes in any way (:meth:`unwritten`): a comparison asks per row
         self._paragraphs = paragraphs
         self._folded: dict[tuple, str] = {}
 
@@ -292,6 +298,20 @@ class Scope:
         if not any(self.library_uses(e) for e in examples):
             return missing
         return [m for m in missing if m not in examples]
+
+    def unwritten(self, question: "Question") -> list[str]:
+        """The common nouns of a Chinese question (:attr:`qa.question.Question.nouns`) that a library of at least
+        :data:`UNWRITTEN_LIBRARY` characters never writes, nor all the parts of (就业人数 is 就业 and 人数), nor another word
+        CC-CEDICT gives for it (马铃薯 for 土豆): 「全省的钟表维修店有多少家？」 asks of 钟表. Read by
+        :meth:`qa.abstain.Confidence.tier`, which then wants more evidence before it gives quotes."""
+        if len(self.text) < UNWRITTEN_LIBRARY:
+            return []
+        return [w for w in question.nouns if _kept(self._unwritten, w, lambda: self._never_writes(w))]
+
+    def _never_writes(self, noun: str) -> bool:
+        return (not self.writes(noun) and not self.library_uses(noun)
+                and not ((parts := word_parts(noun)) and all(map(self.writes, parts)))
+                and not any(map(self.writes, synonyms(noun))))
 
     def writes(self, word: str) -> bool:
         """Whether the library's text (script-folded) holds ``word`` anywhere. Kept per word, as :meth:`library_uses`."""

@@ -38,6 +38,31 @@ def test_the_three_tiers_come_from_the_two_models():
     assert tier(Evidence(0.99, 1.0, ["广东"]), model, lambda: chance, "zh") == ("none", 0.0, 0.0)
 
 
+def test_a_thing_the_library_never_writes_raises_the_bar_for_quotes_that_may_answer():
+    """Between the ``none`` point and the ``unwritten`` one, quotes are given as "may answer" unless the question names a
+    thing the library never writes (:meth:`qa.scope.Scope.unwritten`); a sure answer is not touched."""
+    model = Confidence(FEATURES, one_feature("dense", 0.8), one_feature("cover", 0.5), answer=0.9, none=0.01,
+                       unwritten=0.5)
+    chance = Chance(0.0, 0.0)
+    weak = Evidence(0.8, 0.2, [])  # relevant 0.5 at dense 0.8: between the points
+    assert tier(weak, model, lambda: chance, "zh").tier == "uncertain"
+    assert tier(weak._replace(dense=0.7999), model, lambda: chance, "zh").tier == "uncertain"
+    assert tier(weak._replace(dense=0.7999, unwritten=("钟表",)), model, lambda: chance, "zh").tier == "none"
+    assert tier(Evidence(0.9, 0.9, [], unwritten=("钟表",)), model, lambda: chance, "zh").tier == "answer"
+    assert Confidence.from_dict(model.to_dict()).unwritten == 0.5
+    # a fit made before the point never raises the bar
+    old = {k: v for k, v in model.to_dict().items() if k != "unwritten"}
+    assert Confidence.from_dict(old).unwritten == 0.0
+
+
+def test_the_shipped_fit_raises_the_bar_for_a_thing_the_library_never_writes():
+    from qa.model import DEFAULT_MODEL
+
+    for backend in ("onnx", "torch"):
+        model = confidence_model(DEFAULT_MODEL, {backend})
+        assert model.none < model.unwritten < 1.0
+
+
 def test_evidence_is_read_against_what_chance_reaches_in_the_index():
     ev = Evidence(0.85, 0.4, [], keyword=3.0, said=20.0)
     x = features(ev, Chance(0.8, 0.3), "zh")

@@ -766,6 +766,34 @@ def test_a_figure_of_a_thing_the_library_never_names_is_in_no_quote(plan_alone):
         assert r.evidence(q, r.score(q)).unknown == unknown, question
 
 
+@pytest.mark.parametrize("question, nouns", [
+    ("全省的钟表维修店有多少家？", ("全省", "钟表")),  # jieba cuts 店有
+    ("宁夏冬天家里的暖气温度要达到多少度？", ("暖气", "温度")),  # 冬天 a time word, 家里 a place word
+    ("特斯拉在上海建了什么工厂？", ("工厂",)),  # names and places are the name rule's
+    ("How many clock repair shops are there?", ()),
+])
+def test_the_common_nouns_of_a_question(plan_alone, question, nouns):
+    assert plan_alone.parse(question).nouns == nouns
+
+
+def test_a_noun_a_large_library_never_writes(plan_alone, monkeypatch):
+    """Off-topic questions of the tune sets asked of things no document writes (「全省的钟表维修店有多少家？」) got quotes
+    that "may answer". In a library large enough to write the words plans are asked in, such a noun raises the bar
+    (:attr:`qa.abstain.Confidence.unwritten`). A noun the library writes in parts or by another word CC-CEDICT gives (公路
+    for 马路) is the library's; in a library as small as the plan alone the rule says nothing."""
+    from qa import scope
+
+    r = plan_alone
+    q = r.parse("全省的钟表维修店有多少家？")
+    assert r.scope.unwritten(q) == []  # the plan alone: too small to say
+    monkeypatch.setattr(scope, "UNWRITTEN_LIBRARY", 0)
+    assert "钟表" in r.scope.unwritten(q)
+    assert r.evidence(q, r.score(q)).unwritten == tuple(r.scope.unwritten(q))
+    assert r.scope.unwritten(r.parse("敦化的大豆有什么品牌？")) == []  # the plan writes 大豆 and 品牌
+    assert not r.scope.writes("马路") and "马路" not in r.scope.unwritten(r.parse("哪条马路要通车？"))  # 公路, CC-CEDICT's other word
+    assert r.scope.unwritten(r.parse("How many clock repair shops are there?")) == []  # English: read by the glossary
+
+
 @pytest.mark.parametrize("question, programmes", [
     ('How much money is set aside for the "Morning Tide" programme?', ("morning tide",)),
     ("When does the 'Golden Crane' start-up fund open?", ("golden crane",)),  # two words before its head
