@@ -80,7 +80,8 @@ class Evidence(NamedTuple):
         said: How much the question says: the salience of the words the cover is of
             (of their meanings for an English question). 「你是谁？」 says 「谁」 alone, and a
             quote holding it covers the whole question.
-        unwritten: The question's common nouns that a large library never writes (:meth:`qa.scope.Scope.unwritten`).
+        unwritten: The common nouns of the question as searched (a follow-up's with the words it carries) that a large
+            library never writes (:meth:`qa.scope.Scope.unwritten`).
     """
 
     dense: float
@@ -261,8 +262,9 @@ class Confidence(NamedTuple):
         answer: From this ``right`` probability up, the first quote is given as the answer.
         none: Under this ``relevant`` probability, nothing is given; otherwise the quotes
             are given as "may answer".
-        unwritten: Under this ``relevant`` probability, nothing is given to a question naming a thing the library never
-            writes (:attr:`Evidence.unwritten`); 0 for a fit without it (``benchmarks/fit_domain.py --unwritten-only``).
+        unwritten: Under this ``relevant`` probability, a question naming a thing the library never writes
+            (:attr:`Evidence.unwritten`) is given nothing rather than quotes that "may answer"; 0 for a fit without it
+            (``benchmarks/fit_domain.py --unwritten-only`` chooses it).
     """
 
     features: tuple[str, ...]
@@ -284,12 +286,17 @@ class Confidence(NamedTuple):
 
     def tier(self, x: np.ndarray, unwritten: bool = False) -> Sureness:
         """The reply for one question's inputs, the probability it was decided on, and P(relevant); ``unwritten``: the
-        question names a thing the library never writes (:attr:`Evidence.unwritten`), and the bar is higher."""
+        question names a thing the library never writes (:attr:`Evidence.unwritten`), and quotes that "may answer"
+        need P(relevant) from :attr:`unwritten` up (a sure answer stands)."""
         relevant = float(self.relevant.probability(x))
-        if relevant < (max(self.none, self.unwritten) if unwritten else self.none):
+        if relevant < self.none:
             return Sureness("none", relevant, relevant)
         right = float(self.right.probability(x))
-        return Sureness("answer" if right >= self.answer else "uncertain", right, relevant)
+        if right >= self.answer:
+            return Sureness("answer", right, relevant)
+        if unwritten and relevant < self.unwritten:
+            return Sureness("none", relevant, relevant)
+        return Sureness("uncertain", right, relevant)
 
 
 class Domain(NamedTuple):

@@ -41,7 +41,8 @@ MAX_QUESTION_CHARS = 500
 MAX_HISTORY = 10
 #: jieba's tags of proper names other than places: people, organisations, other names.
 _NAME_TAGS = ("nr", "nt", "nz")
-#: jieba's tags of people, places and organisations, which :attr:`Question.nouns` leaves to the names.
+#: jieba's tags of people (nr, and nrt for transliterated names), places and organisations, which :attr:`Question.nouns`
+#: leaves to the names; its "other proper nouns" (nz) stay, as jieba gives that tag to common compounds too (换灯).
 _PROPER_TAGS = ("nr", "nrt", "ns", "nt")
 #: A term in quotation marks (script-folded), two to sixteen characters, and the four after: 「“萤火计划”今年扶持…」.
 _QUOTED = re.compile(r"[“「『\"‘]([^“”「」『』\"‘’]{2,16})[”」』\"’](.{0,4})")
@@ -470,8 +471,9 @@ class Question:
     @cached_property
     def nouns(self) -> tuple[str, ...]:
         """A Chinese question's common nouns (卡丁车, 钟表, 暖气): its :attr:`cover_words` of two characters or more that
-        jieba's dictionary holds and tags as nouns, not names of people, places or organisations (:func:`names_in` reads
-        those). What :meth:`qa.scope.Scope.unwritten` looks for in the library. Empty for an English question."""
+        jieba's dictionary holds and tags as nouns, not as people, places or organisations (:data:`_PROPER_TAGS`;
+        :func:`names_in` reads those). What :meth:`qa.scope.Scope.unwritten` looks for in the library. Empty for an
+        English question."""
         if not self.chinese:
             return ()
         known, tags = segmenter().dt.FREQ, dict(pos_tags(self.folded))

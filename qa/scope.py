@@ -302,8 +302,9 @@ class Scope:
     def unwritten(self, question: "Question") -> list[str]:
         """The common nouns of a Chinese question (:attr:`qa.question.Question.nouns`) that a library of at least
         :data:`UNWRITTEN_LIBRARY` characters never writes, nor all the parts of (就业人数 is 就业 and 人数), nor another word
-        CC-CEDICT gives for it (马铃薯 for 土豆): 「全省的钟表维修店有多少家？」 asks of 钟表. Read by
-        :meth:`qa.abstain.Confidence.tier`, which then wants more evidence before it gives quotes."""
+        CC-CEDICT gives for it (马铃薯 for 土豆): 「全省的钟表维修店有多少家？」 asks of 钟表. Carried in
+        :attr:`qa.abstain.Evidence.unwritten`: :meth:`qa.abstain.Confidence.tier` then wants more evidence before it gives
+        quotes that "may answer"."""
         if len(self.text) < UNWRITTEN_LIBRARY:
             return []
         return [w for w in question.nouns if _kept(self._unwritten, w, lambda: self._never_writes(w))]

@@ -47,8 +47,10 @@ def test_a_thing_the_library_never_writes_raises_the_bar_for_quotes_that_may_ans
     weak = Evidence(0.8, 0.2, [])  # relevant 0.5 at dense 0.8: between the points
     assert tier(weak, model, lambda: chance, "zh").tier == "uncertain"
     assert tier(weak._replace(dense=0.7999), model, lambda: chance, "zh").tier == "uncertain"
-    assert tier(weak._replace(dense=0.7999, unwritten=("钟表",)), model, lambda: chance, "zh").tier == "none"
-    assert tier(Evidence(0.9, 0.9, [], unwritten=("钟表",)), model, lambda: chance, "zh").tier == "answer"
+    unwritten = weak._replace(dense=0.7999, unwritten=("钟表",))  # relevant just under 0.5
+    assert tier(unwritten, model, lambda: chance, "zh").tier == "none"
+    assert tier(unwritten, model._replace(unwritten=0.0), lambda: chance, "zh").tier == "uncertain"  # a fit without it
+    assert tier(unwritten._replace(cover=0.9), model, lambda: chance, "zh").tier == "answer"  # a sure answer stands
     assert Confidence.from_dict(model.to_dict()).unwritten == 0.5
     # a fit made before the point never raises the bar
     old = {k: v for k, v in model.to_dict().items() if k != "unwritten"}
