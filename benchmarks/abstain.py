@@ -52,7 +52,8 @@ asked (``fit_domain.py``) was not fitted on (writers repeat 「晚安」). Rows 
   ``questions/untouched-37/``, written the same way at the start of the twenty-fourth, before any of its rules was
   committed; ``untouched-38``: ``questions/untouched-38/``, written the same way at the start of the twenty-fifth,
   before any of its rules was committed; ``untouched-39``: ``questions/untouched-39/``, written the same way at the
-  start of the twenty-sixth, before any of its rules was committed.
+  start of the twenty-sixth, before any of its rules was committed; ``untouched-40``: ``questions/untouched-40/``,
+  written the same way at the start of the twenty-seventh, before any of its rules was committed.
 
 Since the tenth session ``untouched-14`` to ``untouched-17`` are tune sets too (misses of theirs chose its rules: their
 READMEs), ``untouched-19`` since the eleventh, ``untouched-21`` since the twelfth and ``untouched-23`` since the
@@ -61,7 +62,7 @@ fifteenth, ``untouched-28`` since the sixteenth, ``untouched-29`` since the seve
 eighteenth, ``untouched-31`` since the nineteenth, ``untouched-32`` since the twentieth, ``untouched-33`` since the
 twenty-first, still printed as their own rows; ``untouched-10``, ``untouched-13``, ``untouched-18``, ``untouched-20``,
 ``untouched-22``, ``untouched-24``, ``untouched-34``, ``untouched-35``, ``untouched-36``, ``untouched-37``,
-``untouched-38`` and ``untouched-39`` are untouched.
+``untouched-38``, ``untouched-39`` and ``untouched-40`` are untouched.
 
 Libraries:
 
@@ -71,7 +72,7 @@ Libraries:
 - ``synthetic``: the plan plus 10,000 sections synthesised from the plan's and CMRC 2018's clauses
   (as ``bench_scale.py`` makes them), embedded with the default model: never seen by the fit.
 
-    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-10 untouched-13 untouched-14 untouched untouched-16 untouched-17 untouched-18 untouched-19 untouched-20 untouched-21 untouched-22 untouched-23 untouched-24 untouched-25 untouched-26 untouched-27 untouched-28 untouched-29 untouched-30 untouched-31 untouched-32 untouched-33 untouched-34 untouched-35 untouched-36 untouched-37 untouched-38 untouched-39 mention-tune] [--sections 10000]
+    python benchmarks/abstain.py [--libraries plan library synthetic] [--parts tune untouched-10 untouched-13 untouched-14 untouched untouched-16 untouched-17 untouched-18 untouched-19 untouched-20 untouched-21 untouched-22 untouched-23 untouched-24 untouched-25 untouched-26 untouched-27 untouched-28 untouched-29 untouched-30 untouched-31 untouched-32 untouched-33 untouched-34 untouched-35 untouched-36 untouched-37 untouched-38 untouched-39 untouched-40 mention-tune] [--sections 10000]
 """
 from __future__ import annotations
 
@@ -148,6 +149,8 @@ UNTOUCHED_37 = HERE / "questions" / "untouched-37"
 UNTOUCHED_38 = HERE / "questions" / "untouched-38"
 # written at the start of the twenty-sixth session (2026-12-08) by helpers who saw no code, before any of its rules
 UNTOUCHED_39 = HERE / "questions" / "untouched-39"
+# written at the start of the twenty-seventh session (2026-12-08) by helpers who saw no code, before any of its rules
+UNTOUCHED_40 = HERE / "questions" / "untouched-40"
 PARTS = {"untouched-10": UNTOUCHED_10, "untouched-13": UNTOUCHED_13, "untouched-14": UNTOUCHED_14, "untouched": UNTOUCHED,
          "untouched-16": UNTOUCHED_16, "untouched-17": UNTOUCHED_17, "untouched-18": UNTOUCHED_18,
          "untouched-19": UNTOUCHED_19, "untouched-20": UNTOUCHED_20,
@@ -159,7 +162,8 @@ PARTS = {"untouched-10": UNTOUCHED_10, "untouched-13": UNTOUCHED_13, "untouched-
          "untouched-32": UNTOUCHED_32, "untouched-33": UNTOUCHED_33,
          "untouched-34": UNTOUCHED_34, "untouched-35": UNTOUCHED_35,
          "untouched-36": UNTOUCHED_36, "untouched-37": UNTOUCHED_37,
-         "untouched-38": UNTOUCHED_38, "untouched-39": UNTOUCHED_39}
+         "untouched-38": UNTOUCHED_38, "untouched-39": UNTOUCHED_39,
+         "untouched-40": UNTOUCHED_40}
 #: Tune questions that ask the library whether and where it mentions a thing (10 things × 8 wordings, and 10 everyday
 #: things × 3), written 2026-12-06 in the eighth session, before its changes
 MENTION_TUNE = HERE / "questions" / "mention-probe" / "tune.jsonl"

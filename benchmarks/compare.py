@@ -39,8 +39,8 @@ start, before any of its rules was committed) judged; it is tune since the twent
 ``../compare-31/`` (written at its start, before any of its rules was committed) judges, and so do ``../compare-32/``
 (written at the twenty-second's start, before any of its rules was committed), ``../compare-33/`` (written at the
 twenty-third's start, the same way), ``../compare-34/`` (written at the twenty-fourth's start, the same way),
-``../compare-35/`` (written at the twenty-fifth's start, the same way) and ``../compare-36/`` (written at the
-twenty-sixth's start, the same way).
+``../compare-35/`` (written at the twenty-fifth's start, the same way), ``../compare-36/`` (written at the
+twenty-sixth's start, the same way) and ``../compare-37/`` (written at the twenty-seventh's start, the same way).
 
 Speed: each of the tune topics' questions and 40 generated questions is asked with ``search()`` and
 with ``compare()`` (over every document), in turns, in this process; the figure is the ratio of the
@@ -151,7 +151,7 @@ def fmt(x: float | None) -> str:
 
 #: The labelled sets by name: each untouched when written; see the module's docstring for which are tune since.
 SETS = {"tune": SET / "compare-tune.jsonl", "untouched": SET / "compare-untouched.jsonl",
-        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 37)}}
+        **{f"untouched-{n}": SET.parent / f"compare-{n}" / "compare-untouched.jsonl" for n in range(2, 38)}}
 
 
 def main() -> None:

@@ -111,12 +111,15 @@ HELD_OUT = [
     ("thirty-seventh untouched", ROOT / "benchmarks" / "questions" / "untouched-37" / "conversations.jsonl"),
     # written the same way at the start of the twenty-fifth session (2026-12-07), before any of its rules was committed (40)
     ("thirty-eighth untouched", ROOT / "benchmarks" / "questions" / "untouched-38" / "conversations.jsonl"),
-    # written the same way at the start of the twenty-sixth session (2026-12-08), before any of its rules was committed (40)
+    # written the same way at the start of the twenty-sixth session (2026-12-08), before any of its rules was committed;
+    # tune since the twenty-seventh read its misses (40)
     ("thirty-ninth untouched", ROOT / "benchmarks" / "questions" / "untouched-39" / "conversations.jsonl"),
+    # written the same way at the start of the twenty-seventh session (2026-12-08), before any of its rules was committed (40)
+    ("fortieth untouched", ROOT / "benchmarks" / "questions" / "untouched-40" / "conversations.jsonl"),
 ]
 WAYS = ("alone", "joined", "history")
 #: The rows never used to make a choice: their misses are not listed.
-UNTOUCHED = ("thirty-ninth untouched", "thirty-eighth untouched", "thirty-seventh untouched", "thirty-sixth untouched", "thirty-fifth untouched", "thirty-fourth untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
+UNTOUCHED = ("fortieth untouched", "thirty-eighth untouched", "thirty-seventh untouched", "thirty-sixth untouched", "thirty-fifth untouched", "thirty-fourth untouched", "twenty-fourth untouched", "twenty-first untouched", "nineteenth untouched", "fourteenth untouched", "thirteenth untouched", "ninth untouched")
 
 
 def main() -> None:
