@@ -70,7 +70,8 @@ _SPOT = re.compile(r"^(?:.+[园城港区站岛湖]|.{2,}场|基地|口岸|走廊
                    r"airport|station|island|lake|district|town|county|village|city|sub)$")
 #: A question opening with what it turns to (「碳汇方面要启动什么试点？」) and naming no place goes on with the conversation's.
 _ASPECT = re.compile(r"(?:今年|去年|明年)?[^，,？?。\s]{1,10}?方面(?!呢)")
-#: 「它」 is only ever "it", but jieba glues it to the word after it (「它运的货」 → 它运): a word it begins points back.
+#: 「它」 is only ever "it", but jieba glues it to the word beside it (「它运的货」 → 它运, 「建它」): a word holding it
+#: points back, unless the dictionary knows the word (其它 "other", 吉它).
 _IT = "它"
 #: Characters that make 「那」 a word of its own (那里, 那边, 那些, 那个, 那时), not an opener.
 _NOT_AN_OPENER = frozenset("里边儿些个时样么")
@@ -155,7 +156,7 @@ def _points_back(text: str) -> bool:
     """Whether ``text``, without the words pointing at a place (:func:`_parts` takes them out), holds a pronoun or
     pointing word (:data:`qa.words.PRONOUNS`, 「这项」)."""
     words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", text))}
-    return bool(words & PRONOUNS) or any(w.startswith(_IT) for w in words) or any(
+    return bool(words & PRONOUNS) or any(_IT in w and (w.startswith(_IT) or w not in segmenter().dt.FREQ) for w in words) or any(
         p in text for p in _PRONOUNS_WRITTEN) or bool(_THIS_ONE.search(text))
 
 

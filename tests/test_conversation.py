@@ -93,6 +93,15 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
      "Xinjiang tourists receive. what's the target for this year?"),
     # 「它」 points back though jieba glues it to the next word (「它运」)
     (["中老铁路累计运了多少旅客？"], "它运的货有多少？", "中老 铁路 累计 运了 旅客 它运的货有多少？"),
+    # ... or to the word before it (「修它」), unless the dictionary knows the word (「其它」 is "other")
+    (["海南自贸港什么时候封关？"], "修它，今年要做哪些准备？", "海南 自贸港 时候 封关 修它，今年要做哪些准备？"),
+    (["浙江今年怎么扩大有效投资？"], "其它省份有什么安排？", None),
+    # 「这样」, 「这么」 point back at what was done (「这样做」); 「这一」, 「此举」, 「前者」, "the former" at what was asked of
+    (["河南今年粮食产量目标是多少？"], "实现这一目标要靠什么？", "河南 今年 粮食产量 目标 实现这一目标要靠什么？"),
+    (["Which two cities will Henan back as international consumption centres?"], "What does the former plan for its old town?",
+     "Henan two cities will back international consumption centres. What does the former plan for its old town?"),
+    (["浙江今年怎么扩大有效投资？"], "这样做要带动多少社会投资？", "浙江 今年 扩大 有效 投资 这样做要带动多少社会投资？"),
+    (["浙江今年怎么扩大有效投资？"], "这么做要带动多少社会投资？", "浙江 今年 扩大 有效 投资 这么做要带动多少社会投资？"),
     # 「其中」 points at things: the earlier question's verbs and adverbs stay behind; 「为此」 at what was done
     (["2025年拟发行多少超长期特别国债？"], "其中多少用于以旧换新？", "2025年 年拟 国债 其中多少用于以旧换新？"),
     (["内蒙古哪些产业已入选国家级先进制造业集群？"], "其中乳业的产业链产值力争突破多少？",
