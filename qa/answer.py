@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .compare import Comparison
     from .conversation import Reading
     from .embed import Encoder
+    from .terms import Terms
 
 #: Most hits one question may ask for.
 MAX_K = 20
@@ -159,6 +160,13 @@ class Retriever:
         self._chance: dict[str, abstain.Chance] = {}
         self._comparer = None  # made at the first comparison (qa.compare.Comparer)
         tokenize("敦化")  # loads jieba's dictionary now, not during the first question
+
+    def terms(self) -> "Terms":
+        """The library's terms, embedded by this model (:func:`qa.terms.index_terms`), which the English phrases of a
+        comparison are read by (:func:`qa.compare.without_preference`)."""
+        from .terms import index_terms
+
+        return index_terms(self.index, self.model_name, self.model)
 
     # -------------------------------------------------------------- reading
 

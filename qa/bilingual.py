@@ -18,14 +18,17 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property, lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from .keywords import salience, segmenter
+if TYPE_CHECKING:
+    from .terms import Terms
+
+from .keywords import salience, segmenter, tokenize
 from .places import ENGLISH_NAMES
 from .text import has_cjk
-from .words import ENGLISH_STOPWORDS, NATIONAL
+from .words import ENGLISH_STOPWORDS, NATIONAL, NOT_TERM_WORDS
 
 #: Chinese words kept per English word or phrase: its translations the library uses most.
 PER_WORD = 3
@@ -367,11 +370,14 @@ class Glossary:
         return list(dict.fromkeys(w for k in keys for w in (
             *self.words.get(k, ()), *self._named.get(k, ()), *self._names.get(k, ()))))
 
-    def meanings(self, question: str) -> list[Meaning]:
+    def meanings(self, question: str, terms: "Callable[[], Terms | None] | None" = None) -> list[Meaning]:
         """Each word or phrase of an English question that says what it is about, in Chinese.
 
         Phrases are tried longest first ("research and development" → 研发). A
-        word the dictionary lacks has no Chinese words and weighs the most.
+        word the dictionary lacks has no Chinese words and weighs the most. Given ``terms`` (the
+        library's, embedded: :mod:`qa.terms`), each run of words between stopwords, frame words
+        and names is read by them too (:meth:`_by_terms`): "commercial space industry" 商业航天,
+        "biomanufacturing" 生物制造.
         Question words and names (a capitalised word inside the sentence:
         "Fujian", "Dunhua") are left out, but not the ordinary words of a longer name
         (:meth:`ordinary_in_name`: "Canal" of "Pinglu Canal"); places are found by :mod:`qa.scope`.
@@ -381,12 +387,16 @@ class Glossary:
             return []
         text = ABBREVIATIONS.sub(lambda m: ABBREVIATION[m.group(1).lower()], question)
         words = []
+        runs: list[list[str]] = [[]]  # the words between names, for the terms
         for m in _WORD.finditer(text):
             w = m.group()
             inside = m.start() > 0 and not re.search(r"[.?!:;\"“(]\s*$", text[: m.start()])
             # a name's ordinary words are read as words: the "Private Economy Promotion Law" is 民营经济促进法
             if not (inside and w[0].isupper() and w[1:].islower()) or self.ordinary_in_name(w, text):
                 words.append(w.lower())
+                runs[-1].append(w.lower())
+            else:
+                runs.append([])
         out: list[Meaning] = []
         i = 0
         while i < len(words):
@@ -403,11 +413,34 @@ class Glossary:
                 if n == 1:
                     out.append(Meaning([], salience("")))  # not in the dictionary: a name, a rare word
             i += n
+        return out + self._by_terms(terms(), runs, out) if terms else out
+
+    def _by_terms(self, terms: "Terms | None", runs: list[list[str]], found: list[Meaning]) -> list[Meaning]:
+        """The library's terms (:mod:`qa.terms`) for the phrases of up to :data:`qa.terms.MAX_PHRASE` words of each run
+        of words between the words that are never a term's (:data:`qa.words.NOT_TERM_WORDS`), and for a single word the
+        dictionary gives no word of the library's; each the nearest term at :data:`qa.terms.TERM_COSINE` or more, not
+        one of ``found``'s words. Its tokens are searched with it (商业航天: 商业, 航天)."""
+        from .terms import MAX_PHRASE as LONGEST, TERM_COSINE
+
+        if terms is None:
+            return []
+        phrases = []
+        for run in (r for part in runs for r in _split(part, NOT_TERM_WORDS)):
+            for n in range(min(LONGEST, len(run)), 0, -1):
+                for i in range(len(run) - n + 1):
+                    if n > 1 or not ((m := self._lookup(run[i : i + 1])) and m.words):
+                        phrases.append(" ".join(run[i : i + n]))
+        have = {w for m in found for w in m.words}
+        out = []
+        for term, cosine in terms.nearest(list(dict.fromkeys(phrases))):
+            if cosine >= TERM_COSINE and term not in have:
+                have.add(term)
+                out.append(Meaning(list(dict.fromkeys([term, *tokenize(term)])), salience(term), (term,)))
         return out
 
-    def chinese(self, question: str) -> list[str]:
+    def chinese(self, question: str, terms: "Callable[[], Terms | None] | None" = None) -> list[str]:
         """The Chinese words for an English question's words (:meth:`meanings`), in order, once each."""
-        return list(dict.fromkeys(w for m in self.meanings(question) for w in m.words))
+        return list(dict.fromkeys(w for m in self.meanings(question, terms) for w in m.words))
 
 
 def meanings_found(meanings: list[Meaning], text: str) -> float:
@@ -550,3 +583,14 @@ def ordinary_word(word: str) -> bool:
     # a character CC-CEDICT knows (新, a surname too) before or after an ordinary word of two or more: 新 + 开工;
     # not a two-character word read as two characters (华为, 梅西 are names)
     return len(word) > 2 and ((word[0] in known and word[1:] in ordinary) or (word[-1] in known and word[:-1] in ordinary))
+
+
+def _split(words: list[str], stops: frozenset[str]) -> list[list[str]]:
+    """``words`` cut at each of ``stops``, without them; no empty runs."""
+    runs: list[list[str]] = [[]]
+    for w in words:
+        if w in stops:
+            runs.append([])
+        else:
+            runs[-1].append(w)
+    return [r for r in runs if r]

@@ -43,6 +43,7 @@ from .store import Location, as_location
 from .split import CHUNKING, Paragraph, make_units, split_document
 from .read import SUFFIXES
 from .read.worker import read_isolated
+from .terms import index_terms
 from .titles import decide_title, read_titles, titles_for
 
 if TYPE_CHECKING:
@@ -442,6 +443,14 @@ def build_index(
             version = write_version(index_dir, paragraphs, rows, keys, vectors, texts, manifest).name
         if progress:
             progress("write", 1, 1)
+            progress("terms", 0, 1)
+        # The library's terms, embedded now, so that the first English comparison does not wait for them (qa.terms).
+        try:
+            index_terms(published.load(loc, verify=False), model_name, encoder)
+        except OSError:
+            pass  # derived data: the first English comparison embeds them
+        if progress:
+            progress("terms", 1, 1)
         return BuildReport(
             **manifest.counts, embedded=len(todo), model=model_name, seconds=time.perf_counter() - t0,
             sources=records, version=version, backend=backend,

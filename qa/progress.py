@@ -1,8 +1,8 @@
 """Progress of a build, reported the same way to the console and to the web page.
 
-A build calls ``progress(stage, done, total)``; stages are ``"read"``,
-``"embed"`` and ``"write"``. The console draws a bar for the embedding stage;
-the web app keeps a :class:`BuildState` that its Index tab reads.
+A build calls ``progress(stage, done, total)``; stages are ``"read"``, ``"embed"``, ``"write"`` and
+``"terms"`` (the library's words embedded, :mod:`qa.terms`). The console draws a bar for the embedding
+stage; the web app keeps a :class:`BuildState` that its Index tab reads.
 """
 from __future__ import annotations
 

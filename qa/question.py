@@ -34,6 +34,7 @@ from .words import (
 
 if TYPE_CHECKING:
     from .bilingual import Glossary, Meaning
+    from .terms import Terms
 
 #: Longest question accepted, in characters. Longer ones are refused, never cut.
 MAX_QUESTION_CHARS = 500
@@ -169,6 +170,8 @@ class Lexicon:
         usage: Gives each keyword token with the number of units that use it, for the
             English glossary (read at the first English question); None for no glossary.
         about: The places the library is about; those of ``places`` by default.
+        terms: Gives the library's terms, embedded (:mod:`qa.terms`), which English phrases are read by too (a
+            comparison's questions: :func:`qa.compare.without_preference`); None for the dictionary alone.
     """
 
     def __init__(
@@ -177,12 +180,15 @@ class Lexicon:
         vocabulary: Collection[str] = frozenset(),
         usage: Callable[[], Mapping[str, int]] | None = None,
         about: Collection[str] | None = None,
+        terms: "Callable[[], Terms | None] | None" = None,
     ):
         self.places = dict(places or {})
         #: Every place some document is about.
         self.about = frozenset(about if about is not None else {p for ps in self.places.values() for p in ps})
         self.vocabulary = vocabulary
         self._usage = usage
+        #: Gives the library's terms (:mod:`qa.terms`), read once, at the first English question that needs them; or None.
+        self.terms = lru_cache(maxsize=1)(terms) if terms else None
         # A conversation reads its earlier questions again at every turn: each text is read once.
         self._read = lru_cache(maxsize=4096)(lambda text: Question(text, self))
 
@@ -367,7 +373,7 @@ class Question:
         if not self.chinese:  # "the livelihood section": a word or two after its last "the"
             named = re.search(r"(?:^|\b(?:the|its|this|that)\s+)([a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)\s*$", about)
             glossary = self.lexicon.glossary
-            return tuple(glossary.chinese(named.group(1))) if glossary and named else ()
+            return tuple(glossary.chinese(named.group(1), self.lexicon.terms)) if glossary and named else ()
         while (shorter := PART_LEAD.sub("", about)) != about:
             about = shorter
         return tuple(t for t in tokenize(about) if len(t) > 1)
@@ -415,9 +421,8 @@ class Question:
 
     @cached_property
     def english_terms(self) -> list[str]:
-        """The library's Chinese words for an English question's words (:meth:`qa.bilingual.Glossary.chinese`); none for Chinese."""
-        glossary = None if self.chinese else self.lexicon.glossary
-        return glossary.chinese(self.text) if glossary else []
+        """The library's Chinese words for an English question's words: its :attr:`meanings`' words, in order, once each; none for Chinese."""
+        return list(dict.fromkeys(w for m in self.meanings or [] for w in m.words))
 
     @cached_property
     def meanings(self) -> "list[Meaning] | None":
@@ -425,7 +430,7 @@ class Question:
         if self.chinese:
             return None
         glossary = self.lexicon.glossary
-        return glossary.meanings(self.text) if glossary else []
+        return glossary.meanings(self.text, self.lexicon.terms) if glossary else []
 
     @cached_property
     def keywords(self) -> list[str]:
@@ -596,7 +601,7 @@ class Question:
         """:attr:`english_thing`'s words by their meanings (:meth:`qa.bilingual.Glossary.meanings`), read once: a
         comparison asks :meth:`qa.scope.Scope.unknown` of every document. Empty without a thing or a glossary."""
         glossary = self.lexicon.glossary if self.english_thing else None
-        return glossary.meanings(self.english_thing) if glossary else []
+        return glossary.meanings(self.english_thing, self.lexicon.terms) if glossary else []
 
     @cached_property
     def text_without_places(self) -> str:

@@ -97,6 +97,10 @@ ENGLISH_MENTION_FRAME = frozenset(
     government work mention mentions mentioned anything anywhere talk talks write writes wrote written refer refers
     """.split()
 )
+#: Words that are never part of a library term an English phrase is read by (:meth:`qa.bilingual.Glossary._by_terms`):
+#: the stopwords, the words asking where and words of time and doing: "Is poker mentioned" is no term 提出, "get a
+#: coffee stain out" none 出去.
+NOT_TERM_WORDS = ENGLISH_STOPWORDS | ENGLISH_MENTION_FRAME | frozenset("each year years last next get got keep make made".split())
 
 # ---- Names (:func:`qa.question.names_in`).
 #: What a programme, project or brand is called by: a term in quotation marks with one of these in it or just after it
