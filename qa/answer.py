@@ -8,6 +8,8 @@ not (:mod:`qa.abstain`); a follow-up is first read with the conversation
 """
 from __future__ import annotations
 
+import logging
+
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -161,12 +163,17 @@ class Retriever:
         self._comparer = None  # made at the first comparison (qa.compare.Comparer)
         tokenize("敦化")  # loads jieba's dictionary now, not during the first question
 
-    def terms(self) -> "Terms":
+    def terms(self) -> "Terms | None":
         """The library's terms, embedded by this model (:func:`qa.terms.index_terms`), which the English phrases of a
-        comparison are read by (:func:`qa.compare.without_preference`)."""
+        comparison are read by (:func:`qa.compare.without_preference`); None when they cannot be had, and the
+        comparison reads the dictionary alone."""
         from .terms import index_terms
 
-        return index_terms(self.index, self.model_name, self.model)
+        try:
+            return index_terms(self.index, self.model_name, self.model)
+        except Exception as e:  # derived data: a comparison goes on without them
+            logging.getLogger(__name__).warning("the library's terms are not available (%s); English read by the dictionary alone", e)
+            return None
 
     # -------------------------------------------------------------- reading
 

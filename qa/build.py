@@ -447,8 +447,8 @@ def build_index(
         # The library's terms, embedded now, so that the first English comparison does not wait for them (qa.terms).
         try:
             index_terms(published.load(loc, verify=False), model_name, encoder)
-        except OSError:
-            pass  # derived data: the first English comparison embeds them
+        except Exception as e:  # derived data: the index is published; the first English comparison tries again
+            log.warning("the library's terms were not embedded (%s); an English comparison embeds them", e)
         if progress:
             progress("terms", 1, 1)
         return BuildReport(

@@ -441,7 +441,7 @@ def terms(q: Question, cover: list[str] | None = None) -> list[tuple[list[str], 
     codes = [([t], salience(t)) for t in dict.fromkeys(q.tokens) if _CODE.fullmatch(t) and t not in (cover or [])]
     if q.meanings is not None:
         glossary = q.lexicon.glossary
-        meanings = (glossary.meanings(" ".join(cover)) if glossary else []) if cover else q.meanings
+        meanings = (glossary.meanings(" ".join(cover), q.lexicon.terms) if glossary else []) if cover else q.meanings
         return [(m.words, m.weight) for m in meanings if m.words] + codes
     return [([w], salience(w)) for w in dict.fromkeys(cover or q.cover_words)] + codes
 

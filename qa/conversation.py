@@ -57,6 +57,10 @@ _AGAIN = "又"
 _PRONOUNS_WRITTEN = tuple(p for p in PRONOUNS if len(p) > 1 and has_cjk(p))
 #: 「这」, 「那」, 「该」 or 「此」 with a measure word points back: 「这项改革」, 「这笔钱」, 「该类企业」.
 _THIS_ONE = re.compile(r"[这那该此]一?[项笔类种件条批位家座套款]")
+#: 「这样」, 「这么」, 「那样」, 「如此」 before a word of doing point back at what was done: 「这样做，最终要赢得什么？」; not as
+#: a word of degree, inside a question of its own (「为何如此重视低空经济？」).
+_SO = ("这样", "这么", "那样", "如此")  # words of manner and degree: never what a question is about
+_DOING_SO = re.compile(f"(?:{'|'.join(_SO)})(?:做|办|干|搞|一来|的话)")
 #: Chinese words pointing at the conversation's province: 「该省」, 「同一个省」 (jieba: 同一个 + 省), as "the province" does.
 _AT_PROVINCE = re.compile(r"该省|该市|这个省|同一个?省|本省")
 #: Chinese words pointing at a place: the conversation's, unless the earlier question names a spot (:func:`_spot`); after a
@@ -140,7 +144,7 @@ def _parts(q: Question) -> _Parts:
                 or bool(not places and _ASPECT.match(folded)))
     # names the national report, or opens with the whole country (「那全国今年的赤字规模…」), as a place: what it is about is the rest
     national = NATIONAL_REPORT.search(folded) or _WHOLE_COUNTRY.match(_bare(folded))
-    skip = PRONOUNS | set(OPENERS) | FILLERS | DOING_ASKED | {CLOSER, _AGAIN} | (set(segmenter().lcut(national.group())) if national else set())
+    skip = PRONOUNS | set(OPENERS) | FILLERS | DOING_ASKED | {CLOSER, _AGAIN, *_SO} | (set(segmenter().lcut(national.group())) if national else set())
     # the words after an opener: 「换到安徽呢？」 has no topic, though jieba cuts 换到 into 换 + 到
     topic = [
         t for t in (tokenize(_bare(q.text)) if elliptic else q.tokens)
@@ -154,10 +158,10 @@ def _parts(q: Question) -> _Parts:
 
 def _points_back(text: str) -> bool:
     """Whether ``text``, without the words pointing at a place (:func:`_parts` takes them out), holds a pronoun or
-    pointing word (:data:`qa.words.PRONOUNS`, 「这项」)."""
+    pointing word (:data:`qa.words.PRONOUNS`, 「这项」, 「这样做」)."""
     words = {w.strip() for w in segmenter().lcut(_NOT_POINTING.sub(" ", text))}
-    return bool(words & PRONOUNS) or any(_IT in w and (w.startswith(_IT) or w not in segmenter().dt.FREQ) for w in words) or any(
-        p in text for p in _PRONOUNS_WRITTEN) or bool(_THIS_ONE.search(text))
+    return bool(words & PRONOUNS) or any(_IT in w and (w.startswith(_IT) or not segmenter().dt.FREQ.get(w)) for w in words) or any(
+        p in text for p in _PRONOUNS_WRITTEN) or bool(_THIS_ONE.search(text) or _DOING_SO.search(text))
 
 
 def leans(question: str | Question, known: Collection[str] = ()) -> bool:

@@ -10,9 +10,9 @@ more (商业航天, 生物制造, 黑臭水体), are embedded once per library, 
 (:meth:`qa.bilingual.Glossary.meanings`). Comparisons read them (:func:`qa.compare.without_preference`, where the
 figures are); answers read the dictionary alone.
 
-The vectors are derived data, kept beside the index (``terms/``, one file pair per library and vector space,
-written whole and then renamed into place, never pickled): the build embeds them after it publishes, and an index
-built before embeds them at its first English comparison. 30 reports: 27,700 terms, 30 s on two cores; the plan
+The vectors are derived data, kept beside the index (``terms/``, one file pair per model and backend, written
+whole and then renamed into place, never pickled): the build embeds them after it publishes, taking the vectors of
+words the pair before it holds, and an index built before embeds them at its first English comparison. 30 reports: 27,700 terms, 30 s on two cores; the plan
 alone: 640 terms, about 1 s.
 """
 from __future__ import annotations
@@ -93,28 +93,50 @@ def index_terms(index: "LoadedIndex", model_name: str, encoder: "Encoder") -> Te
 
 
 def load_terms(folder: Path | None, key: str, words: list[str], embed: Callable[[list[str]], np.ndarray]) -> Terms:
-    """The terms' vectors from ``folder`` (the file pair named by ``key`` and the words), else embedded now and kept
-    there (old pairs removed); in memory only when ``folder`` is None or cannot be written."""
-    name = hashlib.sha256("\n".join([key, *words]).encode()).hexdigest()[:24]
+    """The terms' vectors from ``folder`` (the file pair named by ``key``, the vector space, and the words), else
+    embedded now and kept there; the vectors of words an earlier pair of the same key holds are taken from it, so a
+    library that gained a document embeds only its new words. In memory only when ``folder`` is None or cannot be
+    written."""
+    prefix = hashlib.sha256(key.encode()).hexdigest()[:12]
+    name = f"{prefix}-{hashlib.sha256(chr(10).join(words).encode()).hexdigest()[:24]}"
+    if folder is not None and (kept := _read(folder, name)) is not None and kept[0] == words:
+        return Terms(words, kept[1], embed)
+    vectors = _reused(folder, prefix, words, embed)
     if folder is not None:
         try:
-            vectors = np.load(folder / f"{name}.npy", allow_pickle=False)
-            if json.loads((folder / f"{name}.json").read_text(encoding="utf-8")) == words and len(vectors) == len(words):
-                return Terms(words, vectors, embed)
-        except (OSError, ValueError):
-            pass  # missing, damaged or another library's: embedded again
-    vectors = embed(words) if words else np.zeros((0, 0), dtype=np.float32)
-    if folder is not None:
-        try:
-            _keep(folder, name, words, vectors)
+            _keep(folder, name, prefix, words, vectors)
         except OSError:
             pass  # a read-only index: the terms live in memory for this process
     return Terms(words, vectors, embed)
 
 
-def _keep(folder: Path, name: str, words: list[str], vectors: np.ndarray) -> None:
+def _read(folder: Path, name: str) -> tuple[list[str], np.ndarray] | None:
+    """A kept pair's words and vectors; None when it is missing, damaged or does not match itself."""
+    try:
+        words = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        vectors = np.load(folder / f"{name}.npy", allow_pickle=False)
+    except Exception:  # missing, cut short, not an array: embedded again
+        return None
+    ok = isinstance(words, list) and vectors.ndim == 2 and vectors.dtype == np.float32 and len(vectors) == len(words)
+    return (words, vectors) if ok else None
+
+
+def _reused(folder: Path | None, prefix: str, words: list[str], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """The words' vectors: those an earlier pair of the same key holds, the others embedded."""
+    if not words:
+        return np.zeros((0, 0), dtype=np.float32)
+    known: dict[str, np.ndarray] = {}
+    for old in sorted(folder.glob(f"{prefix}-*.json")) if folder is not None and folder.is_dir() else []:
+        if (kept := _read(folder, old.stem)) is not None:
+            known.update(zip(kept[0], kept[1]))
+    todo = [w for w in words if w not in known]
+    fresh = dict(zip(todo, embed(todo))) if todo else {}
+    return np.stack([known[w] if w in known else fresh[w] for w in words]).astype(np.float32)
+
+
+def _keep(folder: Path, name: str, prefix: str, words: list[str], vectors: np.ndarray) -> None:
     """Write the pair, each file whole (:func:`qa.files.replace_atomic`; the vectors last, which a reader checks
-    against the words), and remove older pairs."""
+    against the words), and remove the older pairs of the same key (those of another model or backend stay)."""
     import io
 
     from .files import replace_atomic
@@ -124,6 +146,6 @@ def _keep(folder: Path, name: str, words: list[str], vectors: np.ndarray) -> Non
     buffer = io.BytesIO()
     np.save(buffer, np.asarray(vectors, dtype=np.float32), allow_pickle=False)
     replace_atomic(folder / f"{name}.npy", buffer.getvalue())
-    for old in folder.iterdir():
-        if old.stem != name and old.suffix in (".npy", ".json") and not old.name.startswith("."):
+    for old in folder.glob(f"{prefix}-*"):
+        if old.stem != name and old.suffix in (".npy", ".json"):
             old.unlink(missing_ok=True)

@@ -42,8 +42,7 @@ FILLERS = frozenset("then instead too also".split())
 DOING_ASKED = frozenset("打算 准备 做 办 干 搞 怎么办 干什么 做什么".split())
 #: Pronouns and words that point back.
 PRONOUNS = frozenset("它 它们 其 其中 这 这些 那些 该 此 为此 上述 这个 那个 它的 他们 那里 那边 那儿 这里 这边 这儿 当地 该省 "
-                     "这样 这么 那样 如此 这一 此举 前者 后者 "
-                     "its it this that these those they their them former latter".split())
+                     "its it this that these those they their them".split())
 #: Pointing words that stand for things, not for what was done: after 「其中」 the earlier question's
 #: verbs and adverbs (发行, 已, 入选) are not carried, only what they were about (国债, 制造业 集群).
 POINTING_AT_THINGS = frozenset("其中".split())

@@ -96,10 +96,9 @@ NATIONAL = ROOT.parent / "shared" / "corpus" / "documents" / "2025年国务院�
     # ... or to the word before it (「修它」), unless the dictionary knows the word (「其它」 is "other")
     (["海南自贸港什么时候封关？"], "修它，今年要做哪些准备？", "海南 自贸港 时候 封关 修它，今年要做哪些准备？"),
     (["浙江今年怎么扩大有效投资？"], "其它省份有什么安排？", None),
-    # 「这样」, 「这么」 point back at what was done (「这样做」); 「这一」, 「此举」, 「前者」, "the former" at what was asked of
-    (["河南今年粮食产量目标是多少？"], "实现这一目标要靠什么？", "河南 今年 粮食产量 目标 实现这一目标要靠什么？"),
-    (["Which two cities will Henan back as international consumption centres?"], "What does the former plan for its old town?",
-     "Henan two cities will back international consumption centres. What does the former plan for its old town?"),
+    # 「这样」, 「这么」 before a word of doing point back at what was done (「这样做」); as words of degree they do not
+    (["河南今年粮食产量目标是多少？"], "为何如此重视低空经济？", None),
+    (["河南今年粮食产量目标是多少？"], "这么多省份都提低空经济，国务院报告怎么说？", None),
     (["浙江今年怎么扩大有效投资？"], "这样做要带动多少社会投资？", "浙江 今年 扩大 有效 投资 这样做要带动多少社会投资？"),
     (["浙江今年怎么扩大有效投资？"], "这么做要带动多少社会投资？", "浙江 今年 扩大 有效 投资 这么做要带动多少社会投资？"),
     # 「其中」 points at things: the earlier question's verbs and adverbs stay behind; 「为此」 at what was done

@@ -36,22 +36,29 @@ def unit(*xs: float) -> np.ndarray:
 
 
 def test_terms_are_embedded_once_and_kept_beside_the_index(tmp_path):
-    embed = CountingEmbed({"商业航天": unit(1, 0, 0), "生物制造": unit(0, 1, 0)})
+    embed = CountingEmbed({"商业航天": unit(1, 0, 0), "生物制造": unit(0, 1, 0), "黑臭水体": unit(0, 0, 1)})
     folder = tmp_path / "terms"
     first = load_terms(folder, "space-a", ["商业航天", "生物制造"], embed)
     assert embed.calls == 2 and len(list(folder.glob("*.npy"))) == 1
     again = load_terms(folder, "space-a", ["商业航天", "生物制造"], embed)
     assert embed.calls == 2  # read back, not embedded again
     np.testing.assert_allclose(again.vectors, first.vectors)
-    # another library (or model) embeds its own and the old pair goes
+    # the library gained a word: only it is embedded, the rest taken from the pair before, which goes
+    grown = load_terms(folder, "space-a", ["商业航天", "生物制造", "黑臭水体"], embed)
+    assert embed.calls == 3 and len(list(folder.glob("*.npy"))) == 1
+    np.testing.assert_allclose(grown.vectors[:2], first.vectors)
+    # another model or backend keeps a pair of its own beside it
     load_terms(folder, "space-b", ["商业航天"], embed)
-    assert embed.calls == 3 and len(list(folder.glob("*.npy"))) == len(list(folder.glob("*.json"))) == 1
-    # a damaged file is embedded again, not trusted
-    next(folder.glob("*.npy")).write_bytes(b"not an array")
-    load_terms(folder, "space-b", ["商业航天"], embed)
-    assert embed.calls == 4
+    assert embed.calls == 4 and len(list(folder.glob("*.npy"))) == len(list(folder.glob("*.json"))) == 2
+    # a damaged or empty file is embedded again, not trusted
+    for damage in (b"not an array", b""):
+        for kept in folder.glob("*.npy"):
+            kept.write_bytes(damage)
+        calls = embed.calls
+        load_terms(folder, "space-b", ["商业航天"], embed)
+        assert embed.calls == calls + 1
     # no folder (an index that is not in version folders): in memory only
-    assert load_terms(None, "space-b", ["商业航天"], embed).words == ["商业航天"] and embed.calls == 5
+    assert load_terms(None, "space-b", ["商业航天"], embed).words == ["商业航天"]
 
 
 def test_an_index_folder_that_cannot_be_written_keeps_the_terms_in_memory(tmp_path):
@@ -133,3 +140,4 @@ def test_with_the_default_model_a_comparison_reads_a_phrase_by_the_library_s_own
     assert all("生物制造" not in m.words for m in r.parse(question).meanings)
     rows = r.compare(question).rows
     assert all(row.hit and "生物制造" in row.hit.highlights[0] for row in rows)
+    assert all("生物制造" not in m.words for m in r.parse(question).meanings)  # answers still read the dictionary alone
