@@ -57,9 +57,10 @@ _AGAIN = "又"
 _PRONOUNS_WRITTEN = tuple(p for p in PRONOUNS if len(p) > 1 and has_cjk(p))
 #: 「这」, 「那」, 「该」 or 「此」 with a measure word points back: 「这项改革」, 「这笔钱」, 「该类企业」.
 _THIS_ONE = re.compile(r"[这那该此]一?[项笔类种件条批位家座套款]")
-#: 「这样」, 「这么」, 「那样」, 「如此」 before a word of doing point back at what was done: 「这样做，最终要赢得什么？」; not as
-#: a word of degree, inside a question of its own (「为何如此重视低空经济？」).
-_SO = ("这样", "这么", "那样", "如此")  # words of manner and degree: never what a question is about
+#: Words of manner and degree: never what a question is about.
+_SO = ("这样", "这么", "那样", "如此")
+#: One of them before a word of doing points back at what was done: 「这样做，最终要赢得什么？」; not as a word of degree,
+#: inside a question of its own (「为何如此重视低空经济？」).
 _DOING_SO = re.compile(f"(?:{'|'.join(_SO)})(?:做|办|干|搞|一来|的话)")
 #: Chinese words pointing at the conversation's province: 「该省」, 「同一个省」 (jieba: 同一个 + 省), as "the province" does.
 _AT_PROVINCE = re.compile(r"该省|该市|这个省|同一个?省|本省")
