@@ -147,8 +147,7 @@ def gather(
     # An English question's words are looked for by their Chinese meanings, each word alike.
     meanings = question.meanings
     if cover and meanings is not None:
-        glossary = question.lexicon.glossary
-        meanings = glossary.meanings(" ".join(cover), question.lexicon.terms) if glossary else []
+        meanings = question.lexicon.meanings(" ".join(cover))
     said = sum(m.weight for m in meanings) if meanings is not None else sum(salience(t) for t in tokens)
     found_in = partial(meanings_found, meanings) if meanings is not None else coverage_of(tokens, question.alternatives)
     share, first = 0.0, None

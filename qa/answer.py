@@ -9,7 +9,6 @@ not (:mod:`qa.abstain`); a follow-up is first read with the conversation
 from __future__ import annotations
 
 import logging
-
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING

@@ -387,15 +387,17 @@ class Glossary:
             return []
         text = ABBREVIATIONS.sub(lambda m: ABBREVIATION[m.group(1).lower()], question)
         words = []
-        runs: list[list[str]] = [[]]  # the words between names, for the terms
+        runs: list[list[str]] = [[]]  # for the terms: the words between names and words never a term's
         for m in _WORD.finditer(text):
             w = m.group()
             inside = m.start() > 0 and not re.search(r"[.?!:;\"“(]\s*$", text[: m.start()])
             # a name's ordinary words are read as words: the "Private Economy Promotion Law" is 民营经济促进法
             if not (inside and w[0].isupper() and w[1:].islower()) or self.ordinary_in_name(w, text):
                 words.append(w.lower())
-                runs[-1].append(w.lower())
-            else:
+                if w.lower() not in NOT_TERM_WORDS:
+                    runs[-1].append(w.lower())
+                    continue
+            if runs[-1]:  # a name, or a word never a term's, ends a run
                 runs.append([])
         out: list[Meaning] = []
         i = 0
@@ -417,7 +419,7 @@ class Glossary:
 
     def _by_terms(self, terms: "Terms | None", runs: list[list[str]], found: list[Meaning]) -> list[Meaning]:
         """The library's terms (:mod:`qa.terms`) for the phrases of up to :data:`qa.terms.MAX_PHRASE` words of each run
-        of words between the words that are never a term's (:data:`qa.words.NOT_TERM_WORDS`), and for a single word the
+        of words between names and the words that are never a term's (:data:`qa.words.NOT_TERM_WORDS`), and for a single word the
         dictionary gives no word of the library's; each the nearest term at :data:`qa.terms.TERM_COSINE` or more, not
         one of ``found``'s words. Its tokens are searched with it (商业航天: 商业, 航天)."""
         from .terms import MAX_PHRASE as LONGEST, TERM_COSINE
@@ -425,7 +427,7 @@ class Glossary:
         if terms is None:
             return []
         phrases = []
-        for run in (r for part in runs for r in _split(part, NOT_TERM_WORDS)):
+        for run in runs:
             for n in range(min(LONGEST, len(run)), 0, -1):
                 for i in range(len(run) - n + 1):
                     if n > 1 or not ((m := self._lookup(run[i : i + 1])) and m.words):
@@ -438,9 +440,9 @@ class Glossary:
                 out.append(Meaning(list(dict.fromkeys([term, *tokenize(term)])), salience(term), (term,)))
         return out
 
-    def chinese(self, question: str, terms: "Callable[[], Terms | None] | None" = None) -> list[str]:
+    def chinese(self, question: str) -> list[str]:
         """The Chinese words for an English question's words (:meth:`meanings`), in order, once each."""
-        return list(dict.fromkeys(w for m in self.meanings(question, terms) for w in m.words))
+        return list(dict.fromkeys(w for m in self.meanings(question) for w in m.words))
 
 
 def meanings_found(meanings: list[Meaning], text: str) -> float:
@@ -583,14 +585,3 @@ def ordinary_word(word: str) -> bool:
     # a character CC-CEDICT knows (新, a surname too) before or after an ordinary word of two or more: 新 + 开工;
     # not a two-character word read as two characters (华为, 梅西 are names)
     return len(word) > 2 and ((word[0] in known and word[1:] in ordinary) or (word[-1] in known and word[:-1] in ordinary))
-
-
-def _split(words: list[str], stops: frozenset[str]) -> list[list[str]]:
-    """``words`` cut at each of ``stops``, without them; no empty runs."""
-    runs: list[list[str]] = [[]]
-    for w in words:
-        if w in stops:
-            runs.append([])
-        else:
-            runs[-1].append(w)
-    return [r for r in runs if r]

@@ -188,7 +188,7 @@ def without_preference(lexicon: Lexicon, terms: "Callable[[], Terms] | None" = N
     given ``terms`` (:meth:`qa.answer.Retriever.terms`), English phrases read by the library's own terms too
     (:mod:`qa.terms`). A comparison needs them more than an answer: a topic's term the dictionary cannot give costs
     every document's row, where an answer still has the whole library's best sentences. On 15 tune sets, English
-    comparison cells right 2,428 → 2,488 of 3,540; read by answers too, English tune answers first 332 → 336 of 425,
+    comparison cells right 2,428 → 2,514 of 3,540; read by answers too, English tune answers first 332 → 336 of 425,
     but off-topic ones told "none" 387 → 380 of 434: answers read by the dictionary alone."""
     return _WithoutPreference(lexicon, terms)
 
@@ -440,8 +440,7 @@ def terms(q: Question, cover: list[str] | None = None) -> list[tuple[list[str], 
     # a code (6G) is written so in Chinese text too, though the cover words leave Latin ones out (GDP is 生产总值)
     codes = [([t], salience(t)) for t in dict.fromkeys(q.tokens) if _CODE.fullmatch(t) and t not in (cover or [])]
     if q.meanings is not None:
-        glossary = q.lexicon.glossary
-        meanings = (glossary.meanings(" ".join(cover), q.lexicon.terms) if glossary else []) if cover else q.meanings
+        meanings = q.lexicon.meanings(" ".join(cover)) if cover else q.meanings
         return [(m.words, m.weight) for m in meanings if m.words] + codes
     return [([w], salience(w)) for w in dict.fromkeys(cover or q.cover_words)] + codes
 

@@ -203,6 +203,12 @@ class Lexicon:
 
         return Glossary(self._usage()) if self._usage else None
 
+    def meanings(self, text: str) -> "list[Meaning]":
+        """An English text's words by their Chinese meanings (:meth:`qa.bilingual.Glossary.meanings`), read by this
+        library's terms too when it has them (:attr:`terms`); empty without a glossary."""
+        glossary = self.glossary
+        return glossary.meanings(text, self.terms) if glossary else []
+
     @cached_property
     def pinyin(self) -> frozenset[str]:
         """The library's places and Chinese words of two to four characters in pinyin, for names in English questions.
@@ -372,8 +378,7 @@ class Question:
             return ()
         if not self.chinese:  # "the livelihood section": a word or two after its last "the"
             named = re.search(r"(?:^|\b(?:the|its|this|that)\s+)([a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)\s*$", about)
-            glossary = self.lexicon.glossary
-            return tuple(glossary.chinese(named.group(1), self.lexicon.terms)) if glossary and named else ()
+            return tuple(dict.fromkeys(w for m in self.lexicon.meanings(named.group(1)) for w in m.words)) if named else ()
         while (shorter := PART_LEAD.sub("", about)) != about:
             about = shorter
         return tuple(t for t in tokenize(about) if len(t) > 1)
@@ -429,8 +434,7 @@ class Question:
         """An English question's words by their Chinese meanings (:meth:`qa.bilingual.Glossary.meanings`); None for Chinese."""
         if self.chinese:
             return None
-        glossary = self.lexicon.glossary
-        return glossary.meanings(self.text, self.lexicon.terms) if glossary else []
+        return self.lexicon.meanings(self.text)
 
     @cached_property
     def keywords(self) -> list[str]:
@@ -600,8 +604,7 @@ class Question:
     def english_thing_meanings(self) -> "list[Meaning]":
         """:attr:`english_thing`'s words by their meanings (:meth:`qa.bilingual.Glossary.meanings`), read once: a
         comparison asks :meth:`qa.scope.Scope.unknown` of every document. Empty without a thing or a glossary."""
-        glossary = self.lexicon.glossary if self.english_thing else None
-        return glossary.meanings(self.english_thing, self.lexicon.terms) if glossary else []
+        return self.lexicon.meanings(self.english_thing) if self.english_thing else []
 
     @cached_property
     def text_without_places(self) -> str:

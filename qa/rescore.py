@@ -202,8 +202,7 @@ def rank_features_each(
     own = question.own
     if own:  # a follow-up's own words, apart from those the conversation put in (:attr:`Question.own`)
         glossary = question.lexicon.glossary if english else None
-        own_cover = (functools.partial(meanings_found, glossary.meanings(" ".join(own), question.lexicon.terms)) if glossary
-                     else coverage_of(list(own)))
+        own_cover = functools.partial(meanings_found, question.lexicon.meanings(" ".join(own))) if glossary else coverage_of(list(own))
     else:
         own_cover = cover
     phrases = question.phrases
